@@ -1,0 +1,2 @@
+// Package embed learns knowledge-graph embeddings (TransE) in pure Go.
+package embed
