@@ -1,0 +1,34 @@
+# The two commands README.md promises: `make run` and `make test`.
+GO          ?= go
+BIN         ?= bin/pff
+VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT      ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+BUILD_DATE  ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS     := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.buildDate=$(BUILD_DATE)
+ACTIONLINT  := github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+
+.PHONY: build run test test-short lint bench postgres
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
+
+postgres:
+	scripts/setup-postgres.sh
+
+## run: a local PostgreSQL with pgvector, a fresh build, migrations, the API on :8000.
+run: postgres build
+	scripts/create-database.sh
+	$(BIN) migrate up
+	$(BIN) serve
+
+## test: every package against the real local PostgreSQL and Redis, with the race detector.
+test: postgres
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+	$(GO) run $(ACTIONLINT) .github/workflows/*.yml
+
+bench: postgres
+	$(GO) test -run '^$$' -bench . -benchmem ./...
