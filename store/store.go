@@ -1,0 +1,102 @@
+// Package store is all of PFF's SQL: the connection pool, migrations and the
+// queries the application runs. Nothing outside it writes SQL.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	pgxvec "github.com/pgvector/pgvector-go/pgx"
+)
+
+// PoolConfig configures the connection pool. Zero values mean defaults.
+type PoolConfig struct {
+	// URL is a PostgreSQL connection string (URL or key=value form).
+	URL string
+	// MaxConns caps open connections; 0 means pgx's default (max(4, CPUs)).
+	MaxConns int32
+	// MinConns connections are kept open even when idle.
+	MinConns int32
+	// ConnectTimeout bounds how long Connect keeps retrying an unreachable
+	// server at start-up; 0 means 30 s.
+	ConnectTimeout time.Duration
+	// Logger receives one line per failed attempt; nil discards them.
+	Logger *slog.Logger
+}
+
+// Connect opens a pool and waits, retrying with backoff, until PostgreSQL
+// answers or cfg.ConnectTimeout passes. Every connection registers pgvector's
+// types, so the vector extension must exist: run the migrations first.
+func Connect(ctx context.Context, cfg PoolConfig) (*pgxpool.Pool, error) {
+	poolConfig, err := pgxpool.ParseConfig(cfg.URL)
+	if err != nil {
+		// pgx's parse errors can quote the connection string, password included.
+		return nil, errors.New("store: database URL is not a valid PostgreSQL connection string")
+	}
+	if cfg.MaxConns > 0 {
+		poolConfig.MaxConns = cfg.MaxConns
+	}
+	poolConfig.MinConns = cfg.MinConns
+	poolConfig.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
+		if err := pgxvec.RegisterTypes(ctx, conn); err != nil {
+			return fmt.Errorf("register pgvector types (has `pff migrate up` run?): %w", err)
+		}
+		return nil
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, poolConfig)
+	if err != nil {
+		return nil, fmt.Errorf("store: open pool: %s", Describe(err))
+	}
+	if err := waitReachable(ctx, cfg, pool.Ping); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return pool, nil
+}
+
+// waitReachable calls ping until it succeeds, backing off from 250 ms to 5 s
+// between attempts, for at most cfg.ConnectTimeout.
+func waitReachable(ctx context.Context, cfg PoolConfig, ping func(context.Context) error) error {
+	timeout := cfg.ConnectTimeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	deadline := time.Now().Add(timeout)
+	backoff := 250 * time.Millisecond
+	// The last attempt may be cut short by the deadline; the reason worth
+	// reporting is the last one that was not such a cut.
+	var reason error
+	for attempt := 1; ; attempt++ {
+		attemptCtx, cancel := context.WithTimeout(ctx, min(5*time.Second, time.Until(deadline)))
+		err := ping(attemptCtx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if reason == nil || !errors.Is(err, context.DeadlineExceeded) {
+			reason = err
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("store: connect: %w", ctx.Err())
+		}
+		if time.Until(deadline) <= 0 {
+			return fmt.Errorf("store: PostgreSQL unreachable after %s (%d attempts): %s", timeout, attempt, Describe(reason))
+		}
+		logger.Warn("PostgreSQL not reachable yet; retrying", "attempt", attempt, "error", Describe(reason), "retry_in", backoff)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("store: connect: %w", ctx.Err())
+		case <-time.After(min(backoff, time.Until(deadline))):
+		}
+		backoff = min(2*backoff, 5*time.Second)
+	}
+}
