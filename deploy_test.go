@@ -1,0 +1,683 @@
+package main
+
+// These tests read the deployment files (Dockerfile, .dockerignore,
+// compose.yaml, .github/workflows/ci.yml) and check the properties a
+// deployment relies on. No Docker engine is needed: the files are parsed.
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
+)
+
+// ---- Dockerfile ----
+
+// dockerInstruction is one Dockerfile instruction, continuation lines joined.
+type dockerInstruction struct {
+	line    int      // first physical line, for failure messages
+	keyword string   // upper case: FROM, RUN, COPY, ...
+	flags   []string // leading options such as --mount=type=cache,target=/go/pkg/mod
+	args    string   // everything after the flags
+}
+
+func (in dockerInstruction) String() string {
+	return fmt.Sprintf("line %d: %s %s", in.line, in.keyword, in.args)
+}
+
+// dockerStage is a FROM and the instructions up to the next FROM.
+type dockerStage struct {
+	base         string // image reference after FROM
+	name         string // the AS name, or ""
+	instructions []dockerInstruction
+}
+
+// parseDockerfile splits a Dockerfile into stages. It knows what these tests
+// need: comments, blank lines, backslash continuations (with comment lines
+// inside them, which Docker drops), instruction flags and FROM ... AS name.
+// Heredocs and the escape parser directive are not supported.
+func parseDockerfile(src string) ([]dockerStage, error) {
+	var (
+		stages  []dockerStage
+		pending strings.Builder // the logical line being joined
+		start   int             // its first physical line
+	)
+	finish := func() error {
+		logical := strings.TrimSpace(pending.String())
+		pending.Reset()
+		if logical == "" {
+			return nil
+		}
+		in := parseDockerInstruction(start, logical)
+		if in.keyword == "FROM" {
+			stage, err := parseFrom(in)
+			if err != nil {
+				return err
+			}
+			stages = append(stages, stage)
+			return nil
+		}
+		if len(stages) == 0 {
+			if in.keyword == "ARG" { // global build arguments may precede FROM
+				return nil
+			}
+			return fmt.Errorf("dockerfile: line %d: %s before the first FROM", in.line, in.keyword)
+		}
+		last := &stages[len(stages)-1]
+		last.instructions = append(last.instructions, in)
+		return nil
+	}
+
+	for n, line := range strings.Split(src, "\n") {
+		line = strings.TrimRight(line, " \t\r")
+		trimmed := strings.TrimSpace(line)
+		if trimmed == "" || strings.HasPrefix(trimmed, "#") {
+			continue // a comment or blank line, also inside a continuation
+		}
+		if pending.Len() == 0 {
+			start = n + 1
+		} else {
+			pending.WriteByte(' ')
+		}
+		body, continued := strings.CutSuffix(line, `\`)
+		pending.WriteString(strings.TrimSpace(body))
+		if !continued {
+			if err := finish(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := finish(); err != nil { // a trailing backslash on the last line
+		return nil, err
+	}
+	if len(stages) == 0 {
+		return nil, fmt.Errorf("dockerfile: no FROM instruction")
+	}
+	return stages, nil
+}
+
+func parseDockerInstruction(line int, logical string) dockerInstruction {
+	keyword, rest := cutSpace(logical)
+	in := dockerInstruction{line: line, keyword: strings.ToUpper(keyword)}
+	for strings.HasPrefix(rest, "--") {
+		var flag string
+		flag, rest = cutSpace(rest)
+		in.flags = append(in.flags, flag)
+	}
+	in.args = rest
+	return in
+}
+
+// cutSpace splits s at its first run of spaces or tabs.
+func cutSpace(s string) (head, tail string) {
+	i := strings.IndexAny(s, " \t")
+	if i < 0 {
+		return s, ""
+	}
+	return s[:i], strings.TrimLeft(s[i:], " \t")
+}
+
+func parseFrom(in dockerInstruction) (dockerStage, error) {
+	fields := strings.Fields(in.args)
+	switch {
+	case len(fields) == 1:
+		return dockerStage{base: fields[0]}, nil
+	case len(fields) == 3 && strings.EqualFold(fields[1], "AS"):
+		return dockerStage{base: fields[0], name: fields[2]}, nil
+	}
+	return dockerStage{}, fmt.Errorf("dockerfile: line %d: want FROM image [AS name], got %q", in.line, in.args)
+}
+
+// execForm returns args as a JSON array (exec form), or false when args is in
+// shell form.
+func execForm(args string) ([]string, bool) {
+	var argv []string
+	if !strings.HasPrefix(args, "[") || json.Unmarshal([]byte(args), &argv) != nil {
+		return nil, false
+	}
+	return argv, true
+}
+
+// only returns the stage's single instruction with keyword.
+func (s dockerStage) only(t *testing.T, keyword string) dockerInstruction {
+	t.Helper()
+	var found []dockerInstruction
+	for _, in := range s.instructions {
+		if in.keyword == keyword {
+			found = append(found, in)
+		}
+	}
+	require.Len(t, found, 1, "stage FROM %s: want exactly one %s", s.base, keyword)
+	return found[0]
+}
+
+// declaredArgs returns the names the stage's ARG instructions declare before
+// position end.
+func (s dockerStage) declaredArgs(end int) []string {
+	var names []string
+	for _, in := range s.instructions[:end] {
+		if in.keyword != "ARG" {
+			continue
+		}
+		for _, field := range strings.Fields(in.args) {
+			name, _, _ := strings.Cut(field, "=")
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+func loadDockerfile(t *testing.T) []dockerStage {
+	t.Helper()
+	src, err := os.ReadFile("Dockerfile")
+	require.NoError(t, err)
+	stages, err := parseDockerfile(string(src))
+	require.NoError(t, err)
+	return stages
+}
+
+func TestParseDockerfile(t *testing.T) {
+	t.Parallel()
+	src := "# syntax=docker/dockerfile:1\n" +
+		"ARG GO=1.26\n" +
+		"FROM --platform=$BUILDPLATFORM golang:${GO} AS build\n" +
+		"RUN --mount=type=cache,target=/go/pkg/mod \\\n" +
+		"    # dropped, as Docker drops it\n" +
+		"\n" +
+		"    go build \\\n" +
+		"      -o /pff .\r\n" +
+		"COPY\t--from=x /a /b\n" +
+		"from scratch\n" +
+		"HEALTHCHECK --interval=5s CMD [\"/pff\", \"healthcheck\"]\n"
+
+	stages, err := parseDockerfile(src)
+	require.NoError(t, err)
+	require.Len(t, stages, 2)
+	require.Equal(t, "golang:${GO}", stages[0].base)
+	require.Equal(t, "build", stages[0].name)
+	require.Equal(t, []dockerInstruction{{
+		line:    4,
+		keyword: "RUN",
+		flags:   []string{"--mount=type=cache,target=/go/pkg/mod"},
+		args:    "go build -o /pff .",
+	}, {
+		line:    9,
+		keyword: "COPY",
+		flags:   []string{"--from=x"},
+		args:    "/a /b",
+	}}, stages[0].instructions)
+	require.Equal(t, "scratch", stages[1].base)
+	health := stages[1].only(t, "HEALTHCHECK")
+	require.Equal(t, []string{"--interval=5s"}, health.flags)
+	argv, ok := execForm(strings.TrimPrefix(health.args, "CMD "))
+	require.True(t, ok)
+	require.Equal(t, []string{"/pff", "healthcheck"}, argv)
+}
+
+func TestParseDockerfileErrors(t *testing.T) {
+	t.Parallel()
+	tests := map[string]string{
+		"empty":              "",
+		"only comments":      "# nothing\n\n",
+		"RUN before FROM":    "RUN true\nFROM scratch\n",
+		"FROM without image": "FROM\n",
+		"FROM with junk":     "FROM golang AS build extra\n",
+	}
+	for name, src := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			_, err := parseDockerfile(src)
+			require.Error(t, err)
+		})
+	}
+}
+
+func FuzzParseDockerfile(f *testing.F) {
+	if src, err := os.ReadFile("Dockerfile"); err == nil {
+		f.Add(string(src))
+	}
+	f.Add("FROM a AS b\nRUN x \\\n# c\n y\n")
+	f.Add("ARG X\nFROM scratch\nCMD [\"serve\"]\\")
+	f.Fuzz(func(t *testing.T, src string) {
+		stages, err := parseDockerfile(src)
+		if err != nil {
+			return
+		}
+		for _, s := range stages {
+			require.NotEmpty(t, s.base)
+			for _, in := range s.instructions {
+				require.NotEmpty(t, in.keyword)
+				require.Equal(t, strings.ToUpper(in.keyword), in.keyword)
+				require.Positive(t, in.line)
+			}
+		}
+	})
+}
+
+func TestDockerfileBuilderStage(t *testing.T) {
+	t.Parallel()
+	stages := loadDockerfile(t)
+	require.GreaterOrEqual(t, len(stages), 2, "want a multi-stage build")
+	build := stages[0]
+	require.Regexp(t, `^golang:1\.26-(bookworm|alpine)`, build.base)
+	require.NotEmpty(t, build.name, "the runtime stage copies from the builder by name")
+
+	download := slices.IndexFunc(build.instructions, func(in dockerInstruction) bool {
+		return in.keyword == "RUN" && strings.Contains(in.args, "go mod download")
+	})
+	copySource := slices.IndexFunc(build.instructions, func(in dockerInstruction) bool {
+		return in.keyword == "COPY" && strings.HasPrefix(in.args, ". ")
+	})
+	compile := slices.IndexFunc(build.instructions, func(in dockerInstruction) bool {
+		return in.keyword == "RUN" && strings.Contains(in.args, "go build")
+	})
+	require.NotEqual(t, -1, download, "want a RUN go mod download")
+	require.NotEqual(t, -1, copySource, "want COPY . <dir>")
+	require.NotEqual(t, -1, compile, "want a RUN go build")
+	require.Less(t, download, copySource, "modules must be downloaded before the source is copied, so source edits keep that layer")
+	require.Less(t, copySource, compile)
+
+	modCache := "--mount=type=cache,target=/go/pkg/mod"
+	require.Contains(t, build.instructions[download].flags, modCache)
+	require.Contains(t, build.instructions[compile].flags, modCache)
+	require.Contains(t, build.instructions[compile].flags, "--mount=type=cache,target=/root/.cache/go-build")
+
+	goBuild := build.instructions[compile].args
+	require.Contains(t, goBuild, "CGO_ENABLED=0", "the runtime image has no libc")
+	require.Contains(t, goBuild, "-trimpath")
+	require.Contains(t, goBuild, "-o /pff")
+
+	// Each version variable is set with -X from a build argument declared above.
+	stamped := map[string]string{} // main.<var> -> build argument
+	for _, m := range regexp.MustCompile(`-X main\.(\w+)=\$\{?(\w+)\}?`).FindAllStringSubmatch(goBuild, -1) {
+		stamped[m[1]] = m[2]
+	}
+	declared := build.declaredArgs(compile)
+	for _, variable := range []string{"version", "commit", "buildDate"} {
+		arg, ok := stamped[variable]
+		require.True(t, ok, "-ldflags must set main.%s with -X", variable)
+		require.Contains(t, declared, arg, "main.%s comes from ARG %s, which must be declared before the build", variable, arg)
+	}
+}
+
+func TestDockerfileRuntimeStage(t *testing.T) {
+	t.Parallel()
+	stages := loadDockerfile(t)
+	build, runtime := stages[0], stages[len(stages)-1]
+	require.Regexp(t, `^(gcr\.io/distroless/static-debian\d+:nonroot|scratch)$`, runtime.base)
+
+	copyBinary := runtime.only(t, "COPY")
+	require.Equal(t, []string{"--from=" + build.name}, copyBinary.flags)
+	require.Equal(t, "/pff /pff", copyBinary.args)
+
+	user := runtime.only(t, "USER").args
+	require.NotContains(t, []string{"root", "0", "0:0", "root:root"}, user)
+	if runtime.base == "scratch" {
+		require.Regexp(t, `^[1-9]\d*(:[1-9]\d*)?$`, user, "scratch has no /etc/passwd: use a numeric uid")
+	}
+
+	require.Contains(t, strings.Fields(runtime.only(t, "EXPOSE").args), "8000")
+
+	health := runtime.only(t, "HEALTHCHECK")
+	probe, ok := strings.CutPrefix(health.args, "CMD ")
+	require.True(t, ok, "%s: want HEALTHCHECK [options] CMD [...]", health)
+	argv, ok := execForm(probe)
+	require.True(t, ok, "%s: the image has no shell, so HEALTHCHECK needs the exec form", health)
+	require.Equal(t, []string{"/pff", "healthcheck"}, argv[:min(2, len(argv))])
+
+	tests := []struct {
+		keyword string
+		want    []string
+	}{
+		{"ENTRYPOINT", []string{"/pff"}},
+		{"CMD", []string{"serve"}},
+	}
+	for _, tt := range tests {
+		in := runtime.only(t, tt.keyword)
+		argv, ok := execForm(in.args)
+		require.True(t, ok, "%s: want exec form", in)
+		require.Equal(t, tt.want, argv, "%s", in)
+	}
+}
+
+func TestDockerignore(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile(".dockerignore")
+	require.NoError(t, err)
+	var patterns []string
+	for line := range strings.Lines(string(src)) {
+		if p := strings.TrimSpace(line); p != "" && !strings.HasPrefix(p, "#") {
+			patterns = append(patterns, p)
+		}
+	}
+	for _, want := range []string{
+		".git", // history: large, and changes on every commit
+		".env", // local secrets must not reach the build context
+		"bin/", // local builds
+		"**/testdata/",
+	} {
+		require.Contains(t, patterns, want)
+	}
+}
+
+// ---- compose.yaml ----
+
+type composeFile struct {
+	Services map[string]composeService `yaml:"services"`
+	Networks map[string]any            `yaml:"networks"`
+	Volumes  map[string]any            `yaml:"volumes"`
+}
+
+type composeService struct {
+	Image       string                       `yaml:"image"`
+	Command     []string                     `yaml:"command"`
+	Profiles    []string                     `yaml:"profiles"`
+	Environment map[string]string            `yaml:"environment"`
+	Volumes     []string                     `yaml:"volumes"`
+	Ports       []string                     `yaml:"ports"`
+	Networks    []string                     `yaml:"networks"`
+	DependsOn   map[string]composeDependency `yaml:"depends_on"`
+	Healthcheck *struct {
+		Test []string `yaml:"test"`
+	} `yaml:"healthcheck"`
+	Restart string `yaml:"restart"`
+	Deploy  struct {
+		Resources struct {
+			Limits struct {
+				CPUs   string `yaml:"cpus"`
+				Memory string `yaml:"memory"`
+			} `yaml:"limits"`
+		} `yaml:"resources"`
+	} `yaml:"deploy"`
+}
+
+type composeDependency struct {
+	Condition string `yaml:"condition"`
+}
+
+// loadCompose decodes the parts of compose.yaml these tests check. YAML merge
+// keys (<<: *pff) are resolved as compose resolves them.
+func loadCompose(t *testing.T) composeFile {
+	t.Helper()
+	src, err := os.ReadFile("compose.yaml")
+	require.NoError(t, err)
+	var c composeFile
+	require.NoError(t, yaml.Unmarshal(src, &c))
+	require.NotEmpty(t, c.Services)
+	return c
+}
+
+func (c composeFile) service(t *testing.T, name string) composeService {
+	t.Helper()
+	s, ok := c.Services[name]
+	require.True(t, ok, "compose.yaml: no service %q", name)
+	return s
+}
+
+func TestComposePostgres(t *testing.T) {
+	t.Parallel()
+	c := loadCompose(t)
+	pg := c.service(t, "postgres")
+	require.Equal(t, "pgvector/pgvector:pg16", pg.Image)
+	require.NotNil(t, pg.Healthcheck)
+	require.Contains(t, strings.Join(pg.Healthcheck.Test, " "), "pg_isready")
+
+	require.Len(t, pg.Volumes, 1)
+	volume, target, ok := strings.Cut(pg.Volumes[0], ":")
+	require.True(t, ok)
+	require.Contains(t, c.Volumes, volume, "the data directory must be a named volume")
+	require.Equal(t, "/var/lib/postgresql/data", target)
+}
+
+func TestComposeRedisIsAnOptionalCache(t *testing.T) {
+	t.Parallel()
+	c := loadCompose(t)
+	redis := c.service(t, "redis")
+	require.Equal(t, []string{"redis"}, redis.Profiles, "Redis starts only with --profile redis")
+	cmd := strings.Join(redis.Command, " ")
+	require.Regexp(t, `--maxmemory \d+[kmg]b`, cmd)
+	require.Contains(t, cmd, "--maxmemory-policy allkeys-lru", "a cache evicts; it never refuses writes")
+
+	for name, s := range c.Services {
+		if len(s.Profiles) == 0 {
+			require.NotContains(t, s.DependsOn, "redis", "service %s always starts, so it cannot depend on the redis profile", name)
+		}
+	}
+}
+
+func TestComposeMigrateRunsOnce(t *testing.T) {
+	t.Parallel()
+	migrate := loadCompose(t).service(t, "migrate")
+	require.Equal(t, []string{"migrate", "up"}, migrate.Command)
+	require.Equal(t, "no", migrate.Restart)
+	require.Equal(t, "service_healthy", migrate.DependsOn["postgres"].Condition)
+}
+
+func TestComposeLongRunningServices(t *testing.T) {
+	t.Parallel()
+	c := loadCompose(t)
+	tests := []struct {
+		service     string
+		command     string // first element of the command
+		healthcheck []string
+	}{
+		{"api", "serve", []string{"CMD", "/pff", "healthcheck"}},
+		{"worker", "worker", []string{"CMD", "/pff", "healthcheck", "--url", "http://127.0.0.1:8001/health"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.service, func(t *testing.T) {
+			t.Parallel()
+			s := c.service(t, tt.service)
+			require.NotEmpty(t, s.Command)
+			require.Equal(t, tt.command, s.Command[0])
+			require.Equal(t, map[string]composeDependency{
+				"postgres": {Condition: "service_healthy"},
+				"migrate":  {Condition: "service_completed_successfully"},
+			}, s.DependsOn)
+			require.NotNil(t, s.Healthcheck)
+			require.Equal(t, tt.healthcheck, s.Healthcheck.Test)
+			require.Equal(t, "production", defaultOf(s.Environment["PFF_ENV"]))
+		})
+	}
+	require.Contains(t, c.service(t, "api").Ports, "${PFF_HTTP_PORT:-8000}:8000")
+}
+
+func TestComposeRestartsAndLimits(t *testing.T) {
+	t.Parallel()
+	c := loadCompose(t)
+	for name, s := range c.Services {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if name != "migrate" {
+				require.Equal(t, "unless-stopped", s.Restart)
+			}
+			require.Regexp(t, `^\d+(\.\d+)?$`, s.Deploy.Resources.Limits.CPUs)
+			require.Regexp(t, `^\d+[KMG]$`, s.Deploy.Resources.Limits.Memory)
+		})
+	}
+}
+
+func TestComposeOneNetwork(t *testing.T) {
+	t.Parallel()
+	c := loadCompose(t)
+	require.Len(t, c.Networks, 1)
+	for network := range c.Networks {
+		for name, s := range c.Services {
+			require.Equal(t, []string{network}, s.Networks, "service %s", name)
+		}
+	}
+}
+
+func TestComposeHasNoHardCodedSecrets(t *testing.T) {
+	t.Parallel()
+	// ${NAME:?message}: compose refuses to start without NAME.
+	requiredVar := regexp.MustCompile(`^\$\{\w+:\?[^}]*\}$`)
+	secretName := regexp.MustCompile(`PASSWORD|SECRET|TOKEN|_KEY$`)
+	urlPassword := regexp.MustCompile(`^[a-z][a-z0-9+.-]*://[^:/@]*:([^@]*)@`)
+	for name, s := range loadCompose(t).Services {
+		for key, value := range s.Environment {
+			if secretName.MatchString(key) {
+				require.Regexp(t, requiredVar, value, "service %s: %s must come from a required ${VAR:?}", name, key)
+			}
+			if m := urlPassword.FindStringSubmatch(value); m != nil {
+				require.Regexp(t, requiredVar, m[1], "service %s: the password in %s must come from a required ${VAR:?}", name, key)
+			}
+		}
+	}
+}
+
+// defaultOf returns the default of a ${NAME:-default} reference, or value itself.
+func defaultOf(value string) string {
+	m := regexp.MustCompile(`^\$\{\w+:-([^}]*)\}$`).FindStringSubmatch(value)
+	if m == nil {
+		return value
+	}
+	return m[1]
+}
+
+// ---- .github/workflows/ci.yml ----
+
+type workflow struct {
+	Permissions map[string]string `yaml:"permissions"`
+	Concurrency struct {
+		Group            string `yaml:"group"`
+		CancelInProgress string `yaml:"cancel-in-progress"`
+	} `yaml:"concurrency"`
+	Jobs map[string]workflowJob `yaml:"jobs"`
+}
+
+type workflowJob struct {
+	If          string            `yaml:"if"`
+	Needs       []string          `yaml:"needs"`
+	Permissions map[string]string `yaml:"permissions"`
+	Services    map[string]struct {
+		Image   string `yaml:"image"`
+		Options string `yaml:"options"`
+	} `yaml:"services"`
+	Env   map[string]string `yaml:"env"`
+	Steps []workflowStep    `yaml:"steps"`
+}
+
+type workflowStep struct {
+	Uses string         `yaml:"uses"`
+	Run  string         `yaml:"run"`
+	With map[string]any `yaml:"with"`
+}
+
+// step returns the job's first step using the action (owner/name, no @ref).
+func (j workflowJob) step(t *testing.T, action string) workflowStep {
+	t.Helper()
+	for _, s := range j.Steps {
+		if name, _, _ := strings.Cut(s.Uses, "@"); name == action {
+			return s
+		}
+	}
+	require.Failf(t, "missing step", "no step uses %s", action)
+	return workflowStep{}
+}
+
+// scripts returns every run: block of the job, joined.
+func (j workflowJob) scripts() string {
+	var b strings.Builder
+	for _, s := range j.Steps {
+		b.WriteString(s.Run)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func loadWorkflow(t *testing.T) workflow {
+	t.Helper()
+	src, err := os.ReadFile(".github/workflows/ci.yml")
+	require.NoError(t, err)
+	var w workflow
+	require.NoError(t, yaml.Unmarshal(src, &w))
+	return w
+}
+
+func TestWorkflowJobs(t *testing.T) {
+	t.Parallel()
+	w := loadWorkflow(t)
+	tests := []struct {
+		job     string
+		actions []string // owner/name of actions the job must use
+		scripts []string // text its run: blocks must contain
+	}{
+		{"lint", []string{"actions/setup-go", "golangci/golangci-lint-action"}, []string{"gofmt -l", "go vet ./...", "actionlint"}},
+		{"test", []string{"actions/setup-go"}, []string{"go test -race -count=1"}},
+		{"security", []string{"actions/setup-go"}, []string{"govulncheck", "gosec"}},
+		{"build", []string{"docker/setup-buildx-action", "docker/build-push-action"}, nil},
+		{"deploy", []string{"docker/setup-buildx-action", "docker/login-action", "docker/build-push-action"}, nil},
+	}
+	require.Len(t, w.Jobs, len(tests))
+	for _, tt := range tests {
+		t.Run(tt.job, func(t *testing.T) {
+			t.Parallel()
+			job, ok := w.Jobs[tt.job]
+			require.True(t, ok, "ci.yml: no job %q", tt.job)
+			for _, action := range tt.actions {
+				job.step(t, action)
+			}
+			for _, want := range tt.scripts {
+				require.Contains(t, job.scripts(), want)
+			}
+		})
+	}
+}
+
+func TestWorkflowTestJobServices(t *testing.T) {
+	t.Parallel()
+	job := loadWorkflow(t).Jobs["test"]
+	require.Equal(t, "pgvector/pgvector:pg16", job.Services["postgres"].Image)
+	require.Contains(t, job.Services["postgres"].Options, "--health-cmd")
+	require.Contains(t, job.Services["redis"].Image, "redis")
+	require.Contains(t, job.Services["redis"].Options, "--health-cmd")
+	// The tests create their databases from the admin database at
+	// TEST_DATABASE_URL; the service needs a password, so the default URL
+	// (no password) would not connect.
+	require.Regexp(t, `^postgres://postgres:[^@]+@127\.0\.0\.1:5432/postgres\b`, job.Env["TEST_DATABASE_URL"])
+}
+
+func TestWorkflowBuildAndDeploy(t *testing.T) {
+	t.Parallel()
+	w := loadWorkflow(t)
+
+	build := w.Jobs["build"].step(t, "docker/build-push-action")
+	require.Equal(t, false, build.With["push"])
+	require.Equal(t, "type=gha", build.With["cache-from"])
+	require.Contains(t, build.With["cache-to"], "type=gha")
+
+	deploy := w.Jobs["deploy"]
+	require.Contains(t, deploy.If, "startsWith(github.ref, 'refs/tags/v')")
+	require.ElementsMatch(t, []string{"lint", "test", "security", "build"}, deploy.Needs)
+	require.Equal(t, "write", deploy.Permissions["packages"])
+	require.Equal(t, "ghcr.io", deploy.step(t, "docker/login-action").With["registry"])
+	require.Equal(t, true, deploy.step(t, "docker/build-push-action").With["push"])
+}
+
+func TestWorkflowHygiene(t *testing.T) {
+	t.Parallel()
+	w := loadWorkflow(t)
+	require.Equal(t, map[string]string{"contents": "read"}, w.Permissions)
+	require.Contains(t, w.Concurrency.Group, "github.ref")
+	require.NotEmpty(t, w.Concurrency.CancelInProgress)
+
+	majorPin := regexp.MustCompile(`^[\w.-]+/[\w.-]+@v\d+$`)
+	for name, job := range w.Jobs {
+		for _, s := range job.Steps {
+			if s.Uses == "" {
+				continue
+			}
+			require.Regexp(t, majorPin, s.Uses, "job %s: pin actions to a major version", name)
+			if strings.HasPrefix(s.Uses, "actions/setup-go@") {
+				require.Equal(t, "go.mod", s.With["go-version-file"], "job %s: take Go from go.mod", name)
+			}
+		}
+	}
+}
