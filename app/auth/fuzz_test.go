@@ -1,0 +1,54 @@
+package auth
+
+import (
+	"testing"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/stretchr/testify/require"
+)
+
+func FuzzParseAPIKey(f *testing.F) {
+	f.Add(GenerateAPIKey().Reveal())
+	f.Add("pff_aaaaaaaa_" + "abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrst")
+	f.Add("pff_")
+	f.Add("")
+	f.Add("pff_aaaaaaaa_aaaa\x00")
+	f.Fuzz(func(t *testing.T, s string) {
+		key, err := ParseAPIKey(s)
+		if err != nil {
+			require.ErrorIs(t, err, ErrAPIKeyFormat)
+			return
+		}
+		require.Equal(t, s, key.Reveal())
+		require.Len(t, key.ID(), apiKeyIDLength)
+		again, err := ParseAPIKey(key.Reveal())
+		require.NoError(t, err)
+		require.True(t, again.Matches(key.Hash()))
+	})
+}
+
+func FuzzTokensVerify(f *testing.F) {
+	clock := newTestClock()
+	tokens := newTestTokens(f, clock)
+	valid, _, err := tokens.Issue("user-1", RoleAdmin, 1)
+	require.NoError(f, err)
+	none, err := jwt.NewWithClaims(jwt.SigningMethodNone, jwt.MapClaims{"sub": "x"}).SignedString(jwt.UnsafeAllowNoneSignatureType)
+	require.NoError(f, err)
+	hs512, err := jwt.NewWithClaims(jwt.SigningMethodHS512, jwt.MapClaims{"sub": "x"}).SignedString(testSecret)
+	require.NoError(f, err)
+	for _, seed := range []string{valid, none, hs512, "", ".", "..", "a.b.c", "eyJhbGciOiJIUzI1NiJ9.e30.", valid + "x"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, token string) {
+		c, err := tokens.Verify(token)
+		if err != nil {
+			require.ErrorIs(t, err, ErrTokenInvalid)
+			require.Zero(t, c)
+			return
+		}
+		// Only a token we signed can get here.
+		require.NotEmpty(t, c.UserID)
+		require.True(t, c.Role.Valid())
+		require.NotEmpty(t, c.ID)
+	})
+}
