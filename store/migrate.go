@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -33,9 +34,11 @@ type MigrationStatus struct {
 type Migrator struct {
 	db       *sql.DB
 	provider *goose.Provider
+	logger   *slog.Logger
 }
 
-// OpenMigrator connects to the database at url for migrating. Close it when done.
+// OpenMigrator prepares to migrate the database at url. It does not connect
+// yet: see WaitReachable. Close it when done.
 func OpenMigrator(url string, logger *slog.Logger) (*Migrator, error) {
 	connConfig, err := pgx.ParseConfig(url)
 	if err != nil {
@@ -60,7 +63,13 @@ func OpenMigrator(url string, logger *slog.Logger) (*Migrator, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: load migrations: %w", err)
 	}
-	return &Migrator{db: db, provider: provider}, nil
+	return &Migrator{db: db, provider: provider, logger: logger}, nil
+}
+
+// WaitReachable retries, with backoff, until the database answers or timeout
+// passes, so a process started before PostgreSQL still comes up.
+func (m *Migrator) WaitReachable(ctx context.Context, timeout time.Duration) error {
+	return waitReachable(ctx, PoolConfig{ConnectTimeout: timeout, Logger: m.logger}, m.db.PingContext)
 }
 
 // Close releases the migrator's connection.

@@ -1,0 +1,189 @@
+// Package app is the pff application: configuration, wiring, the command
+// line and the HTTP API. Domain logic lives in its sub-packages.
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Env is what a command sees of the world outside it.
+type Env struct {
+	Stdin   io.Reader
+	Stdout  io.Writer
+	Stderr  io.Writer
+	Environ []string
+	Build   BuildInfo
+}
+
+// Exit codes, as a shell pipeline reads them.
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+// command is one `pff` subcommand.
+type command struct {
+	name    string
+	args    string // synopsis of the positional arguments
+	summary string
+	details string
+	// flags declares the command's flags on fs.
+	flags func(fs *flag.FlagSet, inv *invocation)
+	run   func(ctx context.Context, inv *invocation) error
+}
+
+// invocation is one run of a command: its flags, arguments and environment.
+type invocation struct {
+	Env
+	fs         *flag.FlagSet
+	configFile string
+	// configFlags are the flags the user set that override config keys.
+	configFlags map[string]any
+}
+
+// usageError makes Main print the command's usage and exit 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+func commands() []*command {
+	return []*command{
+		serveCommand(),
+		workerCommand(),
+		migrateCommand(),
+		healthcheckCommand(),
+		versionCommand(),
+		configCommand(),
+	}
+}
+
+// Main runs pff with args (without the program name) and returns the exit code.
+func Main(ctx context.Context, args []string, env Env) int {
+	cmds := commands()
+	if len(args) == 0 {
+		printUsage(env.Stderr, cmds)
+		return exitUsage
+	}
+	name, rest := args[0], args[1:]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		if len(rest) == 0 {
+			printUsage(env.Stdout, cmds)
+			return exitOK
+		}
+		cmd := find(cmds, rest[0])
+		if cmd == nil {
+			fmt.Fprintf(env.Stderr, "pff help: unknown command %q\n\n", rest[0])
+			printUsage(env.Stderr, cmds)
+			return exitUsage
+		}
+		newFlagSet(cmd, &invocation{Env: env}).Usage()
+		return exitOK
+	case "-v", "-version", "--version":
+		name = "version"
+	}
+	cmd := find(cmds, name)
+	if cmd == nil {
+		fmt.Fprintf(env.Stderr, "pff: unknown command %q\n\n", name)
+		printUsage(env.Stderr, cmds)
+		return exitUsage
+	}
+	return runCommand(ctx, cmd, rest, env)
+}
+
+func runCommand(ctx context.Context, cmd *command, args []string, env Env) int {
+	inv := &invocation{Env: env, configFlags: map[string]any{}}
+	inv.fs = newFlagSet(cmd, inv)
+	if err := inv.fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			inv.fs.SetOutput(env.Stdout)
+			inv.fs.Usage()
+			return exitOK
+		}
+		return exitUsage // the flag package has printed the problem and the usage
+	}
+	err := cmd.run(ctx, inv)
+	var usage usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &usage):
+		fmt.Fprintf(env.Stderr, "pff %s: %s\n\n", cmd.name, usage.msg)
+		inv.fs.Usage()
+		return exitUsage
+	default:
+		fmt.Fprintf(env.Stderr, "pff %s: %v\n", cmd.name, err)
+		var coded exitCoder
+		if errors.As(err, &coded) {
+			return coded.ExitCode()
+		}
+		return exitError
+	}
+}
+
+// exitCoder is an error that chooses the process's exit code.
+type exitCoder interface{ ExitCode() int }
+
+func newFlagSet(cmd *command, inv *invocation) *flag.FlagSet {
+	fs := flag.NewFlagSet("pff "+cmd.name, flag.ContinueOnError)
+	fs.SetOutput(inv.Stderr)
+	fs.StringVar(&inv.configFile, "config", "", "YAML configuration `file` (default $PFF_CONFIG)")
+	if cmd.flags != nil {
+		cmd.flags(fs, inv)
+	}
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintf(w, "Usage: pff %s [flags]%s\n\n%s\n", cmd.name, prefixSpace(cmd.args), cmd.summary)
+		if cmd.details != "" {
+			fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(cmd.details))
+		}
+		fmt.Fprintln(w, "\nFlags:")
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// configFlag declares a flag that overrides configuration key when given.
+func (inv *invocation) configFlag(fs *flag.FlagSet, name, key, usage string) {
+	fs.Func(name, usage+" (config key "+key+")", func(value string) error {
+		inv.configFlags[key] = value
+		return nil
+	})
+}
+
+// config loads the configuration from defaults, file, environment and flags.
+func (inv *invocation) config() (Config, error) {
+	return LoadConfig(ConfigSources{File: inv.configFile, Environ: inv.Environ, Flags: inv.configFlags})
+}
+
+func find(cmds []*command, name string) *command {
+	for _, c := range cmds {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func printUsage(w io.Writer, cmds []*command) {
+	fmt.Fprint(w, "pff finds and fixes broken customer records in production BSS systems.\n\nUsage: pff <command> [flags] [arguments]\n\nCommands:\n")
+	for _, c := range cmds {
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, "\nRun `pff help <command>` or `pff <command> --help` for a command's flags.\n")
+}
+
+func prefixSpace(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " " + s
+}

@@ -1,0 +1,109 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"reflect"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+func healthcheckCommand() *command {
+	var url string
+	return &command{
+		name:    "healthcheck",
+		summary: "Exit 0 if the server's /health answers 200 within 3 s, else 1.",
+		details: `The container HEALTHCHECK probe: the runtime image has no shell and no curl.
+Without --url it probes /health on the port of http.addr on 127.0.0.1.`,
+		flags: func(fs *flag.FlagSet, inv *invocation) {
+			fs.StringVar(&url, "url", "", "`URL` to probe (default http://127.0.0.1:<port of http.addr>/health)")
+		},
+		run: func(ctx context.Context, inv *invocation) error {
+			if inv.fs.NArg() > 0 {
+				return usagef("unexpected argument %q", inv.fs.Arg(0))
+			}
+			if url == "" {
+				cfg, err := inv.config()
+				if err != nil {
+					return err
+				}
+				_, port, _ := net.SplitHostPort(cfg.HTTP.Addr) // validated by LoadConfig
+				url = "http://127.0.0.1:" + port + "/health"
+			}
+			return probeHealth(ctx, url)
+		},
+	}
+}
+
+func probeHealth(ctx context.Context, url string) error {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return usagef("invalid --url %q", url)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("%s did not answer within 3s", url)
+		}
+		return fmt.Errorf("%s: %w", url, errors.Unwrap(err))
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s answered %s", url, res.Status)
+	}
+	return nil
+}
+
+func versionCommand() *command {
+	return &command{
+		name:    "version",
+		summary: "Print the version, commit, build date and Go version.",
+		run: func(_ context.Context, inv *invocation) error {
+			fmt.Fprintln(inv.Stdout, inv.Build)
+			return nil
+		},
+	}
+}
+
+func configCommand() *command {
+	return &command{
+		name:    "config",
+		summary: "Print the effective configuration as YAML, secrets redacted.",
+		details: "Shows what defaults, the YAML file, PFF_* variables and flags add up to.",
+		run: func(_ context.Context, inv *invocation) error {
+			cfg, err := inv.config()
+			if err != nil {
+				return err
+			}
+			out, err := yaml.Marshal(configTree(reflect.ValueOf(cfg.Redacted())))
+			if err != nil {
+				return fmt.Errorf("render config: %w", err)
+			}
+			_, err = inv.Stdout.Write(out)
+			return err
+		},
+	}
+}
+
+// configTree turns a config struct into nested maps keyed by the koanf keys,
+// with durations and sizes written as they are typed in a file.
+func configTree(v reflect.Value) any {
+	if s, ok := v.Interface().(fmt.Stringer); ok && v.Kind() != reflect.Struct {
+		return s.String()
+	}
+	if v.Kind() != reflect.Struct {
+		return v.Interface()
+	}
+	tree := map[string]any{}
+	for i := range v.NumField() {
+		tree[v.Type().Field(i).Tag.Get("koanf")] = configTree(v.Field(i))
+	}
+	return tree
+}

@@ -1,0 +1,108 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/pff/pff/store"
+)
+
+// Health states, from the point of view of a load balancer: healthy and
+// degraded both serve traffic; unhealthy does not.
+const (
+	healthy   = "healthy"
+	degraded  = "degraded"
+	unhealthy = "unhealthy"
+	disabled  = "disabled"
+)
+
+// healthChecks are the dependencies /health/detailed looks at.
+type healthChecks struct {
+	version string
+	// postgres pings the database.
+	postgres func(context.Context) error
+	// redis pings the cache; nil when Redis is not configured.
+	redis func(context.Context) error
+	// riverWorkers is the job concurrency; 0 for an insert-only process.
+	riverWorkers int
+}
+
+type checkResult struct {
+	Status    string  `json:"status"`
+	LatencyMS float64 `json:"latency_ms,omitempty"`
+	Error     string  `json:"error,omitempty"`
+	Mode      string  `json:"mode,omitempty"`
+	Workers   *int    `json:"workers,omitempty"`
+}
+
+type detailedHealth struct {
+	Status         string                 `json:"status"`
+	Timestamp      string                 `json:"timestamp"`
+	Version        string                 `json:"version"`
+	Checks         map[string]checkResult `json:"checks"`
+	ResponseTimeMS float64                `json:"response_time_ms"`
+}
+
+// health answers the liveness probe: it touches nothing, so it stays cheap
+// and says only that the process serves HTTP.
+func health(c echo.Context) error {
+	return c.JSONBlob(http.StatusOK, []byte(`{"status":"ok"}`))
+}
+
+// detailed checks every dependency. Postgres down makes the process
+// unhealthy (503); Redis down only degrades it (200), since Redis is a cache.
+func (h healthChecks) detailed(c echo.Context) error {
+	start := time.Now()
+	ctx := c.Request().Context()
+	pg := probe(ctx, 2*time.Second, h.postgres)
+	river := checkResult{Status: healthy, Mode: "workers", Workers: &h.riverWorkers}
+	if h.riverWorkers == 0 {
+		river.Mode = "insert-only"
+	}
+	if pg.Status != healthy {
+		// River keeps its jobs in Postgres: without it no job moves.
+		river.Status = unhealthy
+		river.Error = "postgres unavailable"
+	}
+	rd := checkResult{Status: disabled}
+	if h.redis != nil {
+		rd = probe(ctx, time.Second, h.redis)
+	}
+
+	report := detailedHealth{
+		Status:    healthy,
+		Timestamp: time.Now().UTC().Format(time.RFC3339),
+		Version:   h.version,
+		Checks:    map[string]checkResult{"postgres": pg, "river": river, "redis": rd},
+	}
+	status := http.StatusOK
+	switch {
+	case pg.Status != healthy:
+		report.Status, status = unhealthy, http.StatusServiceUnavailable
+	case rd.Status == unhealthy:
+		report.Status = degraded
+	}
+	report.ResponseTimeMS = milliseconds(time.Since(start))
+	return c.JSON(status, report)
+}
+
+// probe runs check with a timeout and reports its outcome in words that
+// never include a connection string or password.
+func probe(ctx context.Context, timeout time.Duration, check func(context.Context) error) checkResult {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	start := time.Now()
+	err := check(ctx)
+	result := checkResult{Status: healthy, LatencyMS: milliseconds(time.Since(start))}
+	if err != nil {
+		result.Status, result.Error = unhealthy, store.Describe(err)
+	}
+	return result
+}
+
+func milliseconds(d time.Duration) float64 {
+	return float64(d.Microseconds()) / 1000
+}

@@ -1,0 +1,149 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+func serveCommand() *command {
+	var migrate bool
+	return &command{
+		name:    "serve",
+		summary: "Run the HTTP API and the job workers in one process.",
+		details: `Serves the API on http.addr (default :8000) and works jobs with jobs.workers
+workers (--workers 0 serves the API only and leaves jobs to ` + "`pff worker`" + `).
+Refuses to start while migrations are pending, unless --migrate is given.
+SIGINT or SIGTERM stops it gracefully: in-flight requests finish, running
+jobs get jobs.stop_timeout to finish and are then handed back to the queue.`,
+		flags: func(fs *flag.FlagSet, inv *invocation) {
+			inv.configFlag(fs, "addr", "http.addr", "listen `address`")
+			inv.configFlag(fs, "workers", "jobs.workers", "number of concurrent job `workers`; 0 for API only")
+			fs.BoolVar(&migrate, "migrate", false, "apply pending migrations before starting")
+		},
+		run: func(ctx context.Context, inv *invocation) error {
+			if inv.fs.NArg() > 0 {
+				return usagef("unexpected argument %q", inv.fs.Arg(0))
+			}
+			return runProcess(ctx, inv, migrate, func(s *services) (*echo.Echo, string) {
+				return newAPI(s, inv.Build), s.cfg.HTTP.Addr
+			})
+		},
+	}
+}
+
+func workerCommand() *command {
+	return &command{
+		name:    "worker",
+		summary: "Run job workers only, with a /health and /metrics listener.",
+		details: `Works jobs with jobs.workers workers and answers /health, /health/detailed
+and /metrics on worker.addr (default :8001), so a worker container has a
+healthcheck too. Any number of workers can run: River spreads jobs through
+PostgreSQL.`,
+		flags: func(fs *flag.FlagSet, inv *invocation) {
+			inv.configFlag(fs, "addr", "worker.addr", "health and metrics listen `address`")
+			inv.configFlag(fs, "workers", "jobs.workers", "number of concurrent job `workers`")
+		},
+		run: func(ctx context.Context, inv *invocation) error {
+			if inv.fs.NArg() > 0 {
+				return usagef("unexpected argument %q", inv.fs.Arg(0))
+			}
+			return runProcess(ctx, inv, false, func(s *services) (*echo.Echo, string) {
+				if s.cfg.Jobs.Workers == 0 {
+					return nil, ""
+				}
+				e := newEcho(s.logger, newHTTPMetrics(s.registry), int64(s.cfg.HTTP.MaxBodySize))
+				addProbes(e, s, inv.Build)
+				return e, s.cfg.Worker.Addr
+			})
+		},
+	}
+}
+
+// newAPI is the HTTP API of `pff serve`.
+func newAPI(s *services, build BuildInfo) *echo.Echo {
+	e := newEcho(s.logger, newHTTPMetrics(s.registry), int64(s.cfg.HTTP.MaxBodySize))
+	addProbes(e, s, build)
+	return e
+}
+
+// addProbes adds the health and metrics endpoints every process serves.
+func addProbes(e *echo.Echo, s *services, build BuildInfo) {
+	e.GET("/health", health)
+	e.GET("/health/detailed", s.healthChecks(build.Version).detailed)
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
+}
+
+// runProcess starts the services, serves HTTP with the handler that handler
+// returns, works jobs, and shuts all of it down gracefully when ctx ends.
+func runProcess(ctx context.Context, inv *invocation, migrate bool, handler func(*services) (*echo.Echo, string)) error {
+	started := time.Now()
+	cfg, err := inv.config()
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg, inv.Stderr)
+	if !cfg.Production() && cfg.Auth.JWTSecret == insecureDevSecret {
+		logger.Warn("using the insecure development JWT secret; set auth.jwt_secret (PFF_AUTH__JWT_SECRET) before exposing PFF")
+	}
+	s, err := startServices(ctx, cfg, logger, migrate)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	e, addr := handler(s)
+	if e == nil {
+		return usagef("a worker needs at least one job worker (jobs.workers > 0)")
+	}
+	listener, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	server := &http.Server{
+		Handler:           e,
+		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
+		ReadTimeout:       cfg.HTTP.ReadTimeout,
+		WriteTimeout:      cfg.HTTP.WriteTimeout,
+		IdleTimeout:       cfg.HTTP.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- server.Serve(listener) }()
+
+	// River hard-stops when the context given to Start ends; the shutdown
+	// below wants a soft stop first, so Start gets a context that never ends.
+	if err := s.jobs.Start(context.WithoutCancel(ctx)); err != nil {
+		_ = server.Close()
+		return err
+	}
+	logger.Info("ready", "addr", listener.Addr().String(), "workers", s.jobs.Workers(),
+		"version", inv.Build.Version, "startup_ms", milliseconds(time.Since(started)))
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+		logger.Info("shutting down", "reason", context.Cause(ctx))
+	case serveErr = <-served:
+		logger.Error("HTTP server stopped", "error", serveErr)
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownTimeout)
+	defer cancel()
+	if err := server.Shutdown(shutdownCtx); err != nil {
+		logger.Warn("in-flight requests cut off at http.shutdown_timeout", "error", err)
+		_ = server.Close()
+	}
+	s.stopJobs()
+	logger.Info("stopped")
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return fmt.Errorf("serve HTTP: %w", serveErr)
+	}
+	return nil
+}

@@ -1,0 +1,130 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/pff/pff/jobs"
+	"github.com/pff/pff/store"
+)
+
+// services are the long-lived dependencies shared by `pff serve` and
+// `pff worker`.
+type services struct {
+	cfg      Config
+	logger   *slog.Logger
+	pool     *pgxpool.Pool
+	store    *store.Store
+	jobs     *jobs.Client
+	redis    *redis.Client // nil when Redis is not configured
+	registry *prometheus.Registry
+}
+
+// pendingMigrationsError says the schema is behind the binary.
+type pendingMigrationsError struct{ pending int }
+
+func (e pendingMigrationsError) Error() string {
+	return fmt.Sprintf("the database has %d pending migration(s); run `pff migrate up` first, or start with `pff serve --migrate`", e.pending)
+}
+
+// startServices waits for PostgreSQL, checks or applies migrations, opens the
+// pool and makes the River client, Redis client and metrics registry. The
+// River client is not started yet.
+func startServices(ctx context.Context, cfg Config, logger *slog.Logger, migrate bool) (*services, error) {
+	if err := prepareSchema(ctx, cfg, logger, migrate); err != nil {
+		return nil, err
+	}
+	pool, err := store.Connect(ctx, store.PoolConfig{
+		URL:            cfg.Database.URL,
+		MaxConns:       cfg.Database.MaxConns,
+		MinConns:       cfg.Database.MinConns,
+		ConnectTimeout: cfg.Database.ConnectTimeout,
+		Logger:         logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s := &services{cfg: cfg, logger: logger, pool: pool, store: store.New(pool), registry: newRegistry()}
+	if cfg.Redis.URL != "" {
+		opts, err := redis.ParseURL(cfg.Redis.URL)
+		if err != nil {
+			pool.Close()
+			return nil, errors.New("redis.url is not a valid Redis URL")
+		}
+		s.redis = redis.NewClient(opts)
+	}
+	deps := jobs.Deps{Store: s.store, AuditRetentionDays: cfg.Audit.RetentionDays}
+	s.jobs, err = jobs.New(pool, jobs.Config{
+		Workers:      cfg.Jobs.Workers,
+		Logger:       logger.With("component", "river"),
+		Register:     jobs.Register(deps),
+		PeriodicJobs: jobs.PeriodicJobs(deps),
+	})
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	s.registry.MustRegister(newPoolCollector(pool), newJobCollector(s.store, logger))
+	return s, nil
+}
+
+// prepareSchema waits until PostgreSQL answers, then applies pending
+// migrations when asked to, and otherwise refuses to run on an old schema.
+func prepareSchema(ctx context.Context, cfg Config, logger *slog.Logger, migrate bool) error {
+	migrator, err := store.OpenMigrator(cfg.Database.URL, logger)
+	if err != nil {
+		return err
+	}
+	defer migrator.Close()
+	if err := migrator.WaitReachable(ctx, cfg.Database.ConnectTimeout); err != nil {
+		return err
+	}
+	if migrate {
+		applied, err := migrator.Up(ctx)
+		if err != nil {
+			return err
+		}
+		if len(applied) > 0 {
+			logger.Info("applied migrations", "versions", applied)
+		}
+		return nil
+	}
+	pending, err := migrator.Pending(ctx)
+	if err != nil {
+		return err
+	}
+	if pending > 0 {
+		return pendingMigrationsError{pending: pending}
+	}
+	return nil
+}
+
+func (s *services) healthChecks(version string) healthChecks {
+	h := healthChecks{version: version, postgres: s.pool.Ping, riverWorkers: s.jobs.Workers()}
+	if s.redis != nil {
+		h.redis = func(ctx context.Context) error { return s.redis.Ping(ctx).Err() }
+	}
+	return h
+}
+
+// stopJobs lets running jobs finish within jobs.stop_timeout, then cancels
+// and requeues them.
+func (s *services) stopJobs() {
+	if err := s.jobs.Stop(context.Background(), s.cfg.Jobs.StopTimeout, 10*time.Second); err != nil {
+		s.logger.Error("stop jobs", "error", err)
+	}
+}
+
+func (s *services) close() {
+	if s.redis != nil {
+		_ = s.redis.Close()
+	}
+	s.pool.Close()
+}
