@@ -33,11 +33,13 @@ type head struct {
 	// atom's slots at or above the body's nvars are existential: any value
 	// satisfies them.
 	atom atom
-	// names are the rule's own variable names, by slot, and written maps
-	// the rule's body atoms, in its own order, to the body's: reports use the
-	// rule's words.
-	names   []string
-	written []int
+	// names are the rule's own variable names, by slot; bindOrder lists the
+	// body's slots in the order the rule's body first names them; written
+	// maps the rule's body atoms, in its own order, to the body's. Reports
+	// use the rule's words.
+	names     []string
+	bindOrder []int
+	written   []int
 }
 
 func (s *Set) compileBody(c canonicalForm) body {
@@ -99,11 +101,20 @@ func (b *body) plan(first int) []int {
 }
 
 func (s *Set) compileHead(rule int32, a Atom, c canonicalForm) head {
-	names := make([]string, len(c.slots))
+	h := head{rule: rule, atom: s.compileAtom(a, c.slots), names: make([]string, len(c.slots)), written: c.written}
 	for name, slot := range c.slots {
-		names[slot] = name
+		h.names[slot] = name
 	}
-	return head{rule: rule, atom: s.compileAtom(a, c.slots), names: names, written: c.written}
+	seen := map[int]bool{}
+	for _, canon := range c.written {
+		for _, t := range [2]Term{c.atoms[canon].Subject, c.atoms[canon].Object} {
+			if slot := c.slots[t.Value]; t.Var && !seen[slot] {
+				seen[slot] = true
+				h.bindOrder = append(h.bindOrder, slot)
+			}
+		}
+	}
+	return h
 }
 
 func (s *Set) compileAtom(a Atom, slots map[string]int) atom {

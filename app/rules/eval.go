@@ -20,10 +20,18 @@ type Result struct {
 type Violation struct {
 	// Rule points into the set; it must not be modified.
 	Rule *Rule
-	// Bindings maps the rule's variables, as the rule writes them, to values.
-	Bindings map[string]string
-	// Pointers are the JSON pointers of the facts the body matched.
+	// Bindings give the body's variables, named as the rule writes them,
+	// their values, in order of first appearance in the rule's body.
+	Bindings []Binding
+	// Pointers are the JSON pointers of the facts the body matched, in the
+	// order of the rule's body.
 	Pointers []string
+}
+
+// Binding is a variable's value.
+type Binding struct {
+	Var   string `json:"var"`
+	Value string `json:"value"`
 }
 
 // Evaluate checks every rule of the set against one record's graph.
@@ -79,6 +87,10 @@ type matcher struct {
 	ix    *index
 	graph *kg.Graph
 	res   *Result
+	// Violations' bindings and pointers are cut from these, to allocate
+	// once per many violations rather than twice per violation.
+	bindings []Binding
+	pointers []string
 
 	body     *body
 	plan     []int
@@ -224,18 +236,23 @@ func (m *matcher) holds(a atom) bool {
 }
 
 func (m *matcher) violation(h head) Violation {
-	v := Violation{
-		Rule:     &m.ix.set.rules[h.rule],
-		Bindings: make(map[string]string, m.body.nvars),
-		Pointers: make([]string, 0, len(m.facts)),
+	if cap(m.bindings)-len(m.bindings) < m.body.nvars {
+		m.bindings = make([]Binding, 0, max(256, m.body.nvars))
 	}
-	for slot := range m.body.nvars {
-		v.Bindings[h.names[slot]] = m.ix.name(m.vals[slot])
+	if cap(m.pointers)-len(m.pointers) < len(m.facts) {
+		m.pointers = make([]string, 0, max(256, len(m.facts)))
 	}
+	start := len(m.bindings)
+	for _, slot := range h.bindOrder {
+		m.bindings = append(m.bindings, Binding{Var: h.names[slot], Value: m.ix.name(m.vals[slot])})
+	}
+	v := Violation{Rule: &m.ix.set.rules[h.rule], Bindings: m.bindings[start:len(m.bindings):len(m.bindings)]}
+	start = len(m.pointers)
 	for _, at := range h.written {
-		if p := m.graph.Triples[m.facts[at]].Pointer; !slices.Contains(v.Pointers, p) {
-			v.Pointers = append(v.Pointers, p)
+		if p := m.graph.Triples[m.facts[at]].Pointer; !slices.Contains(m.pointers[start:], p) {
+			m.pointers = append(m.pointers, p)
 		}
 	}
+	v.Pointers = m.pointers[start:len(m.pointers):len(m.pointers)]
 	return v
 }

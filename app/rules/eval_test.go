@@ -70,7 +70,7 @@ func TestEvaluate(t *testing.T) {
 			name:    "existential head fails",
 			pattern: "account(X,B) <= contract(X,C), paymentContext(C,'Postpaid')",
 			violations: []Violation{{
-				Bindings: map[string]string{"X": "cust", "C": "c1"},
+				Bindings: []Binding{{"X", "cust"}, {"C", "c1"}},
 				Pointers: []string{"/t/0", "/t/4"},
 			}},
 		},
@@ -78,7 +78,7 @@ func TestEvaluate(t *testing.T) {
 			name:    "bound head, one violation among bindings",
 			pattern: "status(P,'ProductActive') <= product(C,P), status(C,'ContractActive')",
 			violations: []Violation{{
-				Bindings: map[string]string{"C": "c1", "P": "p2"},
+				Bindings: []Binding{{"C", "c1"}, {"P", "p2"}},
 				Pointers: []string{"/t/6", "/t/2"},
 			}},
 		},
@@ -86,7 +86,7 @@ func TestEvaluate(t *testing.T) {
 			name:    "dangling reference",
 			pattern: "type(B,'contract') <= sharingConsumer.providerContractId(A,B)",
 			violations: []Violation{{
-				Bindings: map[string]string{"A": "p1", "B": "c9"},
+				Bindings: []Binding{{"A", "p1"}, {"B", "c9"}},
 				Pointers: []string{"/t/13"},
 			}},
 		},
@@ -94,7 +94,7 @@ func TestEvaluate(t *testing.T) {
 			name:    "three atoms",
 			pattern: "status(C,'ContractActive') <= contract(X,C), product(C,P), status(P,'ProductActive')",
 			violations: []Violation{{
-				Bindings: map[string]string{"X": "cust", "C": "c2", "P": "p3"},
+				Bindings: []Binding{{"X", "cust"}, {"C", "c2"}, {"P", "p3"}},
 				Pointers: []string{"/t/1", "/t/7", "/t/10"},
 			}},
 			satisfied: 0,
@@ -131,10 +131,10 @@ func TestEvaluate(t *testing.T) {
 			// B can only be a status other than ContractActive.
 			pattern: "status(A,'ContractActive') <= status(A,B), status(c1,'ContractActive')",
 			violations: []Violation{
-				{Bindings: map[string]string{"A": "c2", "B": "ContractTerminated"}, Pointers: []string{"/t/3", "/t/2"}},
-				{Bindings: map[string]string{"A": "p1", "B": "ProductActive"}, Pointers: []string{"/t/8", "/t/2"}},
-				{Bindings: map[string]string{"A": "p2", "B": "ProductTerminated"}, Pointers: []string{"/t/9", "/t/2"}},
-				{Bindings: map[string]string{"A": "p3", "B": "ProductActive"}, Pointers: []string{"/t/10", "/t/2"}},
+				{Bindings: []Binding{{"A", "c2"}, {"B", "ContractTerminated"}}, Pointers: []string{"/t/3", "/t/2"}},
+				{Bindings: []Binding{{"A", "p1"}, {"B", "ProductActive"}}, Pointers: []string{"/t/8", "/t/2"}},
+				{Bindings: []Binding{{"A", "p2"}, {"B", "ProductTerminated"}}, Pointers: []string{"/t/9", "/t/2"}},
+				{Bindings: []Binding{{"A", "p3"}, {"B", "ProductActive"}}, Pointers: []string{"/t/10", "/t/2"}},
 			},
 		},
 	}
@@ -168,7 +168,7 @@ func TestEvaluateSharedBodyCountsEachRule(t *testing.T) {
 	require.Equal(t, 1, res.NotApplicable)
 	require.Len(t, res.Violations, 1)
 	require.Equal(t, "r02", res.Violations[0].Rule.ID)
-	require.Equal(t, map[string]string{"X": "c1"}, res.Violations[0].Bindings)
+	require.Equal(t, []Binding{{"X", "c1"}}, res.Violations[0].Bindings)
 }
 
 func TestEvaluateReflexive(t *testing.T) {
@@ -181,7 +181,7 @@ func TestEvaluateReflexive(t *testing.T) {
 	)
 	res := mustCompile(t, "likes(X,X) <= knows(X,X)").Evaluate(g)
 	require.Len(t, res.Violations, 1)
-	require.Equal(t, map[string]string{"X": "b"}, res.Violations[0].Bindings)
+	require.Equal(t, []Binding{{"X", "b"}}, res.Violations[0].Bindings)
 
 	res = mustCompile(t, "likes(Y,Y) <= knows(X,Z)").Evaluate(g)
 	require.Empty(t, res.Violations, "some fact likes(Y,Y) exists")
