@@ -52,3 +52,22 @@ func FuzzTokensVerify(f *testing.F) {
 		require.NotEmpty(t, c.ID)
 	})
 }
+
+func FuzzClientIP(f *testing.F) {
+	proxies, err := ParseTrustedProxies([]string{"10.0.0.0/8", "::1"})
+	require.NoError(f, err)
+	f.Add("10.0.0.2:80", "198.51.100.1, 203.0.113.7, 10.1.2.3", "")
+	f.Add("[::1]:80", "[2001:db8::7]:5555,,", "203.0.113.7")
+	f.Add("203.0.113.7:1", "10.0.0.1", "10.0.0.1")
+	f.Fuzz(func(t *testing.T, remote, forwarded, realIP string) {
+		header := map[string][]string{"X-Forwarded-For": {forwarded}, "X-Real-Ip": {realIP}}
+		got, err := proxies.ClientIP(remote, header)
+		if err != nil {
+			return
+		}
+		require.True(t, got.IsValid())
+		if peer, err := parseHopAddr(remote); err == nil && !proxies.Contains(peer) {
+			require.Equal(t, peer, got, "headers from an untrusted peer are ignored")
+		}
+	})
+}
