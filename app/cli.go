@@ -85,7 +85,9 @@ func Main(ctx context.Context, args []string, env Env) int {
 			printUsage(env.Stderr, cmds)
 			return exitUsage
 		}
-		newFlagSet(cmd, &invocation{Env: env}).Usage()
+		fs := newFlagSet(cmd, &invocation{Env: env, configFlags: map[string]any{}})
+		fs.SetOutput(env.Stdout)
+		fs.Usage()
 		return exitOK
 	case "-v", "-version", "--version":
 		name = "version"

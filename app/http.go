@@ -178,6 +178,12 @@ func toAPIError(err error) *apiError {
 }
 
 func codeForStatus(status int) string {
+	switch status {
+	case http.StatusInternalServerError:
+		return "internal_error"
+	case http.StatusRequestEntityTooLarge:
+		return "request_too_large"
+	}
 	text := http.StatusText(status)
 	if text == "" {
 		return "error"
