@@ -11,7 +11,9 @@ type ObjectKind uint8
 const (
 	// Literal objects are values: strings, numbers, booleans, dates.
 	Literal ObjectKind = iota
-	// Entity objects are the ids of other entities in the same record.
+	// Entity objects are the ids of other entities in the same record. A
+	// reference to an id the record does not define is kept as an Entity
+	// triple too, with Class ClassDangling (see Build).
 	Entity
 )
 
@@ -31,6 +33,40 @@ type Triple struct {
 	// Pointer is the RFC 6901 JSON pointer of the place in the record the fact
 	// came from, so a report can point at the offending field.
 	Pointer string `json:"pointer"`
+	// Class tells the learning pipeline what the object is.
+	Class Class `json:"class"`
+}
+
+// Class sorts facts for the learning pipeline: TransE trains on entity edges
+// and categorical literals, and leaves high-cardinality values and dangling
+// references out.
+type Class uint8
+
+const (
+	// ClassValue objects are high-cardinality literals: ids, external ids,
+	// long numbers (quotas, MSISDNs), dates and validity intervals.
+	ClassValue Class = iota
+	// ClassCategory objects come from a small vocabulary: types, statuses,
+	// offerings, catalog ids, characteristic values, short codes, booleans.
+	ClassCategory
+	// ClassEdge objects are entities of the same graph.
+	ClassEdge
+	// ClassDangling objects are ids that a reference field names but the
+	// record does not define.
+	ClassDangling
+)
+
+func (c Class) String() string {
+	switch c {
+	case ClassCategory:
+		return "category"
+	case ClassEdge:
+		return "edge"
+	case ClassDangling:
+		return "dangling"
+	default:
+		return "value"
+	}
 }
 
 // EntityInfo describes one entity of a record's graph.
