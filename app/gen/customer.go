@@ -1,0 +1,418 @@
+package gen
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// lineKind is the part a line (a contract) plays in its customer's plan.
+type lineKind uint8
+
+const (
+	lineSingle    lineKind = iota // a postpaid line on its own, sharing with itself
+	lineTitular                   // the postpaid line that heads a family plan
+	lineDependent                 // a postpaid line sharing its titular's quota
+	linePrepaid
+)
+
+type lineState uint8
+
+const (
+	stateActive lineState = iota
+	stateSuspended
+	stateTerminated
+)
+
+// The status vocabulary of generated records.
+const (
+	statusCustomerActive     = "CustomerActive"
+	statusAccountActive      = "BillingAccountActive"
+	statusContractActive     = "ContractActive"
+	statusContractSuspended  = "ContractSuspended"
+	statusContractTerminated = "ContractTerminated"
+	statusProductActive      = "ProductActive"
+	statusProductInactive    = "ProductInactive"
+	statusProductTerminated  = "ProductTerminated"
+	statusResourceActive     = "ResourceActive"
+	statusResourceTerminated = "ResourceTerminated"
+)
+
+// Statuses returns every status value a clean record may hold.
+func Statuses() []string {
+	return []string{
+		statusCustomerActive, statusAccountActive,
+		statusContractActive, statusContractSuspended, statusContractTerminated,
+		statusProductActive, statusProductInactive, statusProductTerminated,
+		statusResourceActive, statusResourceTerminated,
+	}
+}
+
+// maxLines is the most lines a customer has.
+const maxLines = 6
+
+// line is what the builder knows of one contract while it makes the record.
+type line struct {
+	kind  lineKind
+	state lineState
+	head  int // the line whose PROVIDER_MV this one draws on: itself, or its titular
+	// start is the activation; end the suspension or termination, if any.
+	start, end time.Time
+	legacy     bool // migrated from an older system, with sentinel dates
+	msisdn     string
+
+	contractID, contractExt string
+	sharingGroup            string
+	providerID              string           // of the PROVIDER_MV product, on head lines
+	provider                *sharingProvider // its consumer list, filled as consumers are made
+}
+
+// terminatedAt returns when the line was terminated, or zero.
+func (l *line) terminatedAt() time.Time {
+	if l.state == stateTerminated {
+		return l.end
+	}
+	return time.Time{}
+}
+
+// shape is what a record must have for a fault to be injected into it.
+type shape struct {
+	postpaid bool // sharing links and a billing account
+	active   int  // at least this many active lines
+}
+
+// recordBuilder makes one record from its own random stream.
+type recordBuilder struct {
+	random
+	cat   *catalog
+	now   time.Time
+	seq   int    // the record's index, which makes its MSISDNs unique
+	salt  uint64 // varies MSISDNs with the seed
+	lines []line
+	acct  *ref // the billing account, for postpaid customers
+}
+
+func (b *recordBuilder) customer(need shape) *customer {
+	c := &customer{ID: b.id(), ExternalID: b.digits(9)}
+	since := b.between(b.now.AddDate(-14, 0, 0), b.now.AddDate(-1, -2, 0))
+	legacy := b.chance(0.5)
+	start := b.stamp(since)
+	if legacy {
+		start = b.sentinelStart()
+	}
+	c.Status = []statusEntry{{Status: statusCustomerActive, ValidFor: period{Start: start}}}
+	postpaid := need.postpaid || b.chance(0.8)
+	if postpaid {
+		c.Accounts = []account{b.account(c, since, legacy)}
+	}
+	b.lines = b.makeLines(postpaid, need.active, since)
+	for i := range b.lines {
+		c.Contracts = append(c.Contracts, b.contract(c, i))
+	}
+	for i := range c.Contracts {
+		ps := c.Contracts[i].Products
+		b.Shuffle(len(ps), func(i, j int) { ps[i], ps[j] = ps[j], ps[i] })
+	}
+	medium := contactMedium{
+		Role:             "Notification",
+		ValidFor:         period{Start: start},
+		MediumID:         b.id(),
+		MediumExternalID: "customerContactMediumExtId_" + c.ExternalID,
+		Language:         "pt",
+		Enabled:          true,
+	}
+	if b.chance(0.2) {
+		off := b.between(since, b.now.AddDate(0, -1, 0))
+		medium.DisabledPeriods = []period{{Start: b.stamp(off), End: b.stamp(b.after(off, 72*time.Hour))}}
+	}
+	c.ContactMedia = []contactMedium{medium}
+	clientType := "PF"
+	if b.chance(0.1) {
+		clientType = "PJ"
+	}
+	c.Characteristics = []characteristic{b.char("clientType", start, clientType, "")}
+	if b.chance(0.5) {
+		c.RelatedPartyID = b.id()
+		c.RelatedPartyExternalID = "customerPartyExternalId_" + c.ExternalID
+	}
+	c.HomeTimeZone = []timeZone{{Zone: "America/Sao_Paulo", ValidFor: period{Start: b.stamp(b.after(since, time.Hour))}}}
+	return c
+}
+
+func (b *recordBuilder) account(c *customer, since time.Time, legacy bool) account {
+	start := b.stamp(since)
+	if legacy {
+		start = b.sentinelStart()
+	}
+	day := 1 + b.IntN(28)
+	a := account{
+		ExternalID:     "billingAccountExtId_" + c.ExternalID,
+		ID:             b.id(),
+		SpecID:         b.cat.accountSpec,
+		SpecExternalID: "BAS_ExternalId_Pospago",
+		Characteristics: []characteristic{
+			b.char("customerTaxCategory", start, "12", ""),
+			b.char("taxJurisdictionCode", start, pick(b.random, []string{"12", "23", "35", "41", "53"}), ""),
+		},
+		BillCycles: []billCycle{{
+			ID:             b.id(),
+			ExternalID:     "customerBillCycleExtId_" + c.ExternalID,
+			SpecID:         b.cat.billCycleIDs[day-1],
+			SpecExternalID: strconv.Itoa(day),
+			ValidFor:       period{Start: b.stamp(since)},
+		}},
+		Status: []statusEntry{{Status: statusAccountActive, ValidFor: period{Start: start}}},
+	}
+	if b.chance(0.5) {
+		a.Names = []accountName{{Name: "Postpaid BA", ValidFor: period{Start: b.stamp(since)}}}
+	}
+	b.acct = &ref{ID: a.ID, ExternalID: a.ExternalID}
+	return a
+}
+
+// makeLines decides the customer's lines: how many, their parts in family
+// plans, their states and dates. Titulars and the first `active` lines are
+// active; line 0 is the one the enquiry is about.
+func (b *recordBuilder) makeLines(postpaid bool, active int, since time.Time) []line {
+	// The odds of 1, 2, ... 6 lines, in percent.
+	weights := [maxLines]int{62, 15, 9, 6, 5, 3}
+	n := 1
+	for roll := b.IntN(100); roll >= weights[n-1]; n++ {
+		roll -= weights[n-1]
+	}
+	if !postpaid {
+		n = min(n, 2)
+	}
+	n = max(n, active)
+	// Some larger families split into two sharing groups, as in production.
+	second := -1
+	if postpaid && n >= 3 && b.chance(0.3) {
+		second = 1 + n/2
+	}
+	lines := make([]line, n)
+	for i := range lines {
+		l := &lines[i]
+		switch {
+		case !postpaid:
+			l.kind, l.head = linePrepaid, i
+		case n == 1:
+			l.kind, l.head = lineSingle, i
+		case i == 0 || i == second:
+			l.kind, l.head = lineTitular, i
+		default:
+			l.kind, l.head = lineDependent, lines[i-1].head
+		}
+		l.start = b.between(since, b.now.AddDate(0, -3, 0))
+		l.legacy = b.chance(0.3)
+		l.msisdn = b.msisdn(i)
+		l.contractID, l.contractExt = b.id(), b.digits(9+b.IntN(2))
+		if l.head == i {
+			l.sharingGroup = b.digits(10)
+			l.providerID = b.id()
+		} else {
+			l.sharingGroup = lines[l.head].sharingGroup
+		}
+		if i >= max(active, 1) && l.kind != lineTitular {
+			switch roll := b.Float64(); {
+			case roll < 0.08:
+				l.state = stateTerminated
+			case roll < 0.12:
+				l.state = stateSuspended
+			}
+		}
+		if l.state != stateActive {
+			l.end = b.between(l.start.AddDate(0, 1, 0), b.now.AddDate(0, 0, -2))
+		}
+	}
+	return lines
+}
+
+// msisdn returns the number of line i, unique across the records of a run:
+// an invertible scramble of the line's serial number modulo 10^8.
+func (b *recordBuilder) msisdn(i int) string {
+	const mod = 100_000_000
+	serial := uint64(b.seq)*maxLines + uint64(i)
+	x := (serial*73_939_133 + b.salt) % mod
+	return fmt.Sprintf("55%s9%08d", pick(b.random, b.cat.areaCodes), x)
+}
+
+func (b *recordBuilder) contract(c *customer, i int) contract {
+	l := &b.lines[i]
+	payment := "Postpaid"
+	if l.kind == linePrepaid {
+		payment = "Prepaid"
+	}
+	k := contract{
+		ID:             l.contractID,
+		ExternalID:     l.contractExt,
+		PaymentContext: payment,
+		Spec:           ref{ID: b.cat.contractSpec},
+	}
+	k.Characteristics = b.contractCharacteristics(l)
+	k.Status = b.contractStatus(l)
+	k.Products = b.products(c, i)
+	k.Resources = b.resources(l)
+	k.Roles = b.roles(c, l)
+	k.HomeTimeZone = []timeZone{{Zone: "America/Sao_Paulo", ValidFor: period{Start: b.stamp(b.after(l.start, time.Second))}}}
+	return k
+}
+
+func (b *recordBuilder) contractCharacteristics(l *line) []characteristic {
+	start := b.stamp(l.start)
+	category, classification := "pos", "Titular"
+	switch l.kind {
+	case linePrepaid:
+		category, classification = "pre", ""
+	case lineDependent:
+		classification = "Dependente"
+	}
+	additional := "active"
+	switch l.state {
+	case stateSuspended:
+		additional = "suspended"
+	case stateTerminated:
+		additional = "inactive"
+	}
+	cs := []characteristic{
+		b.char("clientRollover", start, pick(b.random, []string{"SemRollover", "SemRollover", "ComRollover"}), ""),
+		b.char("clientQuota", start, pick(b.random, []string{"SemCota", "ComCota"}), ""),
+		b.char("clientCategory", start, category, ""),
+	}
+	if classification != "" {
+		cs = append(cs,
+			b.char("sharingClassification", start, classification, ""),
+			b.char("sharingGroupId", start, l.sharingGroup, ""))
+	}
+	if l.legacy {
+		for _, flag := range []string{"clientPupInternetAvulsa", "clientPupIncentivo", "clientPupBlkPacoteAvulso", "clientPupCadastrado", "clientPupPublicitario"} {
+			cs = append(cs, b.char(flag, start, strconv.Itoa(b.IntN(2)), ""))
+		}
+	} else {
+		cs = append(cs, b.char("additionalStatus", start, additional, ""))
+		activation := b.char("CONTRACT_INITIAL_ACTIVATION_DATE", "", start, "")
+		cs = append(cs, activation)
+	}
+	b.Shuffle(len(cs), func(i, j int) { cs[i], cs[j] = cs[j], cs[i] })
+	return cs
+}
+
+// char makes a characteristic with one value; an empty start leaves out its validFor.
+func (b *recordBuilder) char(name, start, value, unit string) characteristic {
+	c := characteristic{SpecID: b.cat.charSpecIDs[name], Name: name, Values: []charValue{{Value: value, Unit: unit}}}
+	if start != "" {
+		c.ValidFor = &period{Start: start}
+	}
+	return c
+}
+
+func (b *recordBuilder) contractStatus(l *line) []statusEntry {
+	start := b.stamp(l.start)
+	if l.legacy {
+		start = b.sentinelStart()
+	}
+	active := statusEntry{Status: statusContractActive, ValidFor: period{Start: start}}
+	if !l.legacy && b.chance(0.5) {
+		active.Reason = pick(b.random, []string{
+			"Ativacao de linha pos-pago - Migracao Controle para Pos-Pago",
+			"Criacao de cliente Pos-Pago - A pedido do cliente",
+			"Ativacao de linha pos-pago - Portabilidade",
+		})
+		if l.kind == linePrepaid {
+			active.Reason = "Ativacao de linha pre-pago"
+		}
+	}
+	if l.state == stateActive {
+		return []statusEntry{active}
+	}
+	active.ValidFor.End = b.stamp(l.end)
+	next := statusEntry{Status: statusContractSuspended, Reason: "Suspensao por inadimplencia", ValidFor: period{Start: b.stamp(l.end)}}
+	if l.state == stateTerminated {
+		next = statusEntry{Status: statusContractTerminated, Reason: "Cancelamento a pedido do cliente", ValidFor: period{Start: b.stamp(l.end)}}
+	}
+	return []statusEntry{active, next}
+}
+
+func (b *recordBuilder) resources(l *line) []resource {
+	end := l.terminatedAt()
+	rs := []resource{b.resource(specMSISDN, l.msisdn, b.digits(11), l.start, end)}
+	imsi := func() string { return "72410" + b.text("0123456789", 10) }
+	// Some lines changed SIM card: the old IMSI is terminated.
+	since := l.start
+	if end.IsZero() && b.chance(0.2) {
+		swap := b.between(since.Add(time.Hour), b.now.AddDate(0, 0, -2))
+		old := imsi()
+		rs = append(rs, b.resource(specIMSI, old, old, since, swap))
+		since = swap
+	}
+	number := imsi()
+	return append(rs, b.resource(specIMSI, number, number, since, end))
+}
+
+// resource makes a resource in use from start, terminated at end unless it is zero.
+func (b *recordBuilder) resource(spec, number, externalID string, start, end time.Time) resource {
+	r := resource{
+		ID:         b.id(),
+		ExternalID: externalID,
+		Status:     b.lifetime(start, end, statusResourceActive, "", statusResourceTerminated),
+		Number:     number,
+		SpecID:     b.cat.resourceSpecs[spec],
+		SpecEx:     spec,
+		ValidFor:   period{Start: b.stamp(start)},
+	}
+	if !end.IsZero() {
+		r.ValidFor.End = b.stamp(end)
+	}
+	return r
+}
+
+func (b *recordBuilder) roles(c *customer, l *line) []partyRole {
+	holder := partyRole{
+		PartyRoleID:         c.ID,
+		PartyRoleExternalID: c.ExternalID,
+		InteractionRole:     "LegalContractHolder",
+		ValidFor:            period{Start: b.stamp(b.after(l.start, 2*time.Second))},
+	}
+	if b.chance(0.6) {
+		holder.ID = b.id()
+	}
+	user := partyRole{
+		ID:                  b.id(),
+		PartyRoleID:         b.id(),
+		PartyRoleExternalID: "userExtId_" + l.contractExt,
+		InteractionRole:     "ContractUser",
+		ValidFor:            period{Start: b.stamp(b.after(l.start, 3*time.Second)), End: sentinelEnd},
+	}
+	roles := []partyRole{holder, user}
+	// Lines that changed hands keep their former users.
+	former := 0
+	if b.chance(0.15) {
+		former = 1 + b.IntN(2)
+	}
+	for range former {
+		from := b.between(l.start, b.now.AddDate(0, -2, 0))
+		roles = append(roles, partyRole{
+			ID:                  b.id(),
+			PartyRoleID:         b.id(),
+			PartyRoleExternalID: "userExtId_" + b.digits(9),
+			InteractionRole:     "ContractUser",
+			ValidFor:            period{Start: b.stamp(from), End: b.stamp(b.between(from, b.now.AddDate(0, -1, 0)))},
+		})
+	}
+	return roles
+}
+
+// lifetime returns the status history of something active from start and,
+// unless end is zero, ended then: through the inactive status, when there
+// is one, as the source systems record it.
+func (b *recordBuilder) lifetime(start, end time.Time, active, inactive, terminated string) []statusEntry {
+	if end.IsZero() {
+		return []statusEntry{{Status: active, ValidFor: period{Start: b.stamp(start)}}}
+	}
+	history := []statusEntry{{Status: active, ValidFor: period{Start: b.stamp(start), End: b.stamp(end)}}}
+	if inactive != "" {
+		gone := b.after(end, 200*time.Millisecond)
+		history = append(history, statusEntry{Status: inactive, ValidFor: period{Start: b.stamp(end), End: b.stamp(gone)}})
+		end = gone
+	}
+	return append(history, statusEntry{Status: terminated, ValidFor: period{Start: b.stamp(end)}})
+}

@@ -1,0 +1,269 @@
+// Package gen generates realistic customer-enquiry records, a given fraction
+// of them with one labelled fault, for tests and benchmarks.
+//
+// Records have the shape of the production examples: one customer with 1 to
+// 6 lines (contracts), postpaid family plans whose products share quotas
+// through sharingProvider/sharingConsumer links, 6 to 9 products per line
+// from the operator's catalogue with status histories, byte quotas and
+// prices, MSISDN and IMSI resources, and 15 to 90 KB of indented JSON each.
+// Every active line has exactly one active FRANQUIA_PLANO product (family
+// dependents too, as "Vivo Familia Dependente").
+//
+// Generation is deterministic: the same Config yields the same records, and
+// record i depends only on the seed and i. Every date lies before Config.Now,
+// so a record's current statuses are the same judged at Now or at any later
+// time.
+package gen
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+)
+
+// Config says what to generate.
+type Config struct {
+	// N is the number of records.
+	N int
+	// Seed makes the run reproducible.
+	Seed uint64
+	// FaultRate is the fraction of records with a fault, in [0, 1]; exactly
+	// round(N*FaultRate) records get one, spread at random, and the kinds take
+	// turns so each is injected as often as the others, give or take one.
+	FaultRate float64
+	// Now is the moment the records describe; zero means DefaultNow().
+	Now time.Time
+	// Compact writes each document on one line, for NDJSON; by default they
+	// are indented like the source systems' files. The records are the same.
+	Compact bool
+}
+
+// DefaultNow returns the moment records describe when Config.Now is zero:
+// shortly after the production examples were taken.
+func DefaultNow() time.Time {
+	return time.Date(2025, 7, 1, 12, 0, 0, 0, time.UTC)
+}
+
+// MaxRecords is the most records a run can make: their MSISDNs are distinct
+// 8-digit serials, six lines each.
+const MaxRecords = 100_000_000 / maxLines
+
+// Record is one generated customer enquiry.
+type Record struct {
+	CustomerID string
+	// MSISDN is the line the enquiry was made for, the first contract's.
+	MSISDN string
+	Doc    []byte
+	// Faults holds the record's fault label, if it has one.
+	Faults []Label
+}
+
+// FileName returns the name the source systems give the record's file.
+func (r Record) FileName() string {
+	return "customer_enquiry_" + r.MSISDN + ".txt"
+}
+
+// Label says where a fault was injected.
+type Label struct {
+	// Record is the customer id.
+	Record string `json:"record"`
+	// Source is the record's file name, or its line number in NDJSON.
+	Source string `json:"source"`
+	Kind   Kind   `json:"kind"`
+	// Pointer is the RFC 6901 pointer of the faulty place; "" is the whole
+	// record (a customer without a billing account).
+	Pointer string `json:"pointer"`
+}
+
+// Generator makes records one at a time, so a large run never has to sit in
+// memory. It is not safe for concurrent use.
+type Generator struct {
+	cfg     Config
+	cat     *catalog
+	planner planner
+	salt    uint64
+	made    int
+}
+
+// plannerStream is the random stream of fault planning; record i uses stream i.
+const plannerStream = 1 << 63
+
+// New returns a generator for cfg.
+func New(cfg Config) (*Generator, error) {
+	switch {
+	case cfg.N < 0 || cfg.N > MaxRecords:
+		return nil, fmt.Errorf("gen: %d records: want 0 to %d", cfg.N, MaxRecords)
+	case math.IsNaN(cfg.FaultRate) || cfg.FaultRate < 0 || cfg.FaultRate > 1:
+		return nil, fmt.Errorf("gen: fault rate %v: want 0 to 1", cfg.FaultRate)
+	}
+	if cfg.Now.IsZero() {
+		cfg.Now = DefaultNow()
+	}
+	r := newRandom(cfg.Seed, plannerStream)
+	return &Generator{
+		cfg:  cfg,
+		cat:  newCatalog(),
+		salt: r.Uint64N(100_000_000),
+		planner: planner{
+			random: r,
+			faults: faults(),
+			faulty: int(math.Round(float64(cfg.N) * cfg.FaultRate)),
+		},
+	}, nil
+}
+
+// Next returns the next record, or false when all N have been made.
+func (g *Generator) Next() (Record, bool) {
+	if g.made >= g.cfg.N {
+		return Record{}, false
+	}
+	i := g.made
+	g.made++
+	f, faulty := g.planner.draw(g.cfg.N - i)
+	b := &recordBuilder{
+		random: newRandom(g.cfg.Seed, uint64(i)),
+		cat:    g.cat,
+		now:    g.cfg.Now,
+		seq:    i,
+		salt:   g.salt,
+	}
+	var need shape
+	if faulty {
+		need = f.needs
+	}
+	c := b.customer(need)
+	doc := b.fit(c, g.cfg.Compact)
+	rec := Record{CustomerID: c.ID, MSISDN: b.lines[0].msisdn, Doc: doc}
+	if faulty {
+		pointer := f.inject(b, c)
+		rec.Doc, _ = b.render(c, g.cfg.Compact)
+		rec.Faults = []Label{{Record: c.ID, Source: rec.FileName(), Kind: f.kind, Pointer: pointer}}
+	}
+	return rec, true
+}
+
+// planner decides which records carry a fault, and which: selection sampling
+// picks exactly the planned number at random, and the kinds are dealt from a
+// shuffled deck of all of them.
+type planner struct {
+	random
+	faults []fault
+	faulty int   // faulty records still to make
+	deck   []int // indices into faults not dealt yet in this round
+}
+
+// draw decides for the next record, when left records remain to be made.
+func (p *planner) draw(left int) (fault, bool) {
+	if p.faulty == 0 || p.IntN(left) >= p.faulty {
+		return fault{}, false
+	}
+	p.faulty--
+	if len(p.deck) == 0 {
+		p.deck = p.Perm(len(p.faults))
+	}
+	f := p.faults[p.deck[0]]
+	p.deck = p.deck[1:]
+	return f, true
+}
+
+// Record sizes, in bytes of indented JSON, before a fault is injected: the
+// 15 to 90 KB of production, less the most an injection adds or removes.
+const (
+	minSize = 17 << 10
+	maxSize = 86 << 10
+)
+
+// fit renders the record, first trimming or padding it with former products
+// when its size is out of bounds.
+func (b *recordBuilder) fit(c *customer, compact bool) []byte {
+	for {
+		doc, size := b.render(c, compact)
+		if size > maxSize && b.shrink(c) || size < minSize && b.grow(c) {
+			continue
+		}
+		return doc
+	}
+}
+
+// render writes the record and returns its size in the indented layout,
+// which decides its contents whatever the layout written.
+func (b *recordBuilder) render(c *customer, compact bool) ([]byte, int) {
+	w := jsonWriter{buf: make([]byte, 0, 64<<10), compact: compact}
+	w.document(c)
+	return w.buf, len(w.buf) + w.indent
+}
+
+// shrink makes the record smaller, and reports whether it could: it removes
+// a former product from each line with more than six, else the prices of a
+// plan, else a product a line can do without.
+func (b *recordBuilder) shrink(c *customer) bool {
+	return b.dropProducts(c, isFormer) || b.dropPrices(c) || b.dropProducts(c, isOptional)
+}
+
+// grow makes the record larger, and reports whether it could: it adds a
+// former product to a line with fewer than nine, else prices to a plan.
+func (b *recordBuilder) grow(c *customer) bool {
+	for i := range c.Contracts {
+		k := &c.Contracts[i]
+		if len(k.Products) < 9 {
+			k.Products = slices.Insert(k.Products, b.IntN(len(k.Products)+1), b.former(&b.lines[i]))
+			return true
+		}
+	}
+	for i := range c.Contracts {
+		for j := range c.Contracts[i].Products {
+			p := &c.Contracts[i].Products[j]
+			if p.OfferingExternalID == offerPlan && p.Prices == nil && len(p.Characteristics) > 0 {
+				p.Prices = b.planPrices(int64(b.IntN(100)+1)<<30, p.Status[0].ValidFor.Start)
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// dropProducts removes the first product that matches from each line with
+// more than six, and reports whether it removed any.
+func (b *recordBuilder) dropProducts(c *customer, match func(product) bool) bool {
+	removed := false
+	for i := range c.Contracts {
+		k := &c.Contracts[i]
+		if len(k.Products) <= 6 {
+			continue
+		}
+		if j := slices.IndexFunc(k.Products, match); j >= 0 {
+			k.Products = slices.Delete(k.Products, j, j+1)
+			removed = true
+		}
+	}
+	return removed
+}
+
+func (b *recordBuilder) dropPrices(c *customer) bool {
+	for i := range c.Contracts {
+		for j := range c.Contracts[i].Products {
+			if p := &c.Contracts[i].Products[j]; p.Prices != nil {
+				p.Prices = nil
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isFormer reports whether p is a product the line no longer holds, which
+// no sharing link names.
+func isFormer(p product) bool {
+	return current(p.Status) == statusProductTerminated && p.OfferingExternalID != offerProvider
+}
+
+// isOptional reports whether a line can do without p: it is no plan and no
+// sharing link names it but its own.
+func isOptional(p product) bool {
+	switch p.OfferingExternalID {
+	case offerTechnical, offerExcessIndividual, offerBonus, offerApps, offerMobility, offerSVA:
+		return true
+	}
+	return false
+}
