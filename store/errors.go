@@ -17,7 +17,9 @@ type ConflictError struct {
 	Constraint string
 }
 
-func (e *ConflictError) Error() string { return "conflicts with an existing row (" + e.Constraint + ")" }
+func (e *ConflictError) Error() string {
+	return "conflicts with an existing row (" + e.Constraint + ")"
+}
 
 // wrap gives err the operation's context and turns PostgreSQL's answers that
 // callers act on into ErrNotFound and *ConflictError.
