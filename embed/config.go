@@ -1,0 +1,198 @@
+package embed
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+)
+
+// Norm is the vector norm TransE takes of h + r − t.
+type Norm uint8
+
+const (
+	L1 Norm = iota // sum of absolute values: the default, as in the TransE paper
+	L2             // Euclidean
+)
+
+func (n Norm) String() string {
+	switch n {
+	case L1:
+		return "L1"
+	case L2:
+		return "L2"
+	}
+	return fmt.Sprintf("Norm(%d)", uint8(n))
+}
+
+// Sampler chooses which side of a training triple a negative corrupts.
+type Sampler uint8
+
+const (
+	// Uniform corrupts the head or the tail with equal probability.
+	Uniform Sampler = iota
+	// Bernoulli ("bern", Wang et al. 2014) corrupts the head of a triple of
+	// relation r with probability tph/(tph+hpt), where tph is the mean number
+	// of tails per head of r and hpt of heads per tail. It makes fewer false
+	// negatives on one-to-many and many-to-one relations.
+	Bernoulli
+)
+
+func (s Sampler) String() string {
+	switch s {
+	case Uniform:
+		return "uniform"
+	case Bernoulli:
+		return "bern"
+	}
+	return fmt.Sprintf("Sampler(%d)", uint8(s))
+}
+
+// Optimizer is the update rule. All of them update only the embedding rows a
+// batch touches, and their state lags for rows it does not ("lazy" updates,
+// as PyTorch's SparseAdam).
+type Optimizer uint8
+
+const (
+	Adam    Optimizer = iota // Kingma and Ba 2015, β1 = 0.9, β2 = 0.999, ε = 1e-8
+	Adagrad                  // Duchi et al. 2011, ε = 1e-10
+	SGD                      // plain stochastic gradient descent
+)
+
+func (o Optimizer) String() string {
+	switch o {
+	case Adam:
+		return "adam"
+	case Adagrad:
+		return "adagrad"
+	case SGD:
+		return "sgd"
+	}
+	return fmt.Sprintf("Optimizer(%d)", uint8(o))
+}
+
+func (o Optimizer) defaultLearningRate() float32 {
+	switch o {
+	case Adagrad:
+		return 0.1
+	case SGD:
+		return 0.01
+	}
+	return 0.001
+}
+
+// Constraint bounds the entity embeddings, which stops the margin loss from
+// being lowered by merely spreading entities apart.
+type Constraint uint8
+
+const (
+	// UnitSphere rescales every entity vector to L2 norm 1 after each
+	// update, as in the TransE paper.
+	UnitSphere Constraint = iota
+	// UnitBall scales entity vectors longer than 1 back to 1.
+	UnitBall
+	// Unconstrained leaves entity vectors as the optimizer makes them.
+	Unconstrained
+)
+
+func (c Constraint) String() string {
+	switch c {
+	case UnitSphere:
+		return "sphere"
+	case UnitBall:
+		return "ball"
+	case Unconstrained:
+		return "none"
+	}
+	return fmt.Sprintf("Constraint(%d)", uint8(c))
+}
+
+// Config configures training. The zero value of every field selects its
+// default; where zero is a meaningful setting, a negative value selects it.
+type Config struct {
+	// Dim is the embedding dimension; default 128.
+	Dim int
+	// Norm is the distance ‖h + r − t‖; default L1.
+	Norm Norm
+	// Margin γ of the ranking loss max(0, γ + d(positive) − d(negative));
+	// default 5.
+	Margin float32
+	// Negatives is the number of corruptions per positive triple; default 32.
+	Negatives int
+	// Sampler picks the corrupted side; default Uniform.
+	Sampler Sampler
+	// AdversarialTemperature α > 0 weights each positive's negatives by
+	// softmax(−α·d(negative)) instead of uniformly, so that hard negatives
+	// count more (self-adversarial sampling, Sun et al. 2019). Default 0: off.
+	AdversarialTemperature float32
+	// EntityConstraint bounds the entity vectors; default UnitSphere.
+	EntityConstraint Constraint
+	// Optimizer is the update rule; default Adam.
+	Optimizer Optimizer
+	// LearningRate defaults to 0.001 for Adam, 0.1 for Adagrad and 0.01 for SGD.
+	LearningRate float32
+	// BatchSize is the number of positive triples per update; default 1024.
+	BatchSize int
+	// Epochs is the maximum number of passes over the training triples;
+	// default 100.
+	Epochs int
+	// Workers is the number of goroutines; default runtime.GOMAXPROCS(0).
+	// Training is deterministic for a given Seed and Workers.
+	Workers int
+	// Seed seeds initialisation and sampling.
+	Seed uint64
+
+	// EvalEvery is the number of epochs between evaluations of filtered MRR
+	// on the validation triples (and after the last epoch); default 10,
+	// negative for none. Training returns the best model evaluated.
+	EvalEvery int
+	// Patience stops training after this many evaluations in a row without a
+	// better validation MRR; default 3, negative to never stop early.
+	Patience int
+	// Progress, if set, is called after every epoch.
+	Progress func(Progress)
+
+	// Checkpoint, if set, is called every CheckpointEvery epochs and after
+	// the last one with the number of epochs done and the trainer's state;
+	// state.WriteTo writes a checkpoint that ResumeTrainer continues from.
+	// An error stops training.
+	Checkpoint func(epoch int, state io.WriterTo) error
+	// CheckpointEvery defaults to 10.
+	CheckpointEvery int
+}
+
+// resolved returns c with defaults filled in, or an error for invalid values.
+func (c Config) resolved() (Config, error) {
+	setDefault(&c.Dim, 128)
+	setDefault(&c.Margin, 5)
+	setDefault(&c.Negatives, 32)
+	setDefault(&c.BatchSize, 1024)
+	setDefault(&c.Epochs, 100)
+	setDefault(&c.Workers, runtime.GOMAXPROCS(0))
+	setDefault(&c.EvalEvery, 10)
+	setDefault(&c.Patience, 3)
+	setDefault(&c.CheckpointEvery, 10)
+	setDefault(&c.LearningRate, c.Optimizer.defaultLearningRate())
+	switch {
+	case c.Dim < 1, c.Negatives < 1, c.BatchSize < 1, c.Epochs < 1, c.Workers < 1, c.CheckpointEvery < 1:
+		return c, fmt.Errorf("dim %d, negatives %d, batch size %d, epochs %d, workers %d and checkpoint interval %d must be positive",
+			c.Dim, c.Negatives, c.BatchSize, c.Epochs, c.Workers, c.CheckpointEvery)
+	case c.Norm > L2:
+		return c, fmt.Errorf("unknown norm %v", c.Norm)
+	case c.Sampler > Bernoulli:
+		return c, fmt.Errorf("unknown sampler %v", c.Sampler)
+	case c.Optimizer > SGD:
+		return c, fmt.Errorf("unknown optimizer %v", c.Optimizer)
+	case c.EntityConstraint > Unconstrained:
+		return c, fmt.Errorf("unknown entity constraint %v", c.EntityConstraint)
+	case !(c.Margin > 0), !(c.LearningRate > 0), !(c.AdversarialTemperature >= 0):
+		return c, fmt.Errorf("margin %g and learning rate %g must be positive, adversarial temperature %g non-negative",
+			c.Margin, c.LearningRate, c.AdversarialTemperature)
+	}
+	return c, nil
+}
+
+func setDefault[T int | float32](v *T, def T) {
+	if *v == 0 {
+		*v = def
+	}
+}

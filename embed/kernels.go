@@ -1,0 +1,121 @@
+package embed
+
+import "math"
+
+// The vector kernels below are plain Go, unrolled by four with independent
+// accumulators so that the additions pipeline; kernels_bench_test.go holds
+// the measurements behind that choice. Every distance goes through l1 or l2,
+// so the same pair of vectors always yields the same float32 bits, which
+// tie counting in evaluation relies on.
+
+// l1 returns Σ|a_i − b_i|.
+func l1(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		x, y := a[i:i+4:i+4], b[i:i+4:i+4]
+		s0 += abs32(x[0] - y[0])
+		s1 += abs32(x[1] - y[1])
+		s2 += abs32(x[2] - y[2])
+		s3 += abs32(x[3] - y[3])
+	}
+	for ; i < len(a); i++ {
+		s0 += abs32(a[i] - b[i])
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// l2 returns √Σ(a_i − b_i)².
+func l2(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		x, y := a[i:i+4:i+4], b[i:i+4:i+4]
+		d0, d1, d2, d3 := x[0]-y[0], x[1]-y[1], x[2]-y[2], x[3]-y[3]
+		s0 += d0 * d0
+		s1 += d1 * d1
+		s2 += d2 * d2
+		s3 += d3 * d3
+	}
+	for ; i < len(a); i++ {
+		d := a[i] - b[i]
+		s0 += d * d
+	}
+	return sqrt32((s0 + s1) + (s2 + s3))
+}
+
+func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
+
+// sqrt32 compiles to a single SQRTSS.
+func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
+
+// add sets dst = a + b.
+func add(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	for i := range dst {
+		dst[i] = a[i] + b[i]
+	}
+}
+
+// sub sets dst = a − b.
+func sub(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	for i := range dst {
+		dst[i] = a[i] - b[i]
+	}
+}
+
+// axpy sets y += alpha·x.
+func axpy(alpha float32, x, y []float32) {
+	x = x[:len(y)]
+	for i := range y {
+		y[i] += alpha * x[i]
+	}
+}
+
+// signStep accumulates the L1 gradient of w·‖x − e‖₁: with s = w·sign(x − e),
+// gx += s and ge −= s. At x_i = e_i it takes the subgradient ±w by the sign
+// bit of the zero, which is as good as 0 and needs no branch.
+func signStep(w float32, x, e, gx, ge []float32) {
+	e, gx, ge = e[:len(x)], gx[:len(x)], ge[:len(x)]
+	wBits := math.Float32bits(w) &^ (1 << 31)
+	wSign := math.Float32bits(w) & (1 << 31)
+	for i := range x {
+		s := math.Float32frombits(wBits | (math.Float32bits(x[i]-e[i]) & (1 << 31)) ^ wSign)
+		gx[i] += s
+		ge[i] -= s
+	}
+}
+
+// diffStep accumulates the gradient of w·‖x − e‖₂ given dist = ‖x − e‖₂:
+// with s = (w/dist)·(x − e), gx += s and ge −= s.
+func diffStep(w, dist float32, x, e, gx, ge []float32) {
+	if dist == 0 {
+		return // no direction to move in; the subgradient 0 is valid
+	}
+	c := w / dist
+	e, gx, ge = e[:len(x)], gx[:len(x)], ge[:len(x)]
+	for i := range x {
+		s := c * (x[i] - e[i])
+		gx[i] += s
+		ge[i] -= s
+	}
+}
+
+// normalize scales v to unit L2 norm, or, if onlyLonger, only when its norm
+// exceeds 1; a zero vector stays zero.
+func normalize(v []float32, onlyLonger bool) {
+	var ss float32
+	for _, x := range v {
+		ss += x * x
+	}
+	if ss == 0 || onlyLonger && ss <= 1 {
+		return
+	}
+	inv := 1 / sqrt32(ss)
+	for i := range v {
+		v[i] *= inv
+	}
+}

@@ -1,0 +1,83 @@
+package embed
+
+import "math"
+
+const (
+	adamBeta1   = 0.9
+	adamBeta2   = 0.999
+	adamEpsilon = 1e-8
+	adagradEps  = 1e-10
+)
+
+// optimizerState holds the per-element state of one embedding matrix.
+// Adam keeps its first and second moments in m and v; Adagrad keeps its sum
+// of squared gradients in v; SGD keeps nothing.
+type optimizerState struct {
+	m, v []float32
+}
+
+func newOptimizerState(kind Optimizer, size int) optimizerState {
+	switch kind {
+	case Adam:
+		return optimizerState{m: make([]float32, size), v: make([]float32, size)}
+	case Adagrad:
+		return optimizerState{v: make([]float32, size)}
+	}
+	return optimizerState{}
+}
+
+// arrays returns the state arrays in checkpoint order.
+func (s *optimizerState) arrays() [][]float32 {
+	var out [][]float32
+	for _, a := range [...][]float32{s.m, s.v} {
+		if a != nil {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// stepRule is an optimizer with the scalars of one step precomputed.
+type stepRule struct {
+	kind Optimizer
+	lr   float32
+	// Adam's bias corrections fold into these (PyTorch's formulation):
+	// p −= stepSize·m / (√v·invSqrtBias2 + ε).
+	stepSize, invSqrtBias2 float32
+}
+
+// newStepRule prepares step t (1-based).
+func newStepRule(kind Optimizer, lr float32, t int64) stepRule {
+	r := stepRule{kind: kind, lr: lr}
+	if kind == Adam {
+		bias1 := 1 - math.Pow(adamBeta1, float64(t))
+		bias2 := 1 - math.Pow(adamBeta2, float64(t))
+		r.stepSize = float32(float64(lr) / bias1)
+		r.invSqrtBias2 = float32(1 / math.Sqrt(bias2))
+	}
+	return r
+}
+
+// apply updates the parameters p of one row, whose state starts at offset,
+// with gradient g.
+func (r *stepRule) apply(state *optimizerState, offset int, p, g []float32) {
+	g = g[:len(p)]
+	switch r.kind {
+	case SGD:
+		axpy(-r.lr, g, p)
+	case Adagrad:
+		v := state.v[offset : offset+len(p)]
+		for i, gi := range g {
+			v[i] += gi * gi
+			p[i] -= r.lr * gi / (sqrt32(v[i]) + adagradEps)
+		}
+	case Adam:
+		m, v := state.m[offset:offset+len(p)], state.v[offset:offset+len(p)]
+		for i, gi := range g {
+			mi := adamBeta1*m[i] + (1-adamBeta1)*gi
+			vi := adamBeta2*v[i] + (1-adamBeta2)*gi*gi
+			m[i], v[i] = mi, vi
+			p[i] -= r.stepSize * mi / (sqrt32(vi)*r.invSqrtBias2 + adamEpsilon)
+		}
+	}
+}

@@ -1,0 +1,156 @@
+package embed
+
+import "math"
+
+// objective is the loss of one positive triple and its negatives:
+// Σ_i w_i·max(0, γ + d(positive) − d(negative_i)), with w_i = 1/k or the
+// self-adversarial softmax(−α·d(negative_i)), held constant in the gradient.
+type objective struct {
+	norm        Norm
+	margin      float32
+	adversarial float32   // α; 0 for uniform weights
+	headProb    []float32 // per relation, the probability of corrupting the head
+}
+
+// negative is a corruption of a positive triple.
+type negative struct {
+	entity int32
+	head   bool // replaces the head; otherwise the tail
+	dist   float32
+	weight float32
+}
+
+// shard computes the loss gradient of one part of a batch into its own
+// sparse buffers, so that shards run in parallel without sharing writes.
+type shard struct {
+	rng      rng
+	ent, rel *sparseGrad
+	negs     []negative
+	// tailAnchor = h + r and headAnchor = t − r: a tail corruption t' is at
+	// distance ‖tailAnchor − t'‖, a head corruption h' at ‖headAnchor − h'‖.
+	tailAnchor, headAnchor []float32
+	// Their gradients, summed over the negatives before they are spread over
+	// h, r and t.
+	tailGrad, headGrad []float32
+}
+
+func newShard(ents, rels, dim, negatives, maxPositives, workers int) *shard {
+	return &shard{
+		ent:        newSparseGrad(ents, dim, maxPositives*(negatives+2), workers),
+		rel:        newSparseGrad(rels, dim, maxPositives, workers),
+		negs:       make([]negative, negatives),
+		tailAnchor: make([]float32, dim),
+		headAnchor: make([]float32, dim),
+		tailGrad:   make([]float32, dim),
+		headGrad:   make([]float32, dim),
+	}
+}
+
+// run accumulates the gradient of scale × the loss of the positives and
+// returns their summed loss. The model is only read.
+func (s *shard) run(m *Model, obj *objective, positives []Triple, scale float32) float64 {
+	s.ent.reset()
+	s.rel.reset()
+	var loss float64
+	for _, pos := range positives {
+		s.sample(m, obj, pos)
+		s.score(m, obj, pos)
+		loss += float64(s.backward(m, obj, pos, scale))
+	}
+	return loss
+}
+
+// sample draws the negatives of pos.
+func (s *shard) sample(m *Model, obj *objective, pos Triple) {
+	headProb := obj.headProb[pos.Relation]
+	for i := range s.negs {
+		s.negs[i].entity = int32(s.rng.intn(m.NumEntities()))
+		s.negs[i].head = s.rng.float32() < headProb
+	}
+}
+
+// score computes the anchors of pos and the distances and weights of its
+// negatives.
+func (s *shard) score(m *Model, obj *objective, pos Triple) {
+	dist := m.distance()
+	add(s.tailAnchor, m.Entity(pos.Head), m.Relation(pos.Relation))
+	sub(s.headAnchor, m.Entity(pos.Tail), m.Relation(pos.Relation))
+	nearest := float32(math.Inf(1))
+	for i := range s.negs {
+		n := &s.negs[i]
+		n.dist = dist(s.anchor(n.head), m.Entity(n.entity))
+		nearest = min(nearest, n.dist)
+	}
+	if obj.adversarial == 0 {
+		for i := range s.negs {
+			s.negs[i].weight = 1 / float32(len(s.negs))
+		}
+		return
+	}
+	// softmax(−α·d), shifted by the nearest negative so that exp cannot overflow.
+	var sum float32
+	for i := range s.negs {
+		w := float32(math.Exp(float64(-obj.adversarial * (s.negs[i].dist - nearest))))
+		s.negs[i].weight = w
+		sum += w
+	}
+	for i := range s.negs {
+		s.negs[i].weight /= sum
+	}
+}
+
+func (s *shard) anchor(head bool) []float32 {
+	if head {
+		return s.headAnchor
+	}
+	return s.tailAnchor
+}
+
+// backward adds scale × the gradient of the loss of pos and its sampled
+// negatives to the shard's buffers and returns the loss.
+func (s *shard) backward(m *Model, obj *objective, pos Triple, scale float32) float32 {
+	posDist := m.distance()(s.tailAnchor, m.Entity(pos.Tail))
+	clear(s.tailGrad)
+	clear(s.headGrad)
+	var loss, posWeight float32
+	headsActive := false
+	for _, n := range s.negs {
+		violation := obj.margin + posDist - n.dist
+		if violation <= 0 {
+			continue
+		}
+		loss += n.weight * violation
+		w := n.weight * scale
+		posWeight += w
+		if n.head {
+			headsActive = true
+			distGrad(obj.norm, -w, n.dist, s.headAnchor, m.Entity(n.entity), s.headGrad, s.ent.row(n.entity))
+		} else {
+			distGrad(obj.norm, -w, n.dist, s.tailAnchor, m.Entity(n.entity), s.tailGrad, s.ent.row(n.entity))
+		}
+	}
+	if posWeight == 0 {
+		return 0
+	}
+	distGrad(obj.norm, posWeight, posDist, s.tailAnchor, m.Entity(pos.Tail), s.tailGrad, s.ent.row(pos.Tail))
+	// tailAnchor = h + r, headAnchor = t − r.
+	gh := s.ent.row(pos.Head)
+	add(gh, gh, s.tailGrad)
+	gr := s.rel.row(pos.Relation)
+	add(gr, gr, s.tailGrad)
+	if headsActive {
+		sub(gr, gr, s.headGrad)
+		gt := s.ent.row(pos.Tail)
+		add(gt, gt, s.headGrad)
+	}
+	return loss
+}
+
+// distGrad accumulates the gradient of w·‖x − e‖ into gx and ge.
+func distGrad(norm Norm, w, dist float32, x, e, gx, ge []float32) {
+	if norm == L1 {
+		signStep(w, x, e, gx, ge)
+	} else {
+		diffStep(w, dist, x, e, gx, ge)
+	}
+}
