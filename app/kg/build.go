@@ -71,16 +71,21 @@ func (bd Builder) Build(doc []byte) (*Graph, error) {
 	if now.IsZero() {
 		now = time.Now()
 	}
+	// Records make about two facts for every three values, each with a
+	// pointer of some 45 bytes.
+	facts := len(t.nodes) * 3 / 4
 	b := builder{
 		t:   t,
 		now: now,
 		g: &Graph{
 			Root:     id,
 			Entities: make(map[string]EntityInfo, 64),
-			Triples:  make([]Triple, 0, len(t.nodes)/2),
+			Triples:  make([]Triple, 0, facts),
 		},
 		preds: make(map[[2]string]string, 64),
 		ptr:   make([]byte, 0, 128),
+		ptrs:  make([]byte, 0, facts*48),
+		ends:  make([]int, 0, facts),
 	}
 	b.entity(id, "customer", t.root)
 	b.resolveReferences()

@@ -2,6 +2,7 @@ package kg
 
 import (
 	"fmt"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -62,7 +63,9 @@ func (t *tree) str(obj node, key string) (string, bool) {
 
 // parseJSON parses one JSON value that makes up the whole of doc.
 func parseJSON(doc string) (*tree, error) {
-	p := parser{s: doc, nodes: make([]node, 0, len(doc)/24+1)}
+	// Every member has a colon, and dates have a few more: the count is a
+	// close upper bound of the values in a record, whatever its layout.
+	p := parser{s: doc, nodes: make([]node, 0, strings.Count(doc, ":")+1)}
 	root, err := p.value()
 	if err != nil {
 		return nil, err
