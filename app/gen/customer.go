@@ -89,7 +89,8 @@ type recordBuilder struct {
 	seq   int    // the record's index, which makes its MSISDNs unique
 	salt  uint64 // varies MSISDNs with the seed
 	lines []line
-	acct  *ref // the billing account, for postpaid customers
+	acct  *ref   // the billing account, for postpaid customers
+	buf   []byte // where the record is written
 }
 
 func (b *recordBuilder) customer(need shape) *customer {

@@ -16,6 +16,7 @@
 package gen
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"slices"
@@ -84,6 +85,7 @@ type Generator struct {
 	planner planner
 	salt    uint64
 	made    int
+	buf     []byte // documents are written here, then copied out at their size
 }
 
 // plannerStream is the random stream of fault planning; record i uses stream i.
@@ -127,6 +129,7 @@ func (g *Generator) Next() (Record, bool) {
 		now:    g.cfg.Now,
 		seq:    i,
 		salt:   g.salt,
+		buf:    g.buf,
 	}
 	var need shape
 	if faulty {
@@ -134,12 +137,14 @@ func (g *Generator) Next() (Record, bool) {
 	}
 	c := b.customer(need)
 	doc := b.fit(c, g.cfg.Compact)
-	rec := Record{CustomerID: c.ID, MSISDN: b.lines[0].msisdn, Doc: doc}
+	rec := Record{CustomerID: c.ID, MSISDN: b.lines[0].msisdn}
 	if faulty {
 		pointer := f.inject(b, c)
-		rec.Doc, _ = b.render(c, g.cfg.Compact)
+		doc, _ = b.render(c, g.cfg.Compact)
 		rec.Faults = []Label{{Record: c.ID, Source: rec.FileName(), Kind: f.kind, Pointer: pointer}}
 	}
+	rec.Doc = bytes.Clone(doc)
+	g.buf = b.buf
 	return rec, true
 }
 
@@ -186,11 +191,12 @@ func (b *recordBuilder) fit(c *customer, compact bool) []byte {
 	}
 }
 
-// render writes the record and returns its size in the indented layout,
-// which decides its contents whatever the layout written.
+// render writes the record into b.buf and returns it, with its size in the
+// indented layout, which decides its contents whatever the layout written.
 func (b *recordBuilder) render(c *customer, compact bool) ([]byte, int) {
-	w := jsonWriter{buf: make([]byte, 0, 64<<10), compact: compact}
+	w := jsonWriter{buf: b.buf[:0], compact: compact}
 	w.document(c)
+	b.buf = w.buf
 	return w.buf, len(w.buf) + w.indent
 }
 
