@@ -1,6 +1,6 @@
 //go:build !linux
 
-package rules
+package rules_test
 
 import "time"
 

@@ -224,9 +224,9 @@ func (m *matcher) holds(a atom) bool {
 		_, ok := ix.find(a.pred, s, o)
 		return ok
 	case sKnown:
-		return !ix.bySubject(a.pred, s).empty()
+		return ix.hasSubject(a.pred, s)
 	case oKnown:
-		return !ix.byObject(a.pred, o).empty()
+		return ix.hasObject(a.pred, o)
 	case a.s.slot == a.o.slot:
 		r := ix.preds[a.pred]
 		return slices.ContainsFunc(ix.spo[r.lo:r.hi], func(f fact) bool { return f.s == f.o })

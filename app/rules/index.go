@@ -101,11 +101,37 @@ func (ix *index) byObject(p, o uint32) span {
 	return equalRange(ix.pos, ix.preds[p], func(f fact) uint32 { return f.o }, o)
 }
 
-// find returns the position in spo of p(s, o).
+// find returns the position in spo of p(s, o): one binary search over the
+// predicate's facts, ordered by subject and then object.
 func (ix *index) find(p, s, o uint32) (int32, bool) {
-	r := ix.bySubject(p, s)
-	i := r.lo + int32(lowerBound(ix.spo[r.lo:r.hi], func(f fact) uint32 { return f.o }, o))
-	return i, i < r.hi && ix.spo[i].o == o
+	r := ix.preds[p]
+	run := ix.spo[r.lo:r.hi]
+	lo, hi := 0, len(run)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if f := run[mid]; f.s < s || f.s == s && f.o < o {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return r.lo + int32(lo), lo < len(run) && run[lo].s == s && run[lo].o == o
+}
+
+// hasSubject reports whether some p(s, _) holds.
+func (ix *index) hasSubject(p, s uint32) bool {
+	r := ix.preds[p]
+	run := ix.spo[r.lo:r.hi]
+	i := lowerBound(run, func(f fact) uint32 { return f.s }, s)
+	return i < len(run) && run[i].s == s
+}
+
+// hasObject reports whether some p(_, o) holds.
+func (ix *index) hasObject(p, o uint32) bool {
+	r := ix.preds[p]
+	run := ix.pos[r.lo:r.hi]
+	i := lowerBound(run, func(f fact) uint32 { return f.o }, o)
+	return i < len(run) && run[i].o == o
 }
 
 // equalRange narrows r to the facts whose key is v; facts are sorted by key
