@@ -176,7 +176,7 @@ func (b *recordBuilder) account(c *customer, since time.Time, legacy bool) accou
 // active; line 0 is the one the enquiry is about.
 func (b *recordBuilder) makeLines(postpaid bool, active int, since time.Time) []line {
 	// The odds of 1, 2, ... 6 lines, in percent.
-	weights := [maxLines]int{62, 15, 9, 6, 5, 3}
+	weights := [maxLines]int{70, 13, 7, 5, 3, 2}
 	n := 1
 	for roll := b.IntN(100); roll >= weights[n-1]; n++ {
 		roll -= weights[n-1]

@@ -37,8 +37,10 @@ func Build(doc []byte) (*Graph, error) {
 //   - Sentinel dates (1970-01-01, 9999-12-31) are dropped, as literals and as
 //     interval ends.
 //   - status[] keeps its history as status.status, status.reason and
-//     status.validFor facts, and adds status(e, current): the entry whose
-//     validFor covers Now, else the one that starts last (see currentStatus).
+//     status.validFor facts, and adds status(e, current). Current is the entry
+//     whose validFor covers Now (the latest-starting, if several do), else the
+//     latest-starting entry; a missing, sentinel or unreadable start is the
+//     beginning of time, such an end is never, and ties go to the later entry.
 //   - A characteristic becomes name(e, value), named by its charSpecExternalId:
 //     clientCategory(c, 'pos'), with name.unitOfMeasure, name.validFor and
 //     characteristic(e, name). Sub-characteristics (comprisedOf) are
@@ -51,6 +53,9 @@ func Build(doc []byte) (*Graph, error) {
 //     sharingProvider.billingAccount) are edges to that entity. When the record
 //     does not define the id, the edge stays, with Class ClassDangling, and a
 //     fact dangling(e, id) with the same pointer is added after all the others.
+//     Such an id is no entity of the graph and has no type fact, which rules
+//     can test either way. (A contract user's partyRoleId always dangles: an
+//     enquiry carries no user parties.)
 //
 // Every triple carries the JSON pointer of the member it came from (the
 // object, for entity and type facts). The triples are in document order, so
