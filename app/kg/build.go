@@ -290,7 +290,7 @@ func (b *builder) setPointers() {
 func (b *builder) enter(key string) int {
 	mark := len(b.ptr)
 	b.ptr = append(b.ptr, '/')
-	if strings.ContainsAny(key, "~/") {
+	if strings.IndexByte(key, '~') >= 0 || strings.IndexByte(key, '/') >= 0 {
 		key = strings.NewReplacer("~", "~0", "/", "~1").Replace(key)
 	}
 	b.ptr = append(b.ptr, key...)
