@@ -23,7 +23,7 @@ const (
 
 // ErrUnknownRole is returned when parsing a role name that is not one of
 // "viewer", "operator" or "admin".
-var ErrUnknownRole = errors.New("auth: unknown role")
+var ErrUnknownRole = errors.New("unknown role")
 
 // ParseRole returns the role named s. Names are lower case, exactly as
 // String prints them.
@@ -36,7 +36,7 @@ func ParseRole(s string) (Role, error) {
 	case "admin":
 		return RoleAdmin, nil
 	}
-	return 0, fmt.Errorf("%w %q (want viewer, operator or admin)", ErrUnknownRole, s)
+	return 0, fmt.Errorf("auth: %w %q (want viewer, operator or admin)", ErrUnknownRole, s)
 }
 
 // String returns the role's name, or "none" for the zero value.
@@ -68,7 +68,7 @@ func (r Role) Allows(required Role) bool {
 // their names in JSON and configuration files.
 func (r Role) MarshalText() ([]byte, error) {
 	if !r.Valid() {
-		return nil, fmt.Errorf("%w: %d", ErrUnknownRole, uint8(r))
+		return nil, fmt.Errorf("auth: %w %d", ErrUnknownRole, uint8(r))
 	}
 	return []byte(r.String()), nil
 }

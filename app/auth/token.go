@@ -175,7 +175,7 @@ func (t *Tokens) Verify(token string) (Claims, error) {
 	}
 	role, err := ParseRole(payload.Role)
 	if err != nil {
-		return Claims{}, tokenError(ErrTokenClaims, err)
+		return Claims{}, tokenError(ErrTokenClaims, fmt.Errorf("role %q", payload.Role))
 	}
 	switch {
 	case payload.Subject == "":
