@@ -89,8 +89,8 @@ func (b *recordBuilder) plan(o offer, start, end time.Time) product {
 		"Ativacao de linha pos-pago - Migracao Controle para Pos-Pago",
 		"Troca de plano - A pedido do cliente",
 	})
-	if o.gigabytes > 0 && b.chance(0.4) {
-		p.Prices = b.planPrices(int64(o.gigabytes)<<30, b.stamp(start))
+	if quota, ok := initialValue(p); ok && b.chance(0.4) {
+		p.Prices = b.planPrices(quota, b.stamp(start))
 	}
 	return p
 }
@@ -113,8 +113,7 @@ func (b *recordBuilder) quota(gigabytes int, start time.Time, threshold bool) []
 // planPrices makes the two prices of a flexible plan, in the nested form the
 // billing system writes: components whose actions refer to their siblings'
 // characteristics by charSpecId.
-func (b *recordBuilder) planPrices(bytes int64, since string) []price {
-	value := strconv.FormatInt(bytes, 10)
+func (b *recordBuilder) planPrices(quota, since string) []price {
 	empty := []charValue{{}}
 	ref := func(name string, values []charValue, sub ...characteristic) characteristic {
 		return characteristic{SpecID: b.cat.charSpecIDs[name], Values: values, ComprisedOf: sub}
@@ -128,7 +127,7 @@ func (b *recordBuilder) planPrices(bytes int64, since string) []price {
 		c.ValidFor = &period{Start: since}
 		return c
 	}
-	quota := []charValue{{Value: value, Unit: "byte"}}
+	bytes := []charValue{{Value: quota, Unit: "byte"}}
 	component := func(cs ...characteristic) priceComponent {
 		return priceComponent{
 			ID:                      b.id(),
@@ -143,9 +142,9 @@ func (b *recordBuilder) planPrices(bytes int64, since string) []price {
 	return []price{
 		priceOf("Franquia_Comp_Initial_Flex", component(
 			named("addPBWithNoRO", empty),
-			dated(named("valueWithUoM", quota)),
+			dated(named("valueWithUoM", bytes)),
 			named("actions", empty,
-				ref("addPBWithNoRO", empty, ref("valueWithUoM", quota)),
+				ref("addPBWithNoRO", empty, ref("valueWithUoM", bytes)),
 				ref("set0ToPB", empty)),
 			named("set0ToPB", empty),
 			dated(named("Value", []charValue{{Value: "0", Unit: "byte"}})),
@@ -153,7 +152,7 @@ func (b *recordBuilder) planPrices(bytes int64, since string) []price {
 		priceOf("Franquia_Comp_Recurrence_Flex", component(
 			named("actions", empty, ref("addPBWithNoRO", empty)),
 			named("addPBWithNoRO", empty),
-			dated(named("valueWithUoM", quota)),
+			dated(named("valueWithUoM", bytes)),
 		)),
 	}
 }
