@@ -62,6 +62,8 @@ func commands() []*command {
 		healthcheckCommand(),
 		versionCommand(),
 		configCommand(),
+		userCommand(),
+		apikeyCommand(),
 	}
 }
 

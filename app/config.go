@@ -17,6 +17,8 @@ import (
 	"github.com/knadh/koanf/providers/file"
 	"github.com/knadh/koanf/v2"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/pff/pff/app/auth"
 )
 
 // Config is PFF's whole configuration. Every key is documented in
@@ -24,15 +26,21 @@ import (
 type Config struct {
 	// Env is "development" or "production"; production refuses weak secrets
 	// and logs JSON.
-	Env      string         `koanf:"env"`
-	Log      LogConfig      `koanf:"log"`
-	HTTP     HTTPConfig     `koanf:"http"`
-	Worker   WorkerConfig   `koanf:"worker"`
-	Jobs     JobsConfig     `koanf:"jobs"`
-	Database DatabaseConfig `koanf:"database"`
-	Redis    RedisConfig    `koanf:"redis"`
-	Auth     AuthConfig     `koanf:"auth"`
-	Audit    AuditConfig    `koanf:"audit"`
+	Env       string          `koanf:"env"`
+	Log       LogConfig       `koanf:"log"`
+	HTTP      HTTPConfig      `koanf:"http"`
+	Worker    WorkerConfig    `koanf:"worker"`
+	Jobs      JobsConfig      `koanf:"jobs"`
+	Database  DatabaseConfig  `koanf:"database"`
+	Redis     RedisConfig     `koanf:"redis"`
+	Auth      AuthConfig      `koanf:"auth"`
+	Audit     AuditConfig     `koanf:"audit"`
+	RateLimit RateLimitConfig `koanf:"rate_limit"`
+	// BootstrapAdmin and BootstrapPassword create the first admin at start
+	// when the users table is empty (PFF_BOOTSTRAP_ADMIN, PFF_BOOTSTRAP_PASSWORD).
+	BootstrapAdmin    string `koanf:"bootstrap_admin"`
+	BootstrapPassword string `koanf:"bootstrap_password"`
+	BootstrapEmail    string `koanf:"bootstrap_email"`
 }
 
 // LogConfig configures log/slog.
@@ -54,6 +62,12 @@ type HTTPConfig struct {
 	ShutdownTimeout time.Duration `koanf:"shutdown_timeout"`
 	// MaxBodySize is the default request body limit, e.g. "10MiB".
 	MaxBodySize ByteSize `koanf:"max_body_size"`
+	// RequestTimeout bounds the work of one API request.
+	RequestTimeout time.Duration `koanf:"request_timeout"`
+	// CORSOrigins may call the API from a browser; empty allows none.
+	CORSOrigins []string `koanf:"cors_origins"`
+	// TrustedProxies are the CIDRs whose X-Forwarded-For is believed.
+	TrustedProxies []string `koanf:"trusted_proxies"`
 }
 
 // WorkerConfig configures the health and metrics listener of `pff worker`.
@@ -84,9 +98,19 @@ type RedisConfig struct {
 	URL string `koanf:"url"`
 }
 
-// AuthConfig holds the API's secrets.
+// AuthConfig configures access tokens.
 type AuthConfig struct {
-	JWTSecret string `koanf:"jwt_secret"`
+	JWTSecret string        `koanf:"jwt_secret"`
+	TokenTTL  time.Duration `koanf:"token_ttl"`
+	Issuer    string        `koanf:"issuer"`
+}
+
+// RateLimitConfig sets request budgets per route group: per client IP for
+// the auth endpoints, per credential for the rest of the API.
+type RateLimitConfig struct {
+	AuthPerMinute  int `koanf:"auth_per_minute"`
+	ReadPerMinute  int `koanf:"read_per_minute"`
+	WritePerMinute int `koanf:"write_per_minute"`
 }
 
 // AuditConfig configures the audit log.
@@ -102,26 +126,37 @@ const insecureDevSecret = "insecure-development-secret-change-me"
 
 func defaultConfig() map[string]any {
 	return map[string]any{
-		"env":                      "development",
-		"log.level":                "info",
-		"log.format":               "",
-		"http.addr":                ":8000",
-		"http.read_header_timeout": "5s",
-		"http.read_timeout":        "60s",
-		"http.write_timeout":       "60s",
-		"http.idle_timeout":        "120s",
-		"http.shutdown_timeout":    "15s",
-		"http.max_body_size":       "10MiB",
-		"worker.addr":              ":8001",
-		"jobs.workers":             10,
-		"jobs.stop_timeout":        "30s",
-		"database.url":             "postgres://postgres@127.0.0.1:5432/pff?sslmode=disable",
-		"database.max_conns":       20,
-		"database.min_conns":       0,
-		"database.connect_timeout": "30s",
-		"redis.url":                "",
-		"auth.jwt_secret":          insecureDevSecret,
-		"audit.retention_days":     365,
+		"env":                         "development",
+		"log.level":                   "info",
+		"log.format":                  "",
+		"http.addr":                   ":8000",
+		"http.read_header_timeout":    "5s",
+		"http.read_timeout":           "60s",
+		"http.write_timeout":          "60s",
+		"http.idle_timeout":           "120s",
+		"http.shutdown_timeout":       "15s",
+		"http.max_body_size":          "10MiB",
+		"http.request_timeout":        "30s",
+		"http.cors_origins":           []string{},
+		"http.trusted_proxies":        []string{},
+		"worker.addr":                 ":8001",
+		"jobs.workers":                10,
+		"jobs.stop_timeout":           "30s",
+		"database.url":                "postgres://postgres@127.0.0.1:5432/pff?sslmode=disable",
+		"database.max_conns":          20,
+		"database.min_conns":          0,
+		"database.connect_timeout":    "30s",
+		"redis.url":                   "",
+		"auth.jwt_secret":             insecureDevSecret,
+		"auth.token_ttl":              "30m",
+		"auth.issuer":                 "pff",
+		"audit.retention_days":        365,
+		"rate_limit.auth_per_minute":  10,
+		"rate_limit.read_per_minute":  600,
+		"rate_limit.write_per_minute": 120,
+		"bootstrap_admin":             "",
+		"bootstrap_password":          "",
+		"bootstrap_email":             "",
 	}
 }
 
@@ -179,7 +214,11 @@ func LoadConfig(src ConfigSources) (Config, error) {
 			if name == "PFF_CONFIG" {
 				return "", nil
 			}
-			return strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(name, "PFF_"), "__", ".")), value
+			key := strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(name, "PFF_"), "__", "."))
+			if _, isList := known[key].([]string); isList {
+				return key, splitList(value)
+			}
+			return key, value
 		},
 	}), nil); err != nil {
 		return Config{}, fmt.Errorf("config: environment: %w", err)
@@ -219,6 +258,17 @@ func merge(k, layer *koanf.Koanf, known map[string]any, where func(key string) s
 		return fmt.Errorf("config: %w", err)
 	}
 	return nil
+}
+
+// splitList reads a list from one environment variable: comma-separated.
+func splitList(value string) []string {
+	var out []string
+	for _, item := range strings.Split(value, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 func lookupEnv(environ []string, name string) string {
@@ -268,6 +318,8 @@ func (c Config) validate() error {
 		"http.write_timeout":       c.HTTP.WriteTimeout,
 		"http.idle_timeout":        c.HTTP.IdleTimeout,
 		"http.shutdown_timeout":    c.HTTP.ShutdownTimeout,
+		"http.request_timeout":     c.HTTP.RequestTimeout,
+		"auth.token_ttl":           c.Auth.TokenTTL,
 		"jobs.stop_timeout":        c.Jobs.StopTimeout,
 		"database.connect_timeout": c.Database.ConnectTimeout,
 	} {
@@ -280,6 +332,29 @@ func (c Config) validate() error {
 	}
 	if c.Jobs.Workers < 0 || c.Jobs.Workers > 10_000 {
 		return problem("jobs.workers", "%d is outside 0..10000", c.Jobs.Workers)
+	}
+	for key, n := range map[string]int{
+		"rate_limit.auth_per_minute":  c.RateLimit.AuthPerMinute,
+		"rate_limit.read_per_minute":  c.RateLimit.ReadPerMinute,
+		"rate_limit.write_per_minute": c.RateLimit.WritePerMinute,
+	} {
+		if n < 1 {
+			return problem(key, "must be at least 1")
+		}
+	}
+	for _, origin := range c.HTTP.CORSOrigins {
+		if u, err := url.Parse(origin); origin == "*" || err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" {
+			return problem("http.cors_origins", "%q is not an origin such as https://ops.example.com (list origins explicitly; no wildcard)", origin)
+		}
+	}
+	if _, err := auth.ParseTrustedProxies(c.HTTP.TrustedProxies); err != nil {
+		return problem("http.trusted_proxies", "%v", err)
+	}
+	if c.Auth.Issuer == "" {
+		return problem("auth.issuer", "is required")
+	}
+	if (c.BootstrapAdmin == "") != (c.BootstrapPassword == "") {
+		return problem("bootstrap_password", "bootstrap_admin and bootstrap_password are set together or not at all")
 	}
 	if c.Audit.RetentionDays < 1 {
 		return problem("audit.retention_days", "must be at least 1")
@@ -363,6 +438,9 @@ func (c Config) Redacted() Config {
 	out := c
 	out.Database.URL = redactURL(c.Database.URL)
 	out.Redis.URL = redactURL(c.Redis.URL)
+	if c.BootstrapPassword != "" {
+		out.BootstrapPassword = "(redacted)"
+	}
 	if c.Auth.JWTSecret == insecureDevSecret {
 		out.Auth.JWTSecret = "(insecure development default)"
 	} else if c.Auth.JWTSecret != "" {

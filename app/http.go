@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/pff/pff/store"
 )
 
 // requestIDHeader carries a request's id in and out; a client's own id is
@@ -165,6 +168,16 @@ func toAPIError(err error) *apiError {
 	if errors.As(err, &maxBytes) {
 		return &apiError{Status: http.StatusRequestEntityTooLarge, Code: "request_too_large",
 			Message: fmt.Sprintf("request body exceeds the limit of %d bytes", maxBytes.Limit)}
+	}
+	var conflict *store.ConflictError
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "no such resource"}
+	case errors.As(err, &conflict):
+		return &apiError{Status: http.StatusConflict, Code: "conflict", Message: "already exists",
+			Details: map[string]string{"constraint": conflict.Constraint}}
+	case errors.Is(err, context.DeadlineExceeded):
+		return &apiError{Status: http.StatusServiceUnavailable, Code: "timeout", Message: "the request took too long"}
 	}
 	var httpErr *echo.HTTPError
 	if errors.As(err, &httpErr) {

@@ -33,8 +33,12 @@ jobs get jobs.stop_timeout to finish and are then handed back to the queue.`,
 			if inv.fs.NArg() > 0 {
 				return usagef("unexpected argument %q", inv.fs.Arg(0))
 			}
-			return runProcess(ctx, inv, migrate, func(s *services) (*echo.Echo, string) {
-				return newAPI(s, inv.Build), s.cfg.HTTP.Addr
+			return runProcess(ctx, inv, migrate, func(s *services) (*echo.Echo, string, error) {
+				if err := bootstrapAdmin(ctx, s); err != nil {
+					return nil, "", err
+				}
+				e, err := newAPI(s, inv.Build)
+				return e, s.cfg.HTTP.Addr, err
 			})
 		},
 	}
@@ -56,35 +60,38 @@ PostgreSQL.`,
 			if inv.fs.NArg() > 0 {
 				return usagef("unexpected argument %q", inv.fs.Arg(0))
 			}
-			return runProcess(ctx, inv, false, func(s *services) (*echo.Echo, string) {
+			return runProcess(ctx, inv, false, func(s *services) (*echo.Echo, string, error) {
 				if s.cfg.Jobs.Workers == 0 {
-					return nil, ""
+					return nil, "", usagef("a worker needs at least one job worker (jobs.workers > 0)")
 				}
 				e := newEcho(s.logger, newHTTPMetrics(s.registry), int64(s.cfg.HTTP.MaxBodySize))
-				addProbes(e, s, inv.Build)
-				return e, s.cfg.Worker.Addr
+				for _, r := range probeRoutes(s, inv.Build) {
+					e.Add(r.Method, r.Path, r.Handler)
+				}
+				return e, s.cfg.Worker.Addr, nil
 			})
 		},
 	}
 }
 
-// newAPI is the HTTP API of `pff serve`.
-func newAPI(s *services, build BuildInfo) *echo.Echo {
-	e := newEcho(s.logger, newHTTPMetrics(s.registry), int64(s.cfg.HTTP.MaxBodySize))
-	addProbes(e, s, build)
-	return e
-}
-
-// addProbes adds the health and metrics endpoints every process serves.
-func addProbes(e *echo.Echo, s *services, build BuildInfo) {
-	e.GET("/health", health)
-	e.GET("/health/detailed", s.healthChecks(build.Version).detailed)
-	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
+// probeRoutes are the health and metrics endpoints every process serves.
+func probeRoutes(s *services, build BuildInfo) []route {
+	const tag = "operations"
+	return []route{
+		{Method: http.MethodGet, Path: "/health", Public: true, Group: groupNone, Tag: tag,
+			Summary: "Liveness: 200 {\"status\":\"ok\"} while the process serves HTTP; touches nothing",
+			Response: map[string]string{}, Handler: health},
+		{Method: http.MethodGet, Path: "/health/detailed", Public: true, Group: groupNone, Tag: tag,
+			Summary: "Readiness: PostgreSQL, River and Redis checks; 503 when PostgreSQL is down, degraded when only Redis is",
+			Response: detailedHealth{}, Handler: s.healthChecks(build.Version).detailed},
+		{Method: http.MethodGet, Path: "/metrics", Public: true, Group: groupNone, Tag: tag,
+			Summary: "Prometheus metrics", Handler: echo.WrapHandler(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))},
+	}
 }
 
 // runProcess starts the services, serves HTTP with the handler that handler
 // returns, works jobs, and shuts all of it down gracefully when ctx ends.
-func runProcess(ctx context.Context, inv *invocation, migrate bool, handler func(*services) (*echo.Echo, string)) error {
+func runProcess(ctx context.Context, inv *invocation, migrate bool, handler func(*services) (*echo.Echo, string, error)) error {
 	started := time.Now()
 	cfg, err := inv.config()
 	if err != nil {
@@ -99,9 +106,9 @@ func runProcess(ctx context.Context, inv *invocation, migrate bool, handler func
 		return err
 	}
 	defer s.close()
-	e, addr := handler(s)
-	if e == nil {
-		return usagef("a worker needs at least one job worker (jobs.workers > 0)")
+	e, addr, err := handler(s)
+	if err != nil {
+		return err
 	}
 	listener, err := net.Listen("tcp", addr)
 	if err != nil {

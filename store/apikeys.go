@@ -36,6 +36,7 @@ type StoredAPIKey struct {
 	Role       string
 	UserActive bool
 	ExpiresAt  *time.Time
+	LastUsedAt *time.Time
 	Revoked    bool
 }
 
@@ -63,9 +64,9 @@ func (s *Store) CreateAPIKey(ctx context.Context, nk NewAPIKey) (APIKey, error) 
 func (s *Store) APIKeyForAuth(ctx context.Context, id string) (StoredAPIKey, error) {
 	var k StoredAPIKey
 	err := s.pool.QueryRow(ctx, `
-		SELECT k.id, k.secret_hash, k.user_id::text, u.role, u.active, k.expires_at, k.revoked_at IS NOT NULL
+		SELECT k.id, k.secret_hash, k.user_id::text, u.role, u.active, k.expires_at, k.last_used_at, k.revoked_at IS NOT NULL
 		FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = $1`, id).
-		Scan(&k.ID, &k.SecretHash, &k.UserID, &k.Role, &k.UserActive, &k.ExpiresAt, &k.Revoked)
+		Scan(&k.ID, &k.SecretHash, &k.UserID, &k.Role, &k.UserActive, &k.ExpiresAt, &k.LastUsedAt, &k.Revoked)
 	return k, wrap(err, "api key %s", id)
 }
 

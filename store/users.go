@@ -70,6 +70,13 @@ func (s *Store) CreateFirstUser(ctx context.Context, nu NewUser) (bool, error) {
 	return true, wrap(tx.Commit(ctx), "commit first user")
 }
 
+// HasUsers reports whether any user exists.
+func (s *Store) HasUsers(ctx context.Context) (bool, error) {
+	var exists bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users)`).Scan(&exists)
+	return exists, wrap(err, "look for users")
+}
+
 // UserByUsername finds a user by username, whatever its case.
 func (s *Store) UserByUsername(ctx context.Context, username string) (User, error) {
 	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE lower(username) = lower($1)`, username))

@@ -1,0 +1,274 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/pff/pff/app/auth"
+	"github.com/pff/pff/store"
+)
+
+// principal is who a request acts for.
+type principal struct {
+	UserID string
+	Role   auth.Role
+	// APIKeyID is set when the request came with an API key.
+	APIKeyID string
+}
+
+// actor names the principal in the audit log.
+func (p principal) actor() string {
+	if p.APIKeyID != "" {
+		return "api_key:" + p.APIKeyID
+	}
+	return "user:" + p.UserID
+}
+
+const principalKey = "pff.principal"
+
+func principalOf(c echo.Context) (principal, bool) {
+	p, ok := c.Get(principalKey).(principal)
+	return p, ok
+}
+
+// mount registers the routes on e, each behind the middleware its
+// declaration asks for, in this order: request timeout and body limit;
+// authentication (401); the audit entry of a mutating call; the rate limit
+// (429); the role check (403).
+func (a *api) mount(e *echo.Echo, routes []route) {
+	for _, r := range routes {
+		if r.group() == groupNone {
+			// Probes and documentation stay as cheap as a route can be.
+			e.Add(r.Method, r.Path, r.Handler)
+			continue
+		}
+		limit := int64(a.cfg.HTTP.MaxBodySize)
+		if r.MaxBody > 0 {
+			limit = r.MaxBody
+		}
+		mws := []echo.MiddlewareFunc{a.timeout, limitBody(limit)}
+		if !r.Public {
+			mws = append(mws, a.authenticate)
+		}
+		if r.mutating() {
+			mws = append(mws, a.audit(r))
+		}
+		mws = append(mws, a.rateLimit(r.group()))
+		if !r.Public {
+			mws = append(mws, requireRole(r.Role))
+		}
+		e.Add(r.Method, r.Path, r.Handler, mws...)
+	}
+}
+
+// securityHeaders are sent on every response. JSON gets a CSP that forbids
+// everything; HTML pages set their own, still strict, policy.
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		if strings.HasPrefix(c.Request().URL.Path, apiPrefix) {
+			h.Set("Cache-Control", "no-store")
+		}
+		return next(c)
+	}
+}
+
+// cors lets the configured origins, and only those, call the API from a
+// browser. Credentials are bearer tokens, not cookies, so none are allowed.
+func cors(origins []string) echo.MiddlewareFunc {
+	if len(origins) == 0 {
+		return func(next echo.HandlerFunc) echo.HandlerFunc { return next }
+	}
+	return middleware.CORSWithConfig(middleware.CORSConfig{
+		AllowOrigins:     origins,
+		AllowMethods:     []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete},
+		AllowHeaders:     []string{echo.HeaderAuthorization, echo.HeaderContentType, "X-API-Key", requestIDHeader},
+		ExposeHeaders:    []string{requestIDHeader, "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After"},
+		AllowCredentials: false,
+		MaxAge:           600,
+	})
+}
+
+func (a *api) timeout(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx, cancel := context.WithTimeout(c.Request().Context(), a.cfg.HTTP.RequestTimeout)
+		defer cancel()
+		c.SetRequest(c.Request().WithContext(ctx))
+		return next(c)
+	}
+}
+
+var errUnauthenticated = &apiError{Status: http.StatusUnauthorized, Code: "unauthenticated",
+	Message: "missing or invalid credentials: send a bearer token or an API key"}
+
+// authenticate accepts an access token (Authorization: Bearer <jwt>) or an
+// API key (X-API-Key: <key>, or Authorization: Bearer <key>).
+func (a *api) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		p, err := a.identify(c)
+		if err != nil {
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="pff"`)
+			if errors.Is(err, auth.ErrTokenInvalid) || errors.Is(err, auth.ErrAPIKeyInvalid) ||
+				errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrUserDisabled) || errors.Is(err, errNoCredentials) {
+				a.logger.Debug("authentication refused", "reason", err, "request_id", requestIDOf(c))
+				return errUnauthenticated
+			}
+			return fmt.Errorf("authenticate: %w", err)
+		}
+		c.Set(principalKey, p)
+		return next(c)
+	}
+}
+
+var errNoCredentials = errors.New("no credentials")
+
+func (a *api) identify(c echo.Context) (principal, error) {
+	req := c.Request()
+	key := req.Header.Get("X-API-Key")
+	token := ""
+	if scheme, value, ok := strings.Cut(req.Header.Get(echo.HeaderAuthorization), " "); ok && strings.EqualFold(scheme, "Bearer") {
+		value = strings.TrimSpace(value)
+		if strings.HasPrefix(value, auth.APIKeyPrefix) {
+			key = value
+		} else {
+			token = value
+		}
+	}
+	switch {
+	case key != "":
+		stored, err := a.keys.Verify(req.Context(), key)
+		if err != nil {
+			return principal{}, err
+		}
+		return principal{UserID: stored.UserID, Role: stored.Role, APIKeyID: stored.ID}, nil
+	case token != "":
+		claims, err := a.tokens.Authenticate(req.Context(), token, a.store)
+		if err != nil {
+			return principal{}, err
+		}
+		return principal{UserID: claims.UserID, Role: claims.Role}, nil
+	}
+	return principal{}, errNoCredentials
+}
+
+func requireRole(role auth.Role) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			p, _ := principalOf(c)
+			if !p.Role.Allows(role) {
+				return &apiError{Status: http.StatusForbidden, Code: "forbidden",
+					Message: fmt.Sprintf("this route needs the %s role; you have %s", role, p.Role)}
+			}
+			return next(c)
+		}
+	}
+}
+
+// rateLimit spends one unit of the caller's budget for the route group: per
+// credential for authenticated routes, per client IP for public ones.
+func (a *api) rateLimit(group string) echo.MiddlewareFunc {
+	perMinute := map[string]int{
+		groupAuth:  a.cfg.RateLimit.AuthPerMinute,
+		groupRead:  a.cfg.RateLimit.ReadPerMinute,
+		groupWrite: a.cfg.RateLimit.WritePerMinute,
+	}[group]
+	limit := auth.PerMinute(perMinute)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			key := group + ":ip:" + c.RealIP()
+			if p, ok := principalOf(c); ok {
+				key = group + ":user:" + p.UserID
+			}
+			decision, err := a.limiter.Allow(c.Request().Context(), key, limit)
+			if err != nil {
+				return fmt.Errorf("rate limit: %w", err)
+			}
+			h := c.Response().Header()
+			h.Set("RateLimit-Limit", strconv.Itoa(decision.Limit))
+			h.Set("RateLimit-Remaining", strconv.Itoa(decision.Remaining))
+			h.Set("RateLimit-Reset", seconds(decision.ResetAfter))
+			if !decision.Allowed {
+				h.Set("Retry-After", seconds(decision.RetryAfter))
+				return &apiError{Status: http.StatusTooManyRequests, Code: "rate_limited",
+					Message: fmt.Sprintf("too many requests; retry in %s s", seconds(decision.RetryAfter))}
+			}
+			return next(c)
+		}
+	}
+}
+
+// seconds rounds up, as the RateLimit and Retry-After headers want.
+func seconds(d time.Duration) string {
+	return strconv.Itoa(int(math.Ceil(d.Seconds())))
+}
+
+// audit writes one audit entry per call of a mutating route, after the
+// response is decided, with who called, what, on which target and how it
+// ended. Unauthenticated calls are not audited (the access log has them),
+// except the login routes, which audit the username tried.
+func (a *api) audit(r route) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			err := next(c)
+			if err != nil {
+				c.Error(err)
+			}
+			status := c.Response().Status
+			entry := store.AuditEntry{
+				Method:     r.Method,
+				Route:      r.Path,
+				Action:     r.Summary,
+				Target:     c.Param("id"),
+				Status:     outcome(status),
+				StatusCode: &status,
+				RequestID:  requestIDOf(c),
+			}
+			if p, ok := principalOf(c); ok {
+				entry.ActorID, entry.Actor = &p.UserID, p.actor()
+			} else if tried, ok := c.Get(attemptedUserKey).(string); ok {
+				entry.Actor = "login:" + tried
+			}
+			if detail, ok := c.Get(auditDetailKey).(map[string]any); ok {
+				entry.Detail, _ = json.Marshal(detail)
+			}
+			// The entry is written even when the client has gone away.
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), 5*time.Second)
+			defer cancel()
+			if err := a.store.InsertAudit(ctx, entry); err != nil {
+				a.logger.Error("audit entry lost", "error", err, "route", entry.Route, "request_id", entry.RequestID)
+			}
+			return nil
+		}
+	}
+}
+
+const (
+	attemptedUserKey = "pff.attempted_user"
+	auditDetailKey   = "pff.audit_detail"
+)
+
+func outcome(status int) string {
+	switch {
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return "denied"
+	case status < 400:
+		return "succeeded"
+	default:
+		return "failed"
+	}
+}
