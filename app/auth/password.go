@@ -244,9 +244,17 @@ func decodePHC(encoded string) (p Argon2Params, salt, key []byte, err error) {
 	if key, err = b64.DecodeString(fields[2]); err != nil {
 		return fail("key: %v", err)
 	}
+	// Bounded here, before becoming uint32, as well as in check.
+	saltLength, keyLength := len(salt), len(key)
+	if saltLength > maxSaltOrKey {
+		return fail("salt longer than %d bytes", maxSaltOrKey)
+	}
+	if keyLength > maxSaltOrKey {
+		return fail("key longer than %d bytes", maxSaltOrKey)
+	}
 	p = Argon2Params{
 		Memory: uint32(m), Iterations: uint32(t), Parallelism: uint8(lanes),
-		SaltLength: uint32(len(salt)), KeyLength: uint32(len(key)),
+		SaltLength: uint32(saltLength), KeyLength: uint32(keyLength),
 	}
 	if err := p.check(); err != nil {
 		return fail("%v", err)
