@@ -42,7 +42,7 @@ func (a *api) authRoutes() []route {
 			Summary: "Log in with a username and password (JSON)", Request: loginRequest{}, Response: tokenResponse{},
 			Handler: a.login},
 		{Method: http.MethodPost, Path: apiPrefix + "/auth/token", Public: true, Group: groupAuth, Tag: tag, MaxBody: 4 << 10,
-			Summary: "Log in with the OAuth2 password grant (form: grant_type=password, username, password)",
+			Summary:  "Log in with the OAuth2 password grant (form: grant_type=password, username, password)",
 			Response: tokenResponse{}, Handler: a.passwordGrant},
 		{Method: http.MethodPost, Path: apiPrefix + "/auth/logout", Role: auth.RoleViewer, Tag: tag, Status: http.StatusNoContent,
 			Summary: "Revoke every access token of the calling user", Handler: a.logout},

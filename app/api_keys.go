@@ -29,7 +29,7 @@ func (a *api) apiKeyRoutes() []route {
 	const tag = "api-keys"
 	return []route{
 		{Method: http.MethodGet, Path: apiPrefix + "/api-keys", Role: auth.RoleAdmin, Tag: tag, Summary: "List API keys",
-			Query: []param{{"user_id", "only keys of this user"}, cursorParam, limitParam},
+			Query:    []param{{"user_id", "only keys of this user"}, cursorParam, limitParam},
 			Response: page[store.APIKey]{}, Handler: a.listAPIKeys},
 		{Method: http.MethodPost, Path: apiPrefix + "/api-keys", Role: auth.RoleAdmin, Tag: tag,
 			Summary: "Create an API key for a user; the key is in this response only", Request: createAPIKeyRequest{},

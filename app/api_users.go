@@ -29,7 +29,7 @@ func (a *api) userRoutes() []route {
 	const tag = "users"
 	return []route{
 		{Method: http.MethodGet, Path: apiPrefix + "/users", Role: auth.RoleAdmin, Tag: tag, Summary: "List users",
-			Query: []param{{"role", "only users with this role"}, {"active", "true or false"}, cursorParam, limitParam},
+			Query:    []param{{"role", "only users with this role"}, {"active", "true or false"}, cursorParam, limitParam},
 			Response: page[store.User]{}, Handler: a.listUsers},
 		{Method: http.MethodPost, Path: apiPrefix + "/users", Role: auth.RoleAdmin, Tag: tag, Summary: "Create a user",
 			Request: createUserRequest{}, Response: store.User{}, Status: http.StatusCreated, MaxBody: 4 << 10, Handler: a.createUser},

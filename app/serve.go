@@ -79,10 +79,10 @@ func probeRoutes(s *services, build BuildInfo) []route {
 	const tag = "operations"
 	return []route{
 		{Method: http.MethodGet, Path: "/health", Public: true, Group: groupNone, Tag: tag,
-			Summary: "Liveness: 200 {\"status\":\"ok\"} while the process serves HTTP; touches nothing",
+			Summary:  "Liveness: 200 {\"status\":\"ok\"} while the process serves HTTP; touches nothing",
 			Response: map[string]string{}, Handler: health},
 		{Method: http.MethodGet, Path: "/health/detailed", Public: true, Group: groupNone, Tag: tag,
-			Summary: "Readiness: PostgreSQL, River and Redis checks; 503 when PostgreSQL is down, degraded when only Redis is",
+			Summary:  "Readiness: PostgreSQL, River and Redis checks; 503 when PostgreSQL is down, degraded when only Redis is",
 			Response: detailedHealth{}, Handler: s.healthChecks(build.Version).detailed},
 		{Method: http.MethodGet, Path: "/metrics", Public: true, Group: groupNone, Tag: tag,
 			Summary: "Prometheus metrics", Handler: echo.WrapHandler(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))},

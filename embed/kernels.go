@@ -4,12 +4,15 @@ import "math"
 
 // The vector kernels below are plain Go, unrolled by four with independent
 // accumulators so that the additions pipeline; kernels_bench_test.go holds
-// the measurements behind that choice. Every distance goes through l1 or l2,
-// so the same pair of vectors always yields the same float32 bits, which
-// tie counting in evaluation relies on.
+// the measurements behind that choice. Built with GOEXPERIMENT=simd on amd64,
+// the hot ones are replaced by AVX2 versions (kernels_simd_amd64.go); the
+// *Scalar names are the portable versions, which kernels_scalar.go uses
+// otherwise. Every distance goes through l1 or l2, so the same pair of
+// vectors always yields the same float32 bits, which tie counting in
+// evaluation relies on.
 
-// l1 returns Σ|a_i − b_i|.
-func l1(a, b []float32) float32 {
+// l1Scalar returns Σ|a_i − b_i|.
+func l1Scalar(a, b []float32) float32 {
 	b = b[:len(a)]
 	var s0, s1, s2, s3 float32
 	i := 0
@@ -26,8 +29,8 @@ func l1(a, b []float32) float32 {
 	return (s0 + s1) + (s2 + s3)
 }
 
-// l2 returns √Σ(a_i − b_i)².
-func l2(a, b []float32) float32 {
+// l2Scalar returns √Σ(a_i − b_i)².
+func l2Scalar(a, b []float32) float32 {
 	b = b[:len(a)]
 	var s0, s1, s2, s3 float32
 	i := 0
@@ -75,10 +78,10 @@ func axpy(alpha float32, x, y []float32) {
 	}
 }
 
-// signStep accumulates the L1 gradient of w·‖x − e‖₁: with s = w·sign(x − e),
+// signStepScalar accumulates the L1 gradient of w·‖x − e‖₁: with s = w·sign(x − e),
 // gx += s and ge −= s. At x_i = e_i it takes the subgradient ±w by the sign
 // bit of the zero, which is as good as 0 and needs no branch.
-func signStep(w float32, x, e, gx, ge []float32) {
+func signStepScalar(w float32, x, e, gx, ge []float32) {
 	e, gx, ge = e[:len(x)], gx[:len(x)], ge[:len(x)]
 	wBits := math.Float32bits(w) &^ (1 << 31)
 	wSign := math.Float32bits(w) & (1 << 31)
@@ -89,9 +92,9 @@ func signStep(w float32, x, e, gx, ge []float32) {
 	}
 }
 
-// diffStep accumulates the gradient of w·‖x − e‖₂ given dist = ‖x − e‖₂:
+// diffStepScalar accumulates the gradient of w·‖x − e‖₂ given dist = ‖x − e‖₂:
 // with s = (w/dist)·(x − e), gx += s and ge −= s.
-func diffStep(w, dist float32, x, e, gx, ge []float32) {
+func diffStepScalar(w, dist float32, x, e, gx, ge []float32) {
 	if dist == 0 {
 		return // no direction to move in; the subgradient 0 is valid
 	}
@@ -101,6 +104,28 @@ func diffStep(w, dist float32, x, e, gx, ge []float32) {
 		s := c * (x[i] - e[i])
 		gx[i] += s
 		ge[i] -= s
+	}
+}
+
+// adamStepScalar is Adam's update of parameters p with gradient g and
+// moments m and v: p −= stepSize·m / (√v·invSqrtBias2 + ε).
+func adamStepScalar(p, g, m, v []float32, stepSize, invSqrtBias2 float32) {
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	for i, gi := range g {
+		mi := adamBeta1*m[i] + (1-adamBeta1)*gi
+		vi := adamBeta2*v[i] + (1-adamBeta2)*gi*gi
+		m[i], v[i] = mi, vi
+		p[i] -= stepSize * mi / (sqrt32(vi)*invSqrtBias2 + adamEpsilon)
+	}
+}
+
+// adagradStepScalar is Adagrad's update of parameters p with gradient g and
+// sum of squares v.
+func adagradStepScalar(p, g, v []float32, lr float32) {
+	g, v = g[:len(p)], v[:len(p)]
+	for i, gi := range g {
+		v[i] += gi * gi
+		p[i] -= lr * gi / (sqrt32(v[i]) + adagradEps)
 	}
 }
 

@@ -66,18 +66,8 @@ func (r *stepRule) apply(state *optimizerState, offset int, p, g []float32) {
 	case SGD:
 		axpy(-r.lr, g, p)
 	case Adagrad:
-		v := state.v[offset : offset+len(p)]
-		for i, gi := range g {
-			v[i] += gi * gi
-			p[i] -= r.lr * gi / (sqrt32(v[i]) + adagradEps)
-		}
+		adagradStep(p, g, state.v[offset:offset+len(p)], r.lr)
 	case Adam:
-		m, v := state.m[offset:offset+len(p)], state.v[offset:offset+len(p)]
-		for i, gi := range g {
-			mi := adamBeta1*m[i] + (1-adamBeta1)*gi
-			vi := adamBeta2*v[i] + (1-adamBeta2)*gi*gi
-			m[i], v[i] = mi, vi
-			p[i] -= r.stepSize * mi / (sqrt32(vi)*r.invSqrtBias2 + adamEpsilon)
-		}
+		adamStep(p, g, state.m[offset:offset+len(p)], state.v[offset:offset+len(p)], r.stepSize, r.invSqrtBias2)
 	}
 }
