@@ -386,4 +386,14 @@ func makeRoom[K comparable, V any](m map[K]V, limit int, last func(V) time.Time)
 	delete(m, victim)
 }
 
-func normalizeUsername(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+// normalizeUsername returns the key a username is counted by: trimmed,
+// lower case, and cut to 256 bytes so that attacker-chosen names cannot
+// make entries large.
+func normalizeUsername(s string) string {
+	const maxKey = 256
+	s = strings.ToLower(strings.TrimSpace(s))
+	if len(s) > maxKey {
+		s = s[:maxKey]
+	}
+	return s
+}

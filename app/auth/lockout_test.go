@@ -3,6 +3,7 @@ package auth
 import (
 	"fmt"
 	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -130,6 +131,19 @@ func TestLockoutKeepsFewTrustedClients(t *testing.T) {
 	require.Equal(t, UserLocked, l.Attempt("alice", botnet(0)).Reason, "the oldest was dropped")
 	for n := 1; n < 6; n++ {
 		require.True(t, l.Attempt("alice", botnet(n)).Allowed)
+	}
+}
+
+func TestLockoutCutsLongUsernames(t *testing.T) {
+	t.Parallel()
+	l := newTestLockout(t, newTestClock())
+	long := strings.Repeat("x", 300)
+	for i := range 3 {
+		require.True(t, l.Attempt(long+fmt.Sprint(i), attacker).Allowed)
+	}
+	require.Equal(t, SlowedDown, l.Attempt(long, attacker).Reason, "counted together by their first 256 bytes")
+	for key := range l.pairs {
+		require.Len(t, key.username, 256)
 	}
 }
 
