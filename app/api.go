@@ -71,19 +71,20 @@ const (
 
 // api holds what the API handlers need.
 type api struct {
-	cfg     Config
-	logger  *slog.Logger
-	store   *store.Store
-	jobs    *jobs.Client
-	tokens  *auth.Tokens
-	hasher  *auth.PasswordHasher
-	policy  auth.PasswordPolicy
-	keys    *auth.APIKeyVerifier
-	lockout *auth.Lockout
-	limiter auth.Limiter
-	proxies auth.TrustedProxies
-	now     func() time.Time
-	build   BuildInfo
+	cfg      Config
+	logger   *slog.Logger
+	store    *store.Store
+	jobs     *jobs.Client
+	tokens   *auth.Tokens
+	versions *tokenVersions
+	hasher   *auth.PasswordHasher
+	policy   auth.PasswordPolicy
+	keys     *auth.APIKeyVerifier
+	lockout  *auth.Lockout
+	limiter  auth.Limiter
+	proxies  auth.TrustedProxies
+	now      func() time.Time
+	build    BuildInfo
 }
 
 // routes is the whole API.

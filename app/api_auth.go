@@ -160,6 +160,7 @@ func (a *api) logout(c echo.Context) error {
 	if err := a.store.RevokeTokens(c.Request().Context(), p.UserID); err != nil {
 		return err
 	}
+	a.versions.invalidate(p.UserID)
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -204,5 +205,6 @@ func (a *api) changePassword(c echo.Context) error {
 	if err := a.store.SetPassword(ctx, user.ID, hash); err != nil {
 		return err
 	}
+	a.versions.invalidate(user.ID)
 	return c.NoContent(http.StatusNoContent)
 }

@@ -157,7 +157,7 @@ func (a *api) identify(c echo.Context) (principal, error) {
 		}
 		return principal{UserID: stored.UserID, Role: stored.Role, APIKeyID: stored.ID}, nil
 	case token != "":
-		claims, err := a.tokens.Authenticate(req.Context(), token, a.store)
+		claims, err := a.tokens.Authenticate(req.Context(), token, a.versions)
 		if err != nil {
 			return principal{}, err
 		}

@@ -70,7 +70,9 @@ func newTestServer(t *testing.T, configure func(*Config)) *testServer {
 	require.NoError(t, err)
 	s := &services{cfg: cfg, logger: slog.New(slog.DiscardHandler), pool: pool, store: store.New(pool), jobs: jobsClient, registry: newRegistry()}
 	clock := &fakeClock{now: time.Now()}
-	a, err := newAPIHandlers(s, BuildInfo{Version: "test"}, clock.Now)
+	ctx, cancel := context.WithCancel(ctx)
+	t.Cleanup(cancel)
+	a, err := newAPIHandlers(ctx, s, BuildInfo{Version: "test"}, clock.Now)
 	require.NoError(t, err)
 	e := newEcho(s.logger, newHTTPMetrics(s.registry), int64(cfg.HTTP.MaxBodySize))
 	require.NoError(t, a.register(e, probeRoutes(s, BuildInfo{Version: "test"})))
@@ -554,4 +556,22 @@ func FuzzLoginDecoding(f *testing.F) {
 		}
 		_, _ = io.Copy(io.Discard, rec.Body)
 	})
+}
+
+func TestTokenVersionsFollowChangesMadeElsewhere(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil)
+	me := request{method: http.MethodGet, path: "/api/v1/auth/me", header: bearer(ts.tokens[auth.RoleOperator])}
+	deadline := time.Now().Add(10 * time.Second)
+	for !ts.api.versions.listening.Load() {
+		require.True(t, time.Now().Before(deadline), "never listened")
+		time.Sleep(10 * time.Millisecond)
+	}
+	require.Equal(t, http.StatusOK, ts.do(me).Code, "caches the version")
+	// Another replica (here: the store directly) revokes the tokens.
+	require.NoError(t, ts.store.RevokeTokens(context.Background(), ts.ids[auth.RoleOperator]))
+	for ts.do(me).Code != http.StatusUnauthorized {
+		require.True(t, time.Now().Before(deadline), "the notification never arrived")
+		time.Sleep(5 * time.Millisecond)
+	}
 }

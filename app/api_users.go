@@ -129,6 +129,8 @@ func (a *api) updateUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// This process forgets at once; the others on the notification.
+	a.versions.invalidate(user.ID)
 	return c.JSON(http.StatusOK, user)
 }
 

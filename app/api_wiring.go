@@ -13,9 +13,10 @@ import (
 	"github.com/pff/pff/app/auth"
 )
 
-// newAPI is the HTTP server of `pff serve`: probes, documentation and the API.
-func newAPI(s *services, build BuildInfo) (*echo.Echo, error) {
-	a, err := newAPIHandlers(s, build, time.Now)
+// newAPI is the HTTP server of `pff serve`: probes, documentation and the
+// API. Background work it needs runs until ctx ends.
+func newAPI(ctx context.Context, s *services, build BuildInfo) (*echo.Echo, error) {
+	a, err := newAPIHandlers(ctx, s, build, time.Now)
 	if err != nil {
 		return nil, err
 	}
@@ -28,7 +29,7 @@ func newAPI(s *services, build BuildInfo) (*echo.Echo, error) {
 
 // newAPIHandlers makes the API's dependencies from the services, with now as
 // the clock of tokens, keys, rate limits and lockouts.
-func newAPIHandlers(s *services, build BuildInfo, now func() time.Time) (*api, error) {
+func newAPIHandlers(ctx context.Context, s *services, build BuildInfo, now func() time.Time) (*api, error) {
 	cfg := s.cfg
 	tokens, err := auth.NewTokens(auth.TokenConfig{Secret: []byte(cfg.Auth.JWTSecret), Issuer: cfg.Auth.Issuer, TTL: cfg.Auth.TokenTTL, Now: now})
 	if err != nil {
@@ -54,8 +55,10 @@ func newAPIHandlers(s *services, build BuildInfo, now func() time.Time) (*api, e
 			warn:     func(err error) { s.logger.Warn("Redis rate limiter unavailable; limiting in memory", "error", err) },
 		}
 	}
+	versions := newTokenVersions(s.store, s.logger)
+	go versions.listen(ctx)
 	return &api{
-		cfg: cfg, logger: s.logger, store: s.store, jobs: s.jobs,
+		cfg: cfg, logger: s.logger, store: s.store, jobs: s.jobs, versions: versions,
 		tokens: tokens, hasher: hasher, policy: auth.DefaultPasswordPolicy(),
 		keys:    auth.NewAPIKeyVerifier(apiKeyStore{store: s.store, now: now}, now),
 		lockout: lockout, limiter: limiter, proxies: proxies, now: now, build: build,

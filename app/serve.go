@@ -37,7 +37,7 @@ jobs get jobs.stop_timeout to finish and are then handed back to the queue.`,
 				if err := bootstrapAdmin(ctx, s); err != nil {
 					return nil, "", err
 				}
-				e, err := newAPI(s, inv.Build)
+				e, err := newAPI(ctx, s, inv.Build)
 				return e, s.cfg.HTTP.Addr, err
 			})
 		},

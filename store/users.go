@@ -160,3 +160,31 @@ func (s *Store) TokenVersion(ctx context.Context, userID string) (int64, error) 
 	}
 	return version, nil
 }
+
+// TokenVersionChannel is notified with a user's id whenever their token
+// version or active flag changes.
+const TokenVersionChannel = "pff_token_versions"
+
+// ListenTokenVersions calls changed with the id of every user whose token
+// version or active flag changes, after calling ready once it listens. It
+// holds one connection and returns when ctx ends or the connection fails.
+func (s *Store) ListenTokenVersions(ctx context.Context, ready func(), changed func(userID string)) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return wrap(err, "listen for token versions")
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "LISTEN "+TokenVersionChannel); err != nil {
+		return wrap(err, "listen for token versions")
+	}
+	// The connection goes back to the pool after this; it must not keep listening.
+	defer conn.Exec(context.WithoutCancel(ctx), "UNLISTEN "+TokenVersionChannel) //nolint:errcheck // a broken conn is discarded anyway
+	ready()
+	for {
+		n, err := conn.Conn().WaitForNotification(ctx)
+		if err != nil {
+			return wrap(err, "wait for token version changes")
+		}
+		changed(n.Payload)
+	}
+}
