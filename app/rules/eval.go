@@ -20,6 +20,8 @@ type Result struct {
 type Violation struct {
 	// Rule points into the set; it must not be modified.
 	Rule *Rule
+	// Pattern is Rule.Pattern(), written once when the set was compiled.
+	Pattern string
 	// Bindings give the body's variables, named as the rule writes them,
 	// their values, in order of first appearance in the rule's body.
 	Bindings []Binding
@@ -246,7 +248,7 @@ func (m *matcher) violation(h head) Violation {
 	for _, slot := range h.bindOrder {
 		m.bindings = append(m.bindings, Binding{Var: h.names[slot], Value: m.ix.name(m.vals[slot])})
 	}
-	v := Violation{Rule: &m.ix.set.rules[h.rule], Bindings: m.bindings[start:len(m.bindings):len(m.bindings)]}
+	v := Violation{Rule: &m.ix.set.rules[h.rule], Pattern: m.ix.set.patterns[h.rule], Bindings: m.bindings[start:len(m.bindings):len(m.bindings)]}
 	start = len(m.pointers)
 	for _, at := range h.written {
 		if p := m.graph.Triples[m.facts[at]].Pointer; !slices.Contains(m.pointers[start:], p) {

@@ -145,7 +145,8 @@ func TestEvaluate(t *testing.T) {
 			res := s.Evaluate(family)
 			for i := range res.Violations {
 				require.Equal(t, "r00", res.Violations[i].Rule.ID)
-				res.Violations[i].Rule = nil
+				require.Equal(t, res.Violations[i].Rule.Pattern(), res.Violations[i].Pattern)
+				res.Violations[i].Rule, res.Violations[i].Pattern = nil, ""
 			}
 			require.ElementsMatch(t, tt.violations, res.Violations)
 			require.Equal(t, tt.satisfied, res.Satisfied, "satisfied")

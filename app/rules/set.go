@@ -15,8 +15,9 @@ import (
 // order prepared for every atom the join may start from. A Set is immutable
 // and safe for concurrent use.
 type Set struct {
-	rules   []Rule
-	version string
+	rules    []Rule
+	patterns []string // by rule: reports want them at every violation
+	version  string
 
 	preds      map[string]uint32 // predicate → id
 	consts     map[string]uint32 // constant → term id; record terms get ids after these
@@ -74,6 +75,7 @@ func Compile(rules []Rule) (*Set, error) {
 	bodyOf := map[string]int{}
 	for i, m := range all {
 		s.rules = append(s.rules, m.rule)
+		s.patterns = append(s.patterns, m.rule.Pattern())
 		b, seen := bodyOf[m.canon.body]
 		if !seen {
 			b = len(s.bodies)
@@ -82,7 +84,7 @@ func Compile(rules []Rule) (*Set, error) {
 		}
 		s.bodies[b].heads = append(s.bodies[b].heads, s.compileHead(int32(i), m.rule.Head, m.canon))
 	}
-	s.version = fingerprint(s.rules)
+	s.version = fingerprint(s.rules, s.patterns)
 	return s, nil
 }
 
@@ -116,10 +118,10 @@ func dedupe(ids []string, own string) []string {
 }
 
 // fingerprint hashes everything that changes what a set reports.
-func fingerprint(rules []Rule) string {
+func fingerprint(rules []Rule, patterns []string) string {
 	h := sha256.New()
-	for _, r := range rules {
-		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00", r.ID, r.Category, strconv.FormatFloat(r.Confidence, 'g', -1, 64), r.Pattern(), r.Description)
+	for i, r := range rules {
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00", r.ID, r.Category, strconv.FormatFloat(r.Confidence, 'g', -1, 64), patterns[i], r.Description)
 	}
 	return hex.EncodeToString(h.Sum(nil)[:6])
 }

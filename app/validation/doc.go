@@ -1,0 +1,29 @@
+// Package validation combines a JSON Schema, Horn rules, expression checks
+// and, optionally, a learned plausibility model into one report per record:
+// what is wrong, where, how sure we are, and whether to accept the record.
+//
+// # Score
+//
+// The score is the probability that nothing in the record is wrong, under
+// two assumptions: each finding's confidence c is the probability that it is
+// real, and findings are independent:
+//
+//	score = Π (1 − c_i)   over the record's findings i
+//
+// A finding is
+//   - a violated rule or check, counted once however many places violate
+//     it, because those violations share one cause of error, the rule;
+//   - a schema keyword that fails (a pattern, a required member, ...),
+//     counted once, at Config.SchemaConfidence;
+//   - a fact the plausibility model doubts, each on its own, at the model's
+//     probability that the fact is wrong.
+//
+// A record with no findings scores 1. The decision compares the score with
+// two thresholds: ACCEPT at or above Thresholds.Accept, REJECT below
+// Thresholds.Reject, REVIEW between. A record on which some check could not
+// be evaluated is never accepted without review.
+//
+// The defaults, embedded from defaults/rules.json and defaults/checks.yaml,
+// detect each fault kind the generator (app/gen) injects; every default rule
+// and check has that kind as its category.
+package validation

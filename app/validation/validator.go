@@ -1,0 +1,170 @@
+package validation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/pff/pff/app/checks"
+	"github.com/pff/pff/app/kg"
+	"github.com/pff/pff/app/rules"
+	"github.com/pff/pff/app/schema"
+)
+
+// Plausibility is a learned model of which facts are plausible, the seam
+// for the learned term of the score. Validation works without one.
+type Plausibility interface {
+	// Version identifies the model in reports.
+	Version() string
+	// Assess returns the facts of a record's graph that the model doubts.
+	Assess(ctx context.Context, g *kg.Graph) ([]Finding, error)
+}
+
+// Finding is a fact a plausibility model doubts.
+type Finding struct {
+	// Pointer is the JSON pointer of the fact (kg.Triple.Pointer).
+	Pointer     string
+	Description string
+	// Confidence is the model's probability that the fact is wrong.
+	Confidence float64
+}
+
+// Config says what to validate records with. Every part is optional.
+type Config struct {
+	Schema       *schema.Schema
+	Rules        *rules.Set
+	Checks       *checks.Set
+	Plausibility Plausibility
+	// SchemaConfidence is the probability that a failing schema keyword is a
+	// real fault. Zero means 0.9.
+	SchemaConfidence float64
+	// Thresholds; zero means DefaultAccept and DefaultReject.
+	Thresholds Thresholds
+	// Now is the moment current statuses are judged at; nil means the clock.
+	Now func() time.Time
+}
+
+// Validator validates records. It is safe for concurrent use.
+type Validator struct {
+	cfg Config
+}
+
+// New checks the configuration and returns a validator.
+func New(cfg Config) (*Validator, error) {
+	if cfg.SchemaConfidence == 0 {
+		cfg.SchemaConfidence = 0.9
+	}
+	if cfg.Thresholds == (Thresholds{}) {
+		cfg.Thresholds = Thresholds{Accept: DefaultAccept, Reject: DefaultReject}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	t := cfg.Thresholds
+	switch {
+	case cfg.SchemaConfidence < 0 || cfg.SchemaConfidence > 1:
+		return nil, fmt.Errorf("validation: schema confidence %v outside [0, 1]", cfg.SchemaConfidence)
+	case t.Reject < 0 || t.Reject > t.Accept || t.Accept > 1:
+		return nil, fmt.Errorf("validation: thresholds reject %v, accept %v: want 0 <= reject <= accept <= 1", t.Reject, t.Accept)
+	}
+	return &Validator{cfg: cfg}, nil
+}
+
+// Versions names what the validator's reports are made with.
+func (v *Validator) Versions() Versions {
+	var vs Versions
+	if v.cfg.Schema != nil {
+		vs.Schema = v.cfg.Schema.Version()
+	}
+	if v.cfg.Rules != nil {
+		vs.Rules = v.cfg.Rules.Version()
+	}
+	if v.cfg.Checks != nil {
+		vs.Checks = v.cfg.Checks.Version()
+	}
+	if v.cfg.Plausibility != nil {
+		vs.Model = v.cfg.Plausibility.Version()
+	}
+	return vs
+}
+
+// Validate reports on one record, a customer-enquiry JSON document. It
+// fails only for input that is not a record at all (not a JSON object with
+// a customer id) or when the plausibility model fails.
+func (v *Validator) Validate(ctx context.Context, record []byte) (*Report, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var doc any
+	if err := json.Unmarshal(record, &doc); err != nil {
+		return nil, fmt.Errorf("validation: read record: %w", err)
+	}
+	now := v.cfg.Now()
+	g, err := kg.Builder{Now: now}.Build(record)
+	if err != nil {
+		return nil, fmt.Errorf("validation: %w", err)
+	}
+	r := &Report{Record: g.Root, Versions: v.Versions(), JudgedAt: now}
+	if v.cfg.Schema != nil {
+		r.SchemaErrors = v.cfg.Schema.Validate(doc)
+	}
+	if v.cfg.Rules != nil {
+		res := v.cfg.Rules.Evaluate(g)
+		r.Satisfied += res.Satisfied
+		r.NotApplicable += res.NotApplicable
+		for _, x := range res.Violations {
+			r.Violations = append(r.Violations, ruleViolation(x))
+		}
+	}
+	if v.cfg.Checks != nil {
+		res := v.cfg.Checks.Evaluate(doc, now)
+		r.Satisfied += res.Satisfied
+		r.NotApplicable += res.NotApplicable
+		for _, x := range res.Violations {
+			r.Violations = append(r.Violations, checkViolation(x))
+		}
+		for _, e := range res.Errors {
+			r.EvalErrors = append(r.EvalErrors, e.Error())
+		}
+	}
+	if v.cfg.Plausibility != nil {
+		findings, err := v.cfg.Plausibility.Assess(ctx, g)
+		if err != nil {
+			return nil, fmt.Errorf("validation: plausibility of %s: %w", g.Root, err)
+		}
+		for _, f := range findings {
+			if f.Confidence < 0 || f.Confidence > 1 {
+				return nil, errors.New("validation: plausibility model returned a confidence outside [0, 1]")
+			}
+			r.Violations = append(r.Violations, Violation{
+				Source: SourceModel, ID: v.cfg.Plausibility.Version(), Category: "implausible_fact",
+				Confidence: f.Confidence, Description: f.Description, Pointers: []string{f.Pointer},
+			})
+		}
+	}
+	r.decide(v.cfg.Thresholds, v.cfg.SchemaConfidence)
+	return r, nil
+}
+
+func ruleViolation(x rules.Violation) Violation {
+	bindings := make(map[string]string, len(x.Bindings))
+	for _, b := range x.Bindings {
+		bindings[b.Var] = b.Value
+	}
+	return Violation{
+		Source: SourceRule, ID: x.Rule.ID, Duplicates: x.Rule.Duplicates,
+		Category: x.Rule.Category, Confidence: x.Rule.Confidence, Description: x.Rule.Description,
+		Rule: x.Pattern, Bindings: bindings, Pointers: slices.Clone(x.Pointers),
+	}
+}
+
+func checkViolation(x checks.Violation) Violation {
+	return Violation{
+		Source: SourceCheck, ID: x.Check.ID,
+		Category: x.Check.Category, Confidence: x.Check.Confidence, Description: x.Check.Description,
+		Rule: x.Check.Expr, Pointers: []string{x.Pointer},
+	}
+}
