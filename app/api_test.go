@@ -42,7 +42,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 }
 
 type testServer struct {
-	t     *testing.T
+	t     testing.TB
 	e     *echo.Echo
 	api   *api
 	store *store.Store
@@ -54,7 +54,7 @@ type testServer struct {
 
 const testPassword = "correct horse battery staple"
 
-func newTestServer(t *testing.T, configure func(*Config)) *testServer {
+func newTestServer(t testing.TB, configure func(*Config)) *testServer {
 	t.Helper()
 	ctx := context.Background()
 	cfg, err := LoadConfig(ConfigSources{Environ: []string{"DATABASE_URL=" + storetest.NewDatabase(t)}})
@@ -126,7 +126,7 @@ func bearer(token string) map[string]string {
 	return map[string]string{"Authorization": "Bearer " + token}
 }
 
-func errorCode(t *testing.T, rec *httptest.ResponseRecorder) string {
+func errorCode(t testing.TB, rec *httptest.ResponseRecorder) string {
 	t.Helper()
 	var body struct {
 		Error struct {

@@ -338,8 +338,8 @@ func (c Config) validate() error {
 		"rate_limit.read_per_minute":  c.RateLimit.ReadPerMinute,
 		"rate_limit.write_per_minute": c.RateLimit.WritePerMinute,
 	} {
-		if n < 1 {
-			return problem(key, "must be at least 1")
+		if n < 1 || n > 1_000_000 {
+			return problem(key, "%d is outside 1..1000000", n)
 		}
 	}
 	for _, origin := range c.HTTP.CORSOrigins {
