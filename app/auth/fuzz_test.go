@@ -1,7 +1,9 @@
 package auth
 
 import (
+	"math"
 	"testing"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/require"
@@ -68,6 +70,30 @@ func FuzzClientIP(f *testing.F) {
 		require.True(t, got.IsValid())
 		if peer, err := parseHopAddr(remote); err == nil && !proxies.Contains(peer) {
 			require.Equal(t, peer, got, "headers from an untrusted peer are ignored")
+		}
+	})
+}
+
+func FuzzMemoryLimiter(f *testing.F) {
+	f.Add(10, int64(time.Minute), 3, int64(time.Second))
+	f.Add(math.MaxInt, int64(time.Hour), 0, int64(0))
+	f.Add(1, int64(366*24*time.Hour), 1, int64(-time.Hour))
+	f.Fuzz(func(t *testing.T, rate int, period int64, burst int, step int64) {
+		limit := Limit{Rate: rate, Period: time.Duration(period), Burst: burst}
+		clock := newTestClock()
+		limiter := NewMemoryLimiter(MemoryLimiterConfig{Now: clock.Now})
+		for range 3 {
+			d, err := limiter.Allow(t.Context(), "k", limit)
+			if err != nil {
+				require.ErrorIs(t, err, ErrInvalidLimit)
+				return
+			}
+			require.Equal(t, limit.burst(), d.Limit)
+			require.True(t, 0 <= d.Remaining && d.Remaining < d.Limit)
+			require.GreaterOrEqual(t, d.ResetAfter, time.Duration(0))
+			require.GreaterOrEqual(t, d.RetryAfter, time.Duration(0))
+			require.Equal(t, d.Allowed, d.RetryAfter == 0)
+			clock.Advance(time.Duration(step))
 		}
 	})
 }

@@ -42,7 +42,7 @@ func (l Limit) Validate() error {
 		return fmt.Errorf("%w: rate %d, want at least 1", ErrInvalidLimit, l.Rate)
 	case l.Burst < 0:
 		return fmt.Errorf("%w: burst %d is negative", ErrInvalidLimit, l.Burst)
-	case l.Period < time.Microsecond*time.Duration(l.Rate):
+	case l.Period/time.Duration(l.Rate) < time.Microsecond:
 		return fmt.Errorf("%w: %d per %v is more than one per microsecond", ErrInvalidLimit, l.Rate, l.Period)
 	case l.Period/time.Duration(l.Rate) > maxLimitWindow/time.Duration(l.burst()):
 		return fmt.Errorf("%w: burst %d of %d per %v spans more than %v", ErrInvalidLimit, l.burst(), l.Rate, l.Period, maxLimitWindow)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -184,6 +185,9 @@ func TestLimiterRejectsInvalidLimit(t *testing.T) {
 		"faster than 1 µs": {Rate: 2000, Period: time.Millisecond},
 		"window over year": {Rate: 1, Period: 24 * time.Hour, Burst: 400},
 		"negative rate":    {Rate: -1, Period: time.Second},
+		"absurd rate":      {Rate: math.MaxInt, Period: time.Hour},
+		"absurd burst":     {Rate: 1, Period: time.Second, Burst: math.MaxInt},
+		"negative period":  {Rate: 1, Period: -time.Second},
 	}
 	for name, newLimiter := range limiterImplementations() {
 		t.Run(name, func(t *testing.T) {
