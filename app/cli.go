@@ -42,6 +42,7 @@ type command struct {
 type invocation struct {
 	Env
 	fs         *flag.FlagSet
+	args       []string // positional arguments
 	configFile string
 	// configFlags are the flags the user set that override config keys.
 	configFlags map[string]any
@@ -106,7 +107,8 @@ func Main(ctx context.Context, args []string, env Env) int {
 func runCommand(ctx context.Context, cmd *command, args []string, env Env) int {
 	inv := &invocation{Env: env, configFlags: map[string]any{}}
 	inv.fs = newFlagSet(cmd, inv)
-	if err := inv.fs.Parse(args); err != nil {
+	positional, err := parseInterleaved(inv.fs, args)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			inv.fs.SetOutput(env.Stdout)
 			inv.fs.Usage()
@@ -114,7 +116,8 @@ func runCommand(ctx context.Context, cmd *command, args []string, env Env) int {
 		}
 		return exitUsage // the flag package has printed the problem and the usage
 	}
-	err := cmd.run(ctx, inv)
+	inv.args = positional
+	err = cmd.run(ctx, inv)
 	var usage usageError
 	switch {
 	case err == nil:
@@ -133,6 +136,28 @@ func runCommand(ctx context.Context, cmd *command, args []string, env Env) int {
 	}
 }
 
+// parseInterleaved parses flags wherever they stand among the positional
+// arguments (`pff user create --username x`), which the flag package alone
+// stops at; everything after "--" is positional.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		consumed := len(args) - len(rest)
+		if consumed > 0 && args[consumed-1] == "--" {
+			return append(positional, rest...), nil
+		}
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+}
+
 // exitCoder is an error that chooses the process's exit code.
 type exitCoder interface{ ExitCode() int }
 
@@ -147,7 +172,7 @@ func newFlagSet(cmd *command, inv *invocation) *flag.FlagSet {
 		w := fs.Output()
 		fmt.Fprintf(w, "Usage: pff %s [flags]%s\n\n%s\n", cmd.name, prefixSpace(cmd.args), cmd.summary)
 		if cmd.details != "" {
-			fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(cmd.details))
+			fmt.Fprintf(w, "\n%s\n", strings.Trim(cmd.details, "\n"))
 		}
 		fmt.Fprintln(w, "\nFlags:")
 		fs.PrintDefaults()

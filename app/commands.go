@@ -24,8 +24,8 @@ Without --url it probes /health on the port of http.addr on 127.0.0.1.`,
 			fs.StringVar(&url, "url", "", "`URL` to probe (default http://127.0.0.1:<port of http.addr>/health)")
 		},
 		run: func(ctx context.Context, inv *invocation) error {
-			if inv.fs.NArg() > 0 {
-				return usagef("unexpected argument %q", inv.fs.Arg(0))
+			if len(inv.args) > 0 {
+				return usagef("unexpected argument %q", inv.args[0])
 			}
 			if url == "" {
 				cfg, err := inv.config()

@@ -23,10 +23,10 @@ func migrateCommand() *command {
 River's job tables are part of the same history. An advisory lock makes
 concurrent runs (several replicas starting at once) apply each migration once.`,
 		run: func(ctx context.Context, inv *invocation) error {
-			if inv.fs.NArg() != 1 {
+			if len(inv.args) != 1 {
 				return usagef("expected one of up, down, status, version, redo, reset")
 			}
-			action := inv.fs.Arg(0)
+			action := inv.args[0]
 			switch action {
 			case "up", "down", "status", "version", "redo", "reset":
 			default:

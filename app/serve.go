@@ -30,8 +30,8 @@ jobs get jobs.stop_timeout to finish and are then handed back to the queue.`,
 			fs.BoolVar(&migrate, "migrate", false, "apply pending migrations before starting")
 		},
 		run: func(ctx context.Context, inv *invocation) error {
-			if inv.fs.NArg() > 0 {
-				return usagef("unexpected argument %q", inv.fs.Arg(0))
+			if len(inv.args) > 0 {
+				return usagef("unexpected argument %q", inv.args[0])
 			}
 			return runProcess(ctx, inv, migrate, func(s *services) (*echo.Echo, string, error) {
 				if err := bootstrapAdmin(ctx, s); err != nil {
@@ -57,8 +57,8 @@ PostgreSQL.`,
 			inv.configFlag(fs, "workers", "jobs.workers", "number of concurrent job `workers`")
 		},
 		run: func(ctx context.Context, inv *invocation) error {
-			if inv.fs.NArg() > 0 {
-				return usagef("unexpected argument %q", inv.fs.Arg(0))
+			if len(inv.args) > 0 {
+				return usagef("unexpected argument %q", inv.args[0])
 			}
 			return runProcess(ctx, inv, false, func(s *services) (*echo.Echo, string, error) {
 				if s.cfg.Jobs.Workers == 0 {

@@ -194,7 +194,7 @@ Authorization: Bearer <key>.`,
 // subcommand reads ACTION [TARGET]; actions maps each action to whether it
 // takes a target.
 func subcommand(inv *invocation, actions map[string]bool) (action, target string, err error) {
-	args := inv.fs.Args()
+	args := inv.args
 	if len(args) == 0 {
 		return "", "", usagef("missing action")
 	}
