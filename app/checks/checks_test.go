@@ -161,6 +161,12 @@ func TestEvaluate(t *testing.T) {
 			satisfied:  1,
 		},
 		{
+			name:       "characteristics by name",
+			target:     "product",
+			expr:       `characteristic(this, "initialValue") in [nil, "11148936439"]`,
+			violations: []string{"/contract/0/product/1"},
+		},
+		{
 			name:   "not applicable",
 			target: "account",
 			expr:   `false`,

@@ -41,6 +41,8 @@
 //	activeLinesWithMsisdn(n) int
 //	                           active contracts of the record holding an
 //	                           active MSISDN resource numbered n
+//	characteristic(x, name)    the first value of x's characteristic whose
+//	                           charSpecExternalId is name, or nil
 //	isSentinel(date) bool      a placeholder date: 1970-01-01 or 9999-12-31
 //	endsBeforeStart(v) bool    validFor v ends before it starts; a missing,
 //	                           sentinel or unreadable date never does

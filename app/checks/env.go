@@ -22,6 +22,7 @@ type env struct {
 	IsActive              func(any) bool        `expr:"isActive"`
 	ActiveProducts        func(any, string) int `expr:"activeProducts"`
 	ActiveLinesWithMsisdn func(any) int         `expr:"activeLinesWithMsisdn"`
+	Characteristic        func(any, string) any `expr:"characteristic"`
 	IsSentinel            func(any) bool        `expr:"isSentinel"`
 	EndsBeforeStart       func(any) bool        `expr:"endsBeforeStart"`
 	IsNumber              func(any) bool        `expr:"isNumber"`
@@ -45,6 +46,7 @@ func newEnv(root map[string]any, now time.Time) *env {
 		IsActive:              r.isActive,
 		ActiveProducts:        r.activeProducts,
 		ActiveLinesWithMsisdn: r.activeLinesWithMsisdn,
+		Characteristic:        characteristic,
 		IsSentinel:            isSentinel,
 		EndsBeforeStart:       endsBeforeStart,
 		IsNumber:              isNumber,
@@ -121,6 +123,26 @@ func (r *record) activeLinesWithMsisdn(number any) int {
 	}
 	n, _ := number.(string)
 	return r.msisdnLines[n]
+}
+
+// characteristic returns the first value of x's characteristic named name
+// (its charSpecExternalId), or nil.
+func characteristic(x any, name string) any {
+	obj, _ := x.(map[string]any)
+	chars, _ := obj["characteristic"].([]any)
+	for _, c := range chars {
+		ch, _ := c.(map[string]any)
+		if ch["charSpecExternalId"] != name {
+			continue
+		}
+		values, _ := ch["value"].([]any)
+		if len(values) == 0 {
+			return nil
+		}
+		first, _ := values[0].(map[string]any)
+		return first["value"]
+	}
+	return nil
 }
 
 func isSentinel(date any) bool {

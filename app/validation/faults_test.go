@@ -17,8 +17,9 @@ import (
 var faultTable = flag.Int("fault-table", 0, "validate this many generated records and print the per-kind precision and recall table")
 
 // kindScore counts, for one fault kind, the (record, kind) pairs labelled
-// and found.
-type kindScore struct{ truePos, falsePos, falseNeg int }
+// and found, and how many found ones point at the labelled place (one
+// pointer within the other).
+type kindScore struct{ truePos, falsePos, falseNeg, located int }
 
 func (s kindScore) precision() float64 { return ratio(s.truePos, s.truePos+s.falsePos) }
 func (s kindScore) recall() float64    { return ratio(s.truePos, s.truePos+s.falseNeg) }
@@ -50,25 +51,28 @@ func scoreFaults(t testing.TB, n int, seed uint64) map[gen.Kind]*kindScore {
 	for r, ok := g.Next(); ok; r, ok = g.Next() {
 		report, err := v.Validate(ctx, r.Doc)
 		require.NoError(t, err)
-		labelled := map[gen.Kind]bool{}
+		labelled := map[gen.Kind]string{}
 		for _, l := range r.Faults {
-			labelled[l.Kind] = true
+			labelled[l.Kind] = l.Pointer
 		}
-		found := map[gen.Kind]bool{}
+		found := map[gen.Kind][]string{}
 		for _, x := range report.Violations {
-			found[gen.Kind(x.Category)] = true
+			found[gen.Kind(x.Category)] = append(found[gen.Kind(x.Category)], x.Pointers...)
 		}
-		for k := range labelled {
-			if found[k] {
-				scores[k].truePos++
-			} else {
+		for k, at := range labelled {
+			if _, ok := found[k]; !ok {
 				scores[k].falseNeg++
+				continue
+			}
+			scores[k].truePos++
+			if slices.ContainsFunc(found[k], func(p string) bool { return within(p, at) || within(at, p) }) {
+				scores[k].located++
 			}
 		}
 		for k := range found {
 			s, known := scores[k]
 			require.True(t, known, "violation of unknown kind %q", k)
-			if !labelled[k] {
+			if _, ok := labelled[k]; !ok {
 				s.falsePos++
 			}
 		}
@@ -76,14 +80,19 @@ func scoreFaults(t testing.TB, n int, seed uint64) map[gen.Kind]*kindScore {
 	return scores
 }
 
+// within reports whether JSON pointer p is at or below pointer q.
+func within(p, q string) bool {
+	return p == q || strings.HasPrefix(p, q+"/")
+}
+
 func table(scores map[gen.Kind]*kindScore) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-40s %6s %6s %6s %9s %7s\n", "kind", "TP", "FP", "FN", "precision", "recall")
+	fmt.Fprintf(&b, "%-40s %6s %6s %6s %9s %7s %8s\n", "kind", "TP", "FP", "FN", "precision", "recall", "located")
 	kinds := gen.Kinds()
 	slices.Sort(kinds)
 	for _, k := range kinds {
 		s := scores[k]
-		fmt.Fprintf(&b, "%-40s %6d %6d %6d %9.4f %7.4f\n", k, s.truePos, s.falsePos, s.falseNeg, s.precision(), s.recall())
+		fmt.Fprintf(&b, "%-40s %6d %6d %6d %9.4f %7.4f %8.4f\n", k, s.truePos, s.falsePos, s.falseNeg, s.precision(), s.recall(), ratio(s.located, s.truePos))
 	}
 	return b.String()
 }
@@ -98,6 +107,7 @@ func TestDefaultsCatchEveryFaultKind(t *testing.T) {
 		require.Positive(t, s.truePos+s.falseNeg, "kind %s was never injected", k)
 		require.GreaterOrEqual(t, s.precision(), 0.99, "precision of %s", k)
 		require.GreaterOrEqual(t, s.recall(), 0.99, "recall of %s", k)
+		require.Equal(t, s.truePos, s.located, "%s found elsewhere than labelled", k)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -292,5 +293,41 @@ func TestInferredSchemaAcceptsItsCorpus(t *testing.T) {
 	require.NoError(t, err)
 	for i, doc := range docs {
 		require.Empty(t, s.Validate(doc), "record %d", i)
+	}
+}
+
+// TestFamilyDependentsSharePlans follows production: a family dependent
+// line may hold no plan and draw on its titular's, but one that held a plan
+// and lost it, or holds two, is wrong.
+func TestFamilyDependentsSharePlans(t *testing.T) {
+	t.Parallel()
+	v := defaultValidator(t, Config{})
+	dependent := func(products string) []byte {
+		var doc map[string]any
+		require.NoError(t, json.Unmarshal([]byte(record), &doc))
+		contract := doc["contract"].([]any)[0].(map[string]any)
+		contract["characteristic"] = []any{map[string]any{"charSpecExternalId": "sharingClassification", "value": []any{map[string]any{"value": "Dependente"}}}}
+		var ps []any
+		require.NoError(t, json.Unmarshal([]byte(products), &ps))
+		contract["product"] = ps
+		b, err := json.Marshal(doc)
+		require.NoError(t, err)
+		return b
+	}
+	for _, tt := range []struct {
+		name, products string
+		faulty         bool
+	}{
+		{"no plan", `[{"id": "0EC19515C6007DF2E05A0591A8BF8A5B", "productOfferingExternalId": "CONSUMER_MV", "status": [{"status": "ProductActive"}]}]`, false},
+		{"its own plan", `[{"id": "0EC19515C6007DF2E05A0591A8BF8A5B", "productOfferingExternalId": "FRANQUIA_PLANO", "status": [{"status": "ProductActive"}]}]`, false},
+		{"a terminated plan", `[{"id": "0EC19515C6007DF2E05A0591A8BF8A5B", "productOfferingExternalId": "FRANQUIA_PLANO", "status": [{"status": "ProductTerminated"}]}]`, true},
+		{"two plans", `[{"id": "0EC19515C6007DF2E05A0591A8BF8A5B", "productOfferingExternalId": "FRANQUIA_PLANO", "status": [{"status": "ProductActive"}]},
+		                {"id": "0EC19515C6007DF2E05A0591A8BF8A5C", "productOfferingExternalId": "FRANQUIA_PLANO", "status": [{"status": "ProductActive"}]}]`, true},
+	} {
+		r, err := v.Validate(context.Background(), dependent(tt.products))
+		require.NoError(t, err)
+		found := slices.ContainsFunc(r.Violations, func(x Violation) bool { return x.Category == "plan_product_count" })
+		require.Equal(t, tt.faulty, found, tt.name)
+		require.Len(t, r.Violations, map[bool]int{false: 0, true: 1}[tt.faulty], tt.name)
 	}
 }
