@@ -1,8 +1,10 @@
 package rules
 
 import (
+	"cmp"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -21,8 +23,24 @@ func Parse(file string, data []byte) ([]Rule, Diagnostics) {
 	}}
 }
 
-// Lint returns every problem in a rule file, each with its line and column.
+// Lint returns every problem in a rule file, each with its line and column,
+// in file order, and notes the rules that repeat an earlier one up to
+// variable names and body order, which Compile merges.
 func Lint(file string, data []byte) Diagnostics {
-	_, diags := Parse(file, data)
+	rules, diags := Parse(file, data)
+	first := map[string]Rule{}
+	for _, r := range rules {
+		key := canonicalize(r.Head, r.Body).key
+		f, dup := first[key]
+		if !dup {
+			first[key] = r
+			continue
+		}
+		diags = append(diags, Diagnostic{Pos: r.Pos, Severity: Note, Msg: fmt.Sprintf(
+			"rule %q repeats rule %q (line %d); they will be merged, keeping the higher confidence", r.ID, f.ID, f.Pos.Line)})
+	}
+	slices.SortStableFunc(diags, func(a, b Diagnostic) int {
+		return cmp.Or(cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Col, b.Pos.Col))
+	})
 	return diags
 }

@@ -74,3 +74,17 @@ func TestParseByExtension(t *testing.T) {
 	diags = Lint("r.yaml", nil)
 	require.ErrorContains(t, diags.Err(), `r.yaml: error: unknown rule file extension ".yaml": want .json or .tsv`)
 }
+
+func TestLintNotesDuplicates(t *testing.T) {
+	t.Parallel()
+	src := "1\t1\t0.5\tp(X,Y) <= q(X,A), r(A,Y)\n" +
+		"1\t1\t0.5\tbad\n" +
+		"1\t1\t0.7\tp(B,C) <= r(D,C), q(B,D)\n"
+	rules, _ := ParseTSV("r.tsv", []byte(src), "")
+	require.Len(t, rules, 2)
+	diags := Lint("r.tsv", []byte(src))
+	require.Len(t, diags, 2)
+	require.Equal(t, 2, diags[0].Pos.Line)
+	require.Equal(t, Diagnostic{Pos: Position{"r.tsv", 3, 1}, Severity: Note,
+		Msg: `rule "` + rules[1].ID + `" repeats rule "` + rules[0].ID + `" (line 1); they will be merged, keeping the higher confidence`}, diags[1])
+}

@@ -69,7 +69,11 @@ func TestThroughput(t *testing.T) {
 	if testing.Short() {
 		t.Skip("throughput measurement")
 	}
-	docs, s := corpus(t, 500)
+	n := 500
+	if raceEnabled {
+		n = 20 // the race detector's slowdown makes the figures moot
+	}
+	docs, s := corpus(t, n)
 	v := defaultValidator(t, Config{Schema: s})
 	ctx := context.Background()
 	runtime.LockOSThread()
@@ -110,7 +114,10 @@ func TestLatencyWithTenThousandRules(t *testing.T) {
 
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	const runs = 200
+	runs := 200
+	if raceEnabled {
+		runs = 10 // the race detector's slowdown makes the figures moot
+	}
 	full, ruleTime := make([]time.Duration, runs), make([]time.Duration, runs)
 	ctx := context.Background()
 	var res rules.Result
