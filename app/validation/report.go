@@ -171,7 +171,7 @@ func (r *Report) explain(findings []finding, t Thresholds) string {
 		fmt.Fprintf(&b, "ACCEPT: score %s is at least %.2f", scoreText(r.Score), t.Accept)
 	case Review:
 		if r.Score >= t.Accept {
-			fmt.Fprintf(&b, "REVIEW: %d check evaluations failed, so the record is not fully verified", len(r.EvalErrors))
+			fmt.Fprintf(&b, "REVIEW: %d check evaluation%s failed, so the record is not fully verified", len(r.EvalErrors), plural(len(r.EvalErrors)))
 		} else {
 			fmt.Fprintf(&b, "REVIEW: score %s is between %.2f and %.2f", scoreText(r.Score), t.Reject, t.Accept)
 		}

@@ -190,7 +190,7 @@ func TestValidateEvalErrorsNeedReview(t *testing.T) {
 	require.Equal(t, 1.0, r.Score)
 	require.Equal(t, Review, r.Decision)
 	require.Len(t, r.EvalErrors, 1)
-	require.Equal(t, "REVIEW: 1 check evaluations failed, so the record is not fully verified; nothing found wrong (0 rules and checks held, 0 did not apply).", r.Explanation)
+	require.Equal(t, "REVIEW: 1 check evaluation failed, so the record is not fully verified; nothing found wrong (0 rules and checks held, 0 did not apply).", r.Explanation)
 }
 
 func TestValidateInput(t *testing.T) {

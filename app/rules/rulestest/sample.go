@@ -98,6 +98,8 @@ func Sample(g *kg.Graph, n int, seed uint64) []rules.Rule {
 			ok   bool
 		)
 		switch k := r.IntN(10); {
+		case k >= 4 && k < 8 && len(edges) == 0:
+			continue // path rules need entity edges
 		case k < 4:
 			t := pick(g.Triples)
 			subjects := map[string]bool{}
