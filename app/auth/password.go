@@ -27,12 +27,12 @@ type Argon2Params struct {
 
 // DefaultArgon2Params returns m=9 MiB, t=4, p=1, one of the argon2id
 // configurations the OWASP Password Storage Cheat Sheet rates as equally
-// strong (46 MiB×1, 19 MiB×2, 12 MiB×3, 9 MiB×4, 7 MiB×5 passes). Among
-// them it gave the most concurrent logins per second on the 2-core target
-// (BenchmarkConcurrentLogins): the work is the same, but two hashes of
-// 9 MiB stay in the shared cache where two of 19 or 46 MiB do not, which
-// made it 2–3 times faster there. p=1 because logins run side by side;
-// more lanes would only add scheduling.
+// strong (46 MiB×1, 19 MiB×2, 12 MiB×3, 9 MiB×4, 7 MiB×5 passes). The work
+// per hash is the same, but on the 2-core target the small-memory ones
+// gave the most concurrent logins per second (BenchmarkConcurrentLogins),
+// as two hashes of 7–9 MiB stay in the shared cache and two of 19 or 46 MiB
+// do not; 9 MiB keeps a margin above OWASP's 7 MiB floor. p=1 because
+// logins run side by side; more lanes would only add scheduling.
 func DefaultArgon2Params() Argon2Params {
 	return Argon2Params{Memory: 9 * 1024, Iterations: 4, Parallelism: 1, SaltLength: 16, KeyLength: 32}
 }
