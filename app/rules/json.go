@@ -170,8 +170,9 @@ func (p *jsonParser) id(ruleOff int64, f *field) string {
 	default:
 		if first, dup := p.ids[id]; dup {
 			p.errorf(f.off, "duplicate id %q (first at %s)", id, first)
+		} else {
+			p.ids[id] = p.pos(f.off)
 		}
-		p.ids[id] = p.pos(f.off)
 	}
 	return id
 }
