@@ -74,7 +74,7 @@ func newTestServer(t testing.TB, configure func(*Config)) *testServer {
 	t.Cleanup(cancel)
 	a, err := newAPIHandlers(ctx, s, BuildInfo{Version: "test"}, clock.Now)
 	require.NoError(t, err)
-	e := newEcho(s.logger, newHTTPMetrics(s.registry), int64(cfg.HTTP.MaxBodySize))
+	e := newEcho(s.logger, newHTTPMetrics(s.registry))
 	require.NoError(t, a.register(e, probeRoutes(s, BuildInfo{Version: "test"})))
 
 	ts := &testServer{t: t, e: e, api: a, store: s.store, clock: clock, tokens: map[auth.Role]string{}, ids: map[auth.Role]string{}}

@@ -20,7 +20,7 @@ func newAPI(ctx context.Context, s *services, build BuildInfo) (*echo.Echo, erro
 	if err != nil {
 		return nil, err
 	}
-	e := newEcho(s.logger, newHTTPMetrics(s.registry), int64(s.cfg.HTTP.MaxBodySize))
+	e := newEcho(s.logger, newHTTPMetrics(s.registry))
 	if err := a.register(e, probeRoutes(s, build)); err != nil {
 		return nil, err
 	}
@@ -76,10 +76,12 @@ func newPasswordHasher() (*auth.PasswordHasher, error) {
 }
 
 // register mounts the API, its documentation and extra (the probes) on e,
-// with the global security headers, CORS and the client-IP rule.
+// with CORS and the client-IP rule.
 func (a *api) register(e *echo.Echo, extra []route) error {
 	e.IPExtractor = a.clientIP
-	e.Use(securityHeaders, cors(a.cfg.HTTP.CORSOrigins))
+	if len(a.cfg.HTTP.CORSOrigins) > 0 {
+		e.Use(cors(a.cfg.HTTP.CORSOrigins))
+	}
 	routes := append(extra, a.routes()...)
 	docs, err := newAPIDocs(append(routes, (&apiDocs{}).routes()...), a.build)
 	if err != nil {

@@ -56,7 +56,7 @@ func TestDetailedHealth(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEcho(slog.New(slog.DiscardHandler), newHTTPMetrics(newRegistry()), 1<<20)
+			e := newEcho(slog.New(slog.DiscardHandler), newHTTPMetrics(newRegistry()))
 			checks := healthChecks{version: "v1.2.3", postgres: tt.postgres, redis: tt.redis, riverWorkers: 4}
 			e.GET("/health/detailed", checks.detailed)
 			rec := httptest.NewRecorder()
@@ -84,7 +84,7 @@ func TestDetailedHealth(t *testing.T) {
 
 func TestHealthIsCheapAndConstant(t *testing.T) {
 	t.Parallel()
-	e := newEcho(slog.New(slog.DiscardHandler), newHTTPMetrics(newRegistry()), 1<<20)
+	e := newEcho(slog.New(slog.DiscardHandler), newHTTPMetrics(newRegistry()))
 	e.GET("/health", health)
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest(http.MethodGet, "/health", nil)
@@ -97,11 +97,11 @@ func TestHealthIsCheapAndConstant(t *testing.T) {
 
 func TestErrorsUseTheAPIShape(t *testing.T) {
 	t.Parallel()
-	e := newEcho(slog.New(slog.DiscardHandler), newHTTPMetrics(newRegistry()), 8)
+	e := newEcho(slog.New(slog.DiscardHandler), newHTTPMetrics(newRegistry()))
 	e.POST("/echo", func(c echo.Context) error {
 		_, err := io.ReadAll(c.Request().Body)
 		return err
-	})
+	}, limitBody(8))
 	e.GET("/panic", func(echo.Context) error { panic("boom") })
 	tests := []struct {
 		method, path, body string

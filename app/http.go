@@ -19,53 +19,46 @@ import (
 
 // requestIDHeader carries a request's id in and out; a client's own id is
 // kept so logs on both sides can be joined.
-const requestIDHeader = "X-Request-ID"
+const requestIDHeader = "X-Request-Id" // canonical form: set directly in header maps
 
 var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
 
-// newEcho makes an echo instance with PFF's error format and base middleware:
-// request ids, panic recovery, access logs, metrics and a body limit.
-func newEcho(logger *slog.Logger, metrics *httpMetrics, maxBody int64) *echo.Echo {
+// newEcho makes an echo instance with PFF's error format and the envelope
+// every request goes through.
+func newEcho(logger *slog.Logger, metrics *httpMetrics) *echo.Echo {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = errorHandler(logger)
-	e.Use(requestID, observe(logger, metrics), recoverPanics(logger), limitBody(maxBody))
+	e.Use(envelope(logger, metrics))
 	return e
 }
 
-func requestID(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		id := c.Request().Header.Get(requestIDHeader)
-		if !validRequestID.MatchString(id) {
-			var b [12]byte
-			_, _ = rand.Read(b[:])
-			id = hex.EncodeToString(b[:])
-		}
-		c.Set(requestIDHeader, id)
-		c.Response().Header().Set(requestIDHeader, id)
-		return next(c)
-	}
-}
-
-// requestIDOf returns the id requestID gave the request.
-func requestIDOf(c echo.Context) string {
-	id, _ := c.Get(requestIDHeader).(string)
-	return id
-}
-
-// observe writes one access-log line per request and records its metrics.
-func observe(logger *slog.Logger, metrics *httpMetrics) echo.MiddlewareFunc {
+// envelope is what every request goes through, in one middleware because
+// echo wraps its global middleware anew for each request: it gives the
+// request an id (a client's own X-Request-ID is kept), sets the security
+// headers, turns a panic into a 500, and writes one access-log line and the
+// request's metrics.
+func envelope(logger *slog.Logger, metrics *httpMetrics) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
-			if err := next(c); err != nil {
+			req, res := c.Request(), c.Response()
+			id := req.Header.Get(requestIDHeader)
+			if !validRequestID.MatchString(id) {
+				var b [12]byte
+				_, _ = rand.Read(b[:])
+				id = hex.EncodeToString(b[:])
+			}
+			res.Header()[requestIDHeader] = []string{id}
+			setSecurityHeaders(res.Header(), req.URL.Path)
+
+			if err := serveRecovering(logger, next, c); err != nil {
 				// Let the error handler write the response now, so the
 				// status logged is the status sent.
 				c.Error(err)
 			}
 			elapsed := time.Since(start)
-			req, res := c.Request(), c.Response()
 			route := routeOf(c)
 			metrics.observe(route, req.Method, res.Status, elapsed)
 			logger.LogAttrs(req.Context(), slog.LevelInfo, "request",
@@ -76,11 +69,34 @@ func observe(logger *slog.Logger, metrics *httpMetrics) echo.MiddlewareFunc {
 				slog.Int64("bytes", res.Size),
 				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
 				slog.String("remote_ip", c.RealIP()),
-				slog.String("request_id", requestIDOf(c)),
+				slog.String("request_id", id),
 			)
 			return nil
 		}
 	}
+}
+
+// requestIDOf returns the id the envelope gave the request.
+func requestIDOf(c echo.Context) string {
+	if id := c.Response().Header()[requestIDHeader]; len(id) == 1 {
+		return id[0]
+	}
+	return ""
+}
+
+// serveRecovering runs next, turning a panic into a 500 (after logging it),
+// so one bad request cannot take the process down.
+func serveRecovering(logger *slog.Logger, next echo.HandlerFunc, c echo.Context) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if r == http.ErrAbortHandler {
+				panic(r)
+			}
+			logger.Error("panic serving request", "panic", fmt.Sprint(r), "request_id", requestIDOf(c))
+			err = echo.NewHTTPError(http.StatusInternalServerError)
+		}
+	}()
+	return next(c)
 }
 
 // routeOf is the matched route template, a label of bounded cardinality.
@@ -89,23 +105,6 @@ func routeOf(c echo.Context) string {
 		return p
 	}
 	return "unmatched"
-}
-
-func recoverPanics(logger *slog.Logger) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) (err error) {
-			defer func() {
-				if r := recover(); r != nil {
-					if r == http.ErrAbortHandler {
-						panic(r)
-					}
-					logger.Error("panic serving request", "panic", fmt.Sprint(r), "request_id", requestIDOf(c))
-					err = echo.NewHTTPError(http.StatusInternalServerError)
-				}
-			}()
-			return next(c)
-		}
-	}
 }
 
 // limitBody refuses bodies over limit bytes with 413, whether the client

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -28,6 +29,19 @@ func newRegistry() *prometheus.Registry {
 type httpMetrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	// series caches each label combination's counter and histogram: the
+	// vectors' own lookup hashes the labels and allocates on every request.
+	series sync.Map // seriesKey → *httpSeries
+}
+
+type seriesKey struct {
+	route, method string
+	status        int
+}
+
+type httpSeries struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
 }
 
 func newHTTPMetrics(registry prometheus.Registerer) *httpMetrics {
@@ -47,8 +61,17 @@ func newHTTPMetrics(registry prometheus.Registerer) *httpMetrics {
 }
 
 func (m *httpMetrics) observe(route, method string, status int, elapsed time.Duration) {
-	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
-	m.duration.WithLabelValues(route, method).Observe(elapsed.Seconds())
+	key := seriesKey{route, method, status}
+	s, ok := m.series.Load(key)
+	if !ok {
+		s, _ = m.series.LoadOrStore(key, &httpSeries{
+			requests: m.requests.WithLabelValues(route, method, strconv.Itoa(status)),
+			duration: m.duration.WithLabelValues(route, method),
+		})
+	}
+	series := s.(*httpSeries)
+	series.requests.Inc()
+	series.duration.Observe(elapsed.Seconds())
 }
 
 // poolCollector exports pgxpool's statistics at scrape time.

@@ -64,7 +64,7 @@ PostgreSQL.`,
 				if s.cfg.Jobs.Workers == 0 {
 					return nil, "", usagef("a worker needs at least one job worker (jobs.workers > 0)")
 				}
-				e := newEcho(s.logger, newHTTPMetrics(s.registry), int64(s.cfg.HTTP.MaxBodySize))
+				e := newEcho(s.logger, newHTTPMetrics(s.registry))
 				for _, r := range probeRoutes(s, inv.Build) {
 					e.Add(r.Method, r.Path, r.Handler)
 				}
