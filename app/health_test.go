@@ -131,3 +131,16 @@ func TestErrorsUseTheAPIShape(t *testing.T) {
 		require.NotEmpty(t, raw["error"]["message"])
 	}
 }
+
+func TestLogBufferDeliversEveryLine(t *testing.T) {
+	t.Parallel()
+	var out syncBuffer
+	logs := newLogBuffer(&out, 10*time.Millisecond)
+	_, err := logs.Write([]byte("first\n"))
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return out.String() == "first\n" }, 5*time.Second, 5*time.Millisecond, "flushed in time")
+	_, err = logs.Write([]byte("second\n"))
+	require.NoError(t, err)
+	logs.Close()
+	require.Equal(t, "first\nsecond\n", out.String(), "Close flushes")
+}

@@ -97,7 +97,9 @@ func runProcess(ctx context.Context, inv *invocation, migrate bool, handler func
 	if err != nil {
 		return err
 	}
-	logger := newLogger(cfg, inv.Stderr)
+	logs := newLogBuffer(inv.Stderr, 100*time.Millisecond)
+	defer logs.Close()
+	logger := newLogger(cfg, logs)
 	if !cfg.Production() && cfg.Auth.JWTSecret == insecureDevSecret {
 		logger.Warn("using the insecure development JWT secret; set auth.jwt_secret (PFF_AUTH__JWT_SECRET) before exposing PFF")
 	}
