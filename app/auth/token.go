@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -76,11 +77,12 @@ type jwtClaims struct {
 // Tokens issues and verifies HS256 access tokens (JWT). It is safe for
 // concurrent use.
 type Tokens struct {
-	secret []byte
-	issuer string
-	ttl    time.Duration
-	now    func() time.Time
-	parser *jwt.Parser
+	verified verifiedTokens
+	secret   []byte
+	issuer   string
+	ttl      time.Duration
+	now      func() time.Time
+	parser   *jwt.Parser
 }
 
 // NewTokens checks cfg and returns Tokens using it.
@@ -165,6 +167,17 @@ func (t *Tokens) Issue(userID string, role Role, tokenVersion int64) (string, Cl
 // presence of every claim Issue writes. It does not check revocation: see
 // Authenticate.
 func (t *Tokens) Verify(token string) (Claims, error) {
+	if c, ok := t.verified.get(token); ok && t.now().Before(c.ExpiresAt) {
+		return c, nil
+	}
+	c, err := t.verify(token)
+	if err == nil {
+		t.verified.put(token, c)
+	}
+	return c, err
+}
+
+func (t *Tokens) verify(token string) (Claims, error) {
 	if len(token) > maxTokenLength {
 		return Claims{}, tokenError(ErrTokenMalformed, fmt.Errorf("%d bytes, at most %d accepted", len(token), maxTokenLength))
 	}
@@ -198,6 +211,41 @@ func (t *Tokens) Verify(token string) (Claims, error) {
 		NotBefore:    payload.NotBefore.UTC(),
 		ExpiresAt:    payload.ExpiresAt.UTC(),
 	}, nil
+}
+
+// verifiedTokens remembers tokens that passed verification until they
+// expire, so a client sending the same token with every request pays for
+// parsing it and checking its signature once. Only the exact token string
+// hits, so the cache can never accept a token that was not verified; the
+// revocation check (Authenticate) still runs on every request.
+type verifiedTokens struct {
+	mu     sync.Mutex
+	claims map[string]Claims
+}
+
+// maxVerifiedTokens bounds the cache; a full cache drops an arbitrary entry.
+const maxVerifiedTokens = 10_000
+
+func (v *verifiedTokens) get(token string) (Claims, bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	c, ok := v.claims[token]
+	return c, ok
+}
+
+func (v *verifiedTokens) put(token string, c Claims) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.claims == nil {
+		v.claims = map[string]Claims{}
+	}
+	if len(v.claims) >= maxVerifiedTokens {
+		for k := range v.claims {
+			delete(v.claims, k)
+			break
+		}
+	}
+	v.claims[token] = c
 }
 
 // TokenVersions looks up a user's current token version. The store bumps

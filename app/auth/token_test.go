@@ -284,3 +284,24 @@ func flipChar(s string, i int) string {
 	}
 	return s[:i] + string(c) + s[i+1:]
 }
+
+func TestVerifiedTokensAreRememberedUntilTheyExpire(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	clock := func() time.Time { return now }
+	tokens, err := NewTokens(TokenConfig{Secret: []byte("0123456789abcdef0123456789abcdef"), Issuer: "pff", Now: clock, TTL: time.Minute})
+	require.NoError(t, err)
+	token, _, err := tokens.Issue("u1", RoleViewer, 3)
+	require.NoError(t, err)
+	first, err := tokens.Verify(token)
+	require.NoError(t, err)
+	again, err := tokens.Verify(token)
+	require.NoError(t, err)
+	require.Equal(t, first, again)
+	_, err = tokens.Verify(token[:len(token)-2] + "xx")
+	require.ErrorIs(t, err, ErrTokenInvalid, "a different string is verified in full")
+
+	now = now.Add(time.Minute + DefaultTokenLeeway + time.Second)
+	_, err = tokens.Verify(token)
+	require.ErrorIs(t, err, ErrTokenExpired, "a remembered token still expires")
+}
