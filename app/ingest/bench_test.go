@@ -1,0 +1,117 @@
+package ingest
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// BenchmarkRead measures each format on 200 generated records. The bytes per
+// operation are the documents' JSON as generated (indented, or compact for
+// NDJSON), whatever the format's own size, so the figures compare; the
+// References measure encoding/json on the same bytes in the same run.
+//
+//	go test ./app/ingest -run '^$' -bench . -benchtime 20x -count 3
+func BenchmarkRead(b *testing.B) {
+	indented := records(b, 200, false)
+	compactRecs := records(b, 200, true)
+	var docs, lines, array bytes.Buffer
+	var entries []zipEntry
+	array.WriteByte('[')
+	for i, r := range indented {
+		docs.Write(r.Doc)
+		entries = append(entries, zipEntry{name: r.FileName(), data: r.Doc})
+		if i > 0 {
+			array.WriteByte(',')
+		}
+		array.Write(r.Doc)
+		lines.Write(compactRecs[i].Doc)
+		lines.WriteByte('\n')
+	}
+	array.WriteByte(']')
+
+	var form bytes.Buffer
+	mw := multipart.NewWriter(&form)
+	for _, e := range entries[:100] {
+		w, err := mw.CreateFormFile("records", e.name)
+		require.NoError(b, err)
+		_, err = w.Write(e.data)
+		require.NoError(b, err)
+	}
+	require.NoError(b, mw.Close())
+
+	formats := []struct {
+		name, file, contentType string
+		input                   []byte
+		jsonBytes               int
+	}{
+		{"ndjson", "batch.ndjson", "", lines.Bytes(), lines.Len()},
+		{"array", "batch.json", "", array.Bytes(), array.Len()},
+		{"ndjson.gz", "batch.ndjson.gz", "", gzipped(b, lines.Bytes()), lines.Len()},
+		{"zip", "upload.zip", "", zipped(b, entries...), docs.Len()},
+		{"zip-stored", "upload.zip", "", zipped(b, storedEntries(entries)...), docs.Len()},
+		{"multipart", "", mw.FormDataContentType(), form.Bytes(), formJSONBytes(entries[:100])},
+	}
+	for _, f := range formats {
+		b.Run(f.name, func(b *testing.B) {
+			b.SetBytes(int64(f.jsonBytes))
+			b.ReportAllocs()
+			for b.Loop() {
+				n := 0
+				err := Read(b.Context(), bytes.NewReader(f.input), f.file, f.contentType, Limits{},
+					func(Document) error { n++; return nil },
+					func(r Rejection) { b.Fatalf("rejected %v", r) })
+				require.NoError(b, err)
+				require.NotZero(b, n)
+			}
+		})
+	}
+	b.Run("reference/json.Valid", func(b *testing.B) {
+		b.SetBytes(int64(lines.Len()))
+		for b.Loop() {
+			for _, r := range compactRecs {
+				require.True(b, json.Valid(r.Doc))
+			}
+		}
+	})
+	b.Run("reference/json.Compact", func(b *testing.B) {
+		b.SetBytes(int64(docs.Len()))
+		var out bytes.Buffer
+		for b.Loop() {
+			for _, r := range indented {
+				out.Reset()
+				require.NoError(b, json.Compact(&out, r.Doc))
+			}
+		}
+	})
+	b.Run("reference/gunzip", func(b *testing.B) {
+		gz := gzipped(b, lines.Bytes())
+		b.SetBytes(int64(lines.Len()))
+		for b.Loop() {
+			zr, err := gzipReader(bytes.NewReader(gz))
+			require.NoError(b, err)
+			_, err = io.Copy(io.Discard, zr)
+			require.NoError(b, err)
+		}
+	})
+}
+
+func storedEntries(entries []zipEntry) []zipEntry {
+	stored := make([]zipEntry, len(entries))
+	for i, e := range entries {
+		stored[i] = zipEntry{name: e.name, data: e.data, store: true}
+	}
+	return stored
+}
+
+func formJSONBytes(entries []zipEntry) int {
+	n := 0
+	for _, e := range entries {
+		n += len(e.data)
+	}
+	return n
+}

@@ -1,0 +1,23 @@
+// Package ingest reads uploads and files into customer-record documents.
+//
+// An input is one JSON object, a JSON array of objects (streamed element by
+// element), NDJSON (one object per line), gzip of any of these, a ZIP of
+// .json/.txt/.ndjson/.jsonl files (optionally gzip'd), or multipart/form-data
+// whose files are any of these. The format is told from the first bytes (the
+// gzip and ZIP magic numbers, '[' or '{'); names and content types only say
+// whether a stream is NDJSON, so that a bad line is skipped instead of ending
+// the file.
+//
+// Reading is streaming: memory holds one document and a small read buffer,
+// never the upload. A ZIP needs random access, so a streamed one is spooled
+// to a temporary file first (removed afterwards). A nested ZIP is not read:
+// it is a Rejection, which keeps bombs built from archives of archives out.
+//
+// Every document is checked in one pass that also compacts it: a JSON object,
+// valid UTF-8, nesting and string lengths within [Limits], no \u0000 and no
+// unpaired surrogate escapes (PostgreSQL's jsonb refuses both), and a
+// non-empty string "id" at the top level, the customer id that identifies the
+// record. A document that fails is a [Rejection]; the upload goes on. Limits
+// on the upload as a whole (size, records, decompressed size, compression
+// ratio) stop it with a [*LimitError].
+package ingest

@@ -1,0 +1,569 @@
+package ingest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"unicode/utf8"
+)
+
+// scanner reads a stream of JSON values one at a time, checking each against
+// the document limits and writing it compacted to out. It is a hand-written
+// scanner rather than a json.Decoder because it must run at several hundred
+// MB/s: it touches each byte once and allocates nothing per value.
+type scanner struct {
+	r    io.Reader
+	buf  []byte // buf[pos:] is unread input
+	pos  int
+	base int64 // stream offset of buf[0]
+	eof  bool
+	rerr error // the read error that ended the input, other than io.EOF
+
+	line      int   // line of buf[pos], from 1
+	lineStart int64 // stream offset of that line's first byte
+
+	limits   *Limits
+	inValue  bool  // reading a value: its size counts
+	docStart int64 // stream offset of the value being read
+	out      []byte
+	stack    []byte // open containers: '{' or '['
+	id       idState
+}
+
+// idState is what the value says about its top-level "id".
+type idState uint8
+
+const (
+	idMissing idState = iota
+	idPending         // the key has been read, the value comes next
+	idString
+	idEmpty
+	idNotString
+)
+
+// syntaxError is a document that is not valid JSON or breaks a document limit.
+type syntaxError struct {
+	msg    string
+	line   int
+	column int64
+}
+
+func (e *syntaxError) Error() string {
+	return fmt.Sprintf("%s at line %d, column %d", e.msg, e.line, e.column)
+}
+
+// newScanner returns a scanner of r whose first bytes have already been read
+// into buf.
+func newScanner(r io.Reader, buf []byte, limits *Limits, out []byte) *scanner {
+	s := &scanner{r: r, buf: buf, line: 1, limits: limits, out: out[:0]}
+	if bytes.HasPrefix(buf, []byte("\xEF\xBB\xBF")) { // a byte order mark, as Windows tools write
+		s.pos = 3
+		s.lineStart = 3
+	}
+	return s
+}
+
+func (s *scanner) offset() int64 { return s.base + int64(s.pos) }
+
+func (s *scanner) errorf(format string, args ...any) error {
+	return &syntaxError{msg: fmt.Sprintf(format, args...), line: s.line, column: s.offset() - s.lineStart + 1}
+}
+
+// more reads more input, keeping buf[pos:]. It returns io.EOF at the end of
+// the input, the read error that ended it, or an error when the value being
+// read outgrows MaxDocumentBytes.
+func (s *scanner) more() error {
+	if s.inValue && s.offset()-s.docStart > s.limits.MaxDocumentBytes {
+		return s.errorf("document larger than %d bytes (MaxDocumentBytes)", s.limits.MaxDocumentBytes)
+	}
+	if s.eof {
+		if s.rerr != nil {
+			return s.rerr
+		}
+		return io.EOF
+	}
+	if s.pos > 0 {
+		n := copy(s.buf[:cap(s.buf)], s.buf[s.pos:])
+		s.base += int64(s.pos)
+		s.buf, s.pos = s.buf[:n], 0
+	}
+	for {
+		n, err := s.r.Read(s.buf[len(s.buf):cap(s.buf)])
+		s.buf = s.buf[:len(s.buf)+n]
+		if err != nil {
+			s.eof = true
+			if err != io.EOF {
+				s.rerr = err
+			}
+		}
+		switch {
+		case n > 0:
+			return nil
+		case s.eof:
+			return s.more()
+		}
+	}
+}
+
+// ensure makes n bytes available at buf[pos:], or as many as the input has.
+func (s *scanner) ensure(n int) error {
+	for len(s.buf)-s.pos < n {
+		if err := s.more(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// skipSpace skips whitespace and returns the next byte, or io.EOF.
+func (s *scanner) skipSpace() (byte, error) {
+	for {
+		for i := s.pos; i < len(s.buf); i++ {
+			switch c := s.buf[i]; c {
+			case ' ', '\t', '\r':
+			case '\n':
+				s.line++
+				s.lineStart = s.base + int64(i) + 1
+			default:
+				s.pos = i
+				return c, nil
+			}
+		}
+		s.pos = len(s.buf)
+		if err := s.more(); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// skipLine skips the rest of the line, newline included.
+func (s *scanner) skipLine() error {
+	s.inValue = false
+	for {
+		if i := bytes.IndexByte(s.buf[s.pos:], '\n'); i >= 0 {
+			s.pos += i + 1
+			s.line++
+			s.lineStart = s.offset()
+			return nil
+		}
+		s.pos = len(s.buf)
+		if err := s.more(); err != nil {
+			return err
+		}
+	}
+}
+
+// endError is the error for input that ends inside a value.
+func (s *scanner) endError(err error, where string) error {
+	if err == io.EOF {
+		return s.errorf("unexpected end of input %s", where)
+	}
+	return err
+}
+
+// value reads one JSON value into out.
+func (s *scanner) value() error {
+	s.out, s.stack, s.id = s.out[:0], s.stack[:0], idMissing
+	s.inValue, s.docStart = true, s.offset()
+	defer func() { s.inValue = false }()
+	for {
+		if err := s.element(); err != nil {
+			return err
+		}
+		// Close containers until one has another element.
+		for {
+			if len(s.stack) == 0 {
+				return nil
+			}
+			c, err := s.skipSpace()
+			if err != nil {
+				return s.endError(err, "in "+s.openKind())
+			}
+			top := s.stack[len(s.stack)-1]
+			if c == ',' {
+				s.out = append(s.out, ',')
+				s.pos++
+				if top == '{' {
+					if err := s.key(); err != nil {
+						return err
+					}
+				}
+				break
+			}
+			if c != closing(top) {
+				return s.errorf("expected ',' or '%c' in %s, found %s", closing(top), s.openKind(), quoteByte(c))
+			}
+			s.close()
+		}
+	}
+}
+
+// element reads a scalar or an empty container, or opens a container and
+// reads its first element (the first key too) up to the first scalar or
+// empty container.
+func (s *scanner) element() error {
+	for {
+		c, err := s.skipSpace()
+		if err != nil {
+			return s.endError(err, "where a value should be")
+		}
+		atID := s.id == idPending
+		if atID {
+			s.id = idNotString
+		}
+		switch {
+		case c == '{' || c == '[':
+			if len(s.stack) == s.limits.MaxDepth {
+				return s.errorf("nesting deeper than %d (MaxDepth)", s.limits.MaxDepth)
+			}
+			s.stack = append(s.stack, c)
+			s.out = append(s.out, c)
+			s.pos++
+			next, err := s.skipSpace()
+			if err != nil {
+				return s.endError(err, "in "+s.openKind())
+			}
+			if next == closing(c) {
+				s.close()
+				return nil
+			}
+			if c == '{' {
+				if err := s.key(); err != nil {
+					return err
+				}
+			}
+			// Go round for the first element.
+		case c == '"':
+			start := len(s.out)
+			if err := s.str(); err != nil {
+				return err
+			}
+			if atID {
+				s.id = idString
+				if len(s.out)-start == 2 {
+					s.id = idEmpty
+				}
+			}
+			return nil
+		case c == '-' || c >= '0' && c <= '9':
+			return s.number()
+		case c == 't':
+			return s.literal("true")
+		case c == 'f':
+			return s.literal("false")
+		case c == 'n':
+			return s.literal("null")
+		default:
+			return s.errorf("unexpected %s where a value should be", quoteByte(c))
+		}
+	}
+}
+
+func (s *scanner) close() {
+	s.out = append(s.out, closing(s.stack[len(s.stack)-1]))
+	s.stack = s.stack[:len(s.stack)-1]
+	s.pos++
+}
+
+func closing(open byte) byte {
+	if open == '{' {
+		return '}'
+	}
+	return ']'
+}
+
+func (s *scanner) openKind() string {
+	if s.stack[len(s.stack)-1] == '{' {
+		return "object"
+	}
+	return "array"
+}
+
+// key reads an object key and its colon.
+func (s *scanner) key() error {
+	c, err := s.skipSpace()
+	if err != nil {
+		return s.endError(err, "in object")
+	}
+	if c != '"' {
+		return s.errorf("expected a string key in object, found %s", quoteByte(c))
+	}
+	start := len(s.out)
+	if err := s.str(); err != nil {
+		return err
+	}
+	if len(s.stack) == 1 && isIDKey(s.out[start:]) {
+		s.id = idPending
+	}
+	if c, err = s.skipSpace(); err != nil {
+		return s.endError(err, "after object key")
+	}
+	if c != ':' {
+		return s.errorf("expected ':' after object key, found %s", quoteByte(c))
+	}
+	s.out = append(s.out, ':')
+	s.pos++
+	return nil
+}
+
+// isIDKey reports whether a quoted key is "id", however it is escaped.
+func isIDKey(quoted []byte) bool {
+	if string(quoted) == `"id"` {
+		return true
+	}
+	if bytes.IndexByte(quoted, '\\') < 0 {
+		return false
+	}
+	var key string
+	return json.Unmarshal(quoted, &key) == nil && key == "id"
+}
+
+// str reads a string, buf[pos] being its opening quote.
+func (s *scanner) str() error {
+	start := s.offset()
+	s.out = append(s.out, '"')
+	s.pos++
+	for {
+		i, buf := s.pos, s.buf
+		for i < len(buf) {
+			if c := buf[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+				break
+			}
+			i++
+		}
+		s.out = append(s.out, buf[s.pos:i]...)
+		s.pos = i
+		if i == len(buf) {
+			if err := s.stringLength(start); err != nil {
+				return err
+			}
+			if err := s.more(); err != nil {
+				return s.endError(err, "in string")
+			}
+			continue
+		}
+		var err error
+		switch c := buf[i]; {
+		case c == '"':
+			s.out = append(s.out, '"')
+			s.pos++
+			return s.stringLength(start)
+		case c == '\\':
+			err = s.escape()
+		case c < 0x20:
+			err = s.errorf("control character %s in string", quoteByte(c))
+		default:
+			err = s.utf8Rune()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// stringLength checks the string that starts at offset start, its quotes
+// not counted.
+func (s *scanner) stringLength(start int64) error {
+	if n := s.offset() - start - 2; n > int64(s.limits.MaxStringLength) {
+		return s.errorf("string longer than %d bytes (MaxStringLength)", s.limits.MaxStringLength)
+	}
+	return nil
+}
+
+// escape reads an escape sequence in a string. It refuses \u0000 and
+// unpaired surrogates, which PostgreSQL's jsonb cannot store.
+func (s *scanner) escape() error {
+	if err := s.ensure(2); err != nil {
+		return s.endError(err, "in string")
+	}
+	switch s.buf[s.pos+1] {
+	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		s.out = append(s.out, s.buf[s.pos:s.pos+2]...)
+		s.pos += 2
+		return nil
+	case 'u':
+	default:
+		return s.errorf("invalid escape %s in string", quoteByte(s.buf[s.pos+1]))
+	}
+	if err := s.ensure(6); err != nil {
+		return s.endError(err, "in string")
+	}
+	r, ok := hex4(s.buf[s.pos+2 : s.pos+6])
+	switch {
+	case !ok:
+		return s.errorf("invalid \\u escape in string")
+	case r == 0:
+		return s.errorf("\\u0000 in string (jsonb cannot store it)")
+	case utf16IsLow(r):
+		return s.errorf("unpaired surrogate \\u%04x in string", r)
+	case !utf16IsHigh(r):
+		s.out = append(s.out, s.buf[s.pos:s.pos+6]...)
+		s.pos += 6
+		return nil
+	}
+	if err := s.ensure(12); err != nil && err != io.EOF {
+		return err
+	}
+	if rest := s.buf[s.pos+6:]; len(rest) >= 6 && rest[0] == '\\' && rest[1] == 'u' {
+		if low, ok := hex4(rest[2:6]); ok && utf16IsLow(low) {
+			s.out = append(s.out, s.buf[s.pos:s.pos+12]...)
+			s.pos += 12
+			return nil
+		}
+	}
+	return s.errorf("unpaired surrogate \\u%04x in string", r)
+}
+
+func hex4(b []byte) (rune, bool) {
+	var r rune
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		case c >= 'A' && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
+}
+
+func utf16IsHigh(r rune) bool { return r >= 0xD800 && r < 0xDC00 }
+func utf16IsLow(r rune) bool  { return r >= 0xDC00 && r < 0xE000 }
+
+// utf8Rune reads one multi-byte UTF-8 sequence in a string.
+func (s *scanner) utf8Rune() error {
+	if err := s.ensure(utf8.UTFMax); err != nil && err != io.EOF {
+		return err
+	}
+	r, size := utf8.DecodeRune(s.buf[s.pos:])
+	if r == utf8.RuneError && size <= 1 {
+		return s.errorf("invalid UTF-8 in string")
+	}
+	s.out = append(s.out, s.buf[s.pos:s.pos+size]...)
+	s.pos += size
+	return nil
+}
+
+// literal reads true, false or null.
+func (s *scanner) literal(word string) error {
+	if err := s.ensure(len(word)); err != nil && err != io.EOF {
+		return err
+	}
+	if !bytes.HasPrefix(s.buf[s.pos:], []byte(word)) {
+		return s.errorf("invalid literal, expected %s", word)
+	}
+	s.out = append(s.out, word...)
+	s.pos += len(word)
+	return nil
+}
+
+// Bounds on numbers, so that every number fits PostgreSQL's numeric.
+const (
+	maxNumberLength   = 100
+	maxExponentDigits = 4
+)
+
+// number reads a number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func (s *scanner) number() error {
+	start := len(s.out)
+	s.optional("-")
+	if s.optional("0") == 0 && s.digits() == 0 {
+		return s.errorf("invalid number")
+	}
+	if s.optional(".") == 1 && s.digits() == 0 {
+		return s.errorf("invalid number: no digit after the decimal point")
+	}
+	if s.optional("eE") == 1 {
+		s.optional("+-")
+		switch n := s.digits(); {
+		case n == 0:
+			return s.errorf("invalid number: no digit in the exponent")
+		case n > maxExponentDigits:
+			return s.errorf("number exponent longer than %d digits", maxExponentDigits)
+		}
+	}
+	if len(s.out)-start > maxNumberLength {
+		return s.errorf("number longer than %d characters", maxNumberLength)
+	}
+	if s.rerr != nil {
+		return s.rerr
+	}
+	return nil
+}
+
+// optional reads one byte if it is one of set, and says how many it read.
+func (s *scanner) optional(set string) int {
+	if s.pos == len(s.buf) && s.more() != nil {
+		return 0
+	}
+	if c := s.buf[s.pos]; bytes.IndexByte([]byte(set), c) >= 0 {
+		s.out = append(s.out, c)
+		s.pos++
+		return 1
+	}
+	return 0
+}
+
+// digits reads decimal digits, at most maxNumberLength+1 of them, and says
+// how many it read.
+func (s *scanner) digits() int {
+	n := 0
+	for n <= maxNumberLength {
+		if s.pos == len(s.buf) && s.more() != nil {
+			return n
+		}
+		c := s.buf[s.pos]
+		if c < '0' || c > '9' {
+			return n
+		}
+		s.out = append(s.out, c)
+		s.pos++
+		n++
+	}
+	return n
+}
+
+// problem says why the value just read is not a record, or "".
+func (s *scanner) problem() string {
+	if kind := jsonKind(s.out[0]); kind != "object" {
+		return fmt.Sprintf("a JSON %s, not an object", kind)
+	}
+	switch s.id {
+	case idMissing:
+		return `no top-level "id": a record is identified by its customer id`
+	case idEmpty:
+		return `top-level "id" is empty`
+	case idNotString:
+		return `top-level "id" is not a string`
+	}
+	return ""
+}
+
+func jsonKind(first byte) string {
+	switch first {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	}
+	return "number"
+}
+
+func quoteByte(c byte) string {
+	if c >= 0x20 && c < 0x7f {
+		return fmt.Sprintf("'%c'", c)
+	}
+	return fmt.Sprintf("byte 0x%02x", c)
+}

@@ -1,0 +1,172 @@
+package ingest
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// Magic numbers of the compressed formats.
+var (
+	gzipMagic = []byte{0x1f, 0x8b}
+	zipMagics = [][]byte{[]byte("PK\x03\x04"), []byte("PK\x05\x06")} // an entry, an empty archive
+)
+
+func isZip(head []byte) bool {
+	for _, m := range zipMagics {
+		if bytes.HasPrefix(head, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// readStream reads one file of any format but multipart, told by its first
+// bytes.
+func (u *upload) readStream(r io.Reader, st stream) error {
+	buf := u.getBuf()
+	defer u.putBuf(buf)
+	n, err := io.ReadAtLeast(r, buf, 4)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return u.fail(st.source, err)
+	}
+	head := buf[:n]
+	rest := func() io.Reader { return io.MultiReader(bytes.NewReader(head), r) }
+	switch {
+	case bytes.HasPrefix(head, gzipMagic):
+		if st.in == inGzip {
+			return u.rejectf(st.source, "gzip inside gzip is not read")
+		}
+		return u.readGzip(rest(), st)
+	case isZip(head):
+		if st.in != inUpload {
+			return u.rejectf(st.source, "a ZIP inside a ZIP is not read: upload its contents instead")
+		}
+		return u.spoolZip(rest(), st)
+	}
+	sc := newScanner(r, head, &u.limits, u.out)
+	defer func() { u.out = sc.out }()
+	return u.readJSON(sc, st)
+}
+
+func (u *upload) readGzip(r io.Reader, st stream) error {
+	compressed := &countingReader{r: r}
+	gz, err := gzip.NewReader(compressed)
+	if err != nil {
+		return u.fail(st.source, err)
+	}
+	defer gz.Close()
+	inflated := &inflateReader{u: u, r: gz, compressed: func() int64 { return compressed.n }, source: st.source}
+	st.in = inGzip
+	return u.readStream(inflated, st)
+}
+
+// readJSON reads the documents of a JSON stream: one value, an array of
+// them, or a sequence (NDJSON).
+func (u *upload) readJSON(sc *scanner, st stream) error {
+	c, err := sc.skipSpace()
+	switch {
+	case err == io.EOF:
+		return u.rejectf(st.source, "no JSON document: the input is empty")
+	case err != nil:
+		return u.fail(st.source, err)
+	case c == '[':
+		return u.readArray(sc, st)
+	}
+	return u.readValues(sc, st)
+}
+
+// readValues reads a sequence of values. A stream whose first document
+// takes one line is NDJSON even when its name does not say so; in NDJSON a
+// bad line is rejected and reading goes on with the next, while elsewhere a
+// bad document ends the file, there being no telling where the next begins.
+func (u *upload) readValues(sc *scanner, st stream) error {
+	ndjson := st.ndjson
+	for n := 0; ; n++ {
+		if _, err := sc.skipSpace(); err == io.EOF {
+			return nil
+		} else if err != nil {
+			return u.fail(st.source, err)
+		}
+		line := sc.line
+		if err := sc.value(); err != nil {
+			source := st.source
+			if ndjson {
+				source += ":" + strconv.Itoa(line)
+			}
+			if err := u.fail(source, err); err != nil || !ndjson {
+				return err
+			}
+			if err := sc.skipLine(); err == io.EOF {
+				return nil
+			} else if err != nil {
+				return u.fail(st.source, err)
+			}
+			continue
+		}
+		if n == 0 && sc.line == line {
+			ndjson = true
+		}
+		// Look past the document before emitting it: a stream that ends in
+		// a read error (a bad checksum, say) has its last document rejected.
+		_, err := sc.skipSpace()
+		if err != nil && err != io.EOF {
+			return u.fail(st.source+":"+strconv.Itoa(line), err)
+		}
+		source := st.source
+		if n > 0 || err == nil {
+			source += ":" + strconv.Itoa(line)
+		}
+		if err := u.document(sc, st, source); err != nil {
+			return err
+		}
+	}
+}
+
+// readArray reads an array of documents, element by element.
+func (u *upload) readArray(sc *scanner, st stream) error {
+	sc.pos++ // '['
+	for i := 0; ; i++ {
+		c, err := sc.skipSpace()
+		if err != nil {
+			return u.fail(st.source, sc.endError(err, "in array"))
+		}
+		if c == ']' && i == 0 {
+			sc.pos++
+			break
+		}
+		source := st.source + "[" + strconv.Itoa(i) + "]"
+		if err := sc.value(); err != nil {
+			if _, ok := errors.AsType[*syntaxError](err); ok {
+				err = fmt.Errorf("%w; the rest of the array is not read", err)
+			}
+			return u.fail(source, err)
+		}
+		if err := u.document(sc, st, source); err != nil {
+			return err
+		}
+		c, err = sc.skipSpace()
+		if err != nil {
+			return u.fail(st.source, sc.endError(err, "in array"))
+		}
+		sc.pos++
+		if c == ']' {
+			break
+		}
+		if c != ',' {
+			sc.pos--
+			return u.fail(st.source, sc.errorf("expected ',' or ']' in array, found %s", quoteByte(c)))
+		}
+	}
+	switch c, err := sc.skipSpace(); {
+	case err == io.EOF:
+		return nil
+	case err != nil:
+		return u.fail(st.source, err)
+	default:
+		return u.fail(st.source, sc.errorf("unexpected %s after the array", quoteByte(c)))
+	}
+}
