@@ -1,0 +1,62 @@
+package knowledge
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+)
+
+// Kind is a kind of knowledge.
+type Kind string
+
+// The kinds, as the store and the API name them.
+const (
+	KindSchema Kind = "schema"
+	KindRules  Kind = "rules"
+	KindChecks Kind = "checks"
+)
+
+// Kinds returns every kind.
+func Kinds() []Kind { return []Kind{KindSchema, KindRules, KindChecks} }
+
+// Format is how a document of knowledge is written.
+type Format string
+
+// The formats: JSON Schemas and the original system's rules are JSON,
+// AnyBURL's rules TSV, checks YAML.
+const (
+	FormatJSON Format = "json"
+	FormatTSV  Format = "tsv"
+	FormatYAML Format = "yaml"
+)
+
+// Formats returns the formats a kind is written in, the usual one first.
+func (k Kind) Formats() []Format {
+	switch k {
+	case KindSchema:
+		return []Format{FormatJSON}
+	case KindRules:
+		return []Format{FormatJSON, FormatTSV}
+	case KindChecks:
+		return []Format{FormatYAML}
+	}
+	return nil
+}
+
+// ResolveFormat checks that the kind is written in format, or, when format
+// is empty, guesses it from the content: rules starting with "{" are JSON,
+// other rules AnyBURL's TSV.
+func (k Kind) ResolveFormat(format Format, content []byte) (Format, error) {
+	formats := k.Formats()
+	switch {
+	case formats == nil:
+		return "", fmt.Errorf("knowledge: unknown kind %q", k)
+	case format == "" && k == KindRules && !bytes.HasPrefix(bytes.TrimSpace(content), []byte("{")):
+		return FormatTSV, nil
+	case format == "":
+		return formats[0], nil
+	case !slices.Contains(formats, format):
+		return "", fmt.Errorf("knowledge: %s are not written in %q (want one of %v)", k, format, formats)
+	}
+	return format, nil
+}

@@ -1,0 +1,156 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/pff/pff/app/gen"
+	"github.com/pff/pff/app/knowledge"
+	"github.com/pff/pff/app/rules"
+	"github.com/pff/pff/app/schema"
+	"github.com/pff/pff/app/validation"
+)
+
+func schemaCommand() *command {
+	var enumMax int
+	return &command{
+		name:    "schema",
+		args:    "infer PATH... | lint FILE",
+		summary: "Infer a JSON Schema from known-good records, or lint one.",
+		details: `  infer PATH...  reads records from files (one JSON document or NDJSON) and
+                 directories (their .json, .txt, .ndjson and .jsonl files, not
+                 generator labels) and prints the schema they all satisfy
+  lint FILE      prints each problem as file:line:col: message; exit 1 if any`,
+		flags: func(fs *flag.FlagSet, _ *invocation) {
+			fs.IntVar(&enumMax, "enum-max", 0, "most distinct values a string may take and still become an enum (0: 16; negative: no enums)")
+		},
+		run: func(ctx context.Context, inv *invocation) error {
+			if len(inv.args) == 0 {
+				return usagef("missing action: infer or lint")
+			}
+			switch action, paths := inv.args[0], inv.args[1:]; {
+			case action == "infer" && len(paths) > 0:
+				return inferSchema(ctx, inv, paths, schema.InferOptions{EnumMaxValues: enumMax})
+			case action == "lint" && len(paths) == 1:
+				data, err := os.ReadFile(paths[0])
+				if err != nil {
+					return inputError(err)
+				}
+				return reportDiagnostics(inv, knowledge.LintSchema(paths[0], data))
+			default:
+				return usagef("expected: schema infer PATH... or schema lint FILE")
+			}
+		},
+	}
+}
+
+func rulesCommand() *command {
+	return &command{
+		name:    "rules",
+		args:    "lint FILE...",
+		summary: "Lint rule (.json, .tsv) and check (.yaml) files.",
+		details: "Prints each problem as file:line:col: severity: message; exit 1 if any is an error.",
+		run: func(_ context.Context, inv *invocation) error {
+			if len(inv.args) < 2 || inv.args[0] != "lint" {
+				return usagef("expected: rules lint FILE...")
+			}
+			var diags rules.Diagnostics
+			for _, path := range inv.args[1:] {
+				data, err := os.ReadFile(path)
+				if err != nil {
+					return inputError(err)
+				}
+				diags = append(diags, validation.LintFile(path, data)...)
+			}
+			return reportDiagnostics(inv, diags)
+		},
+	}
+}
+
+// reportDiagnostics prints diags and fails when one is an error.
+func reportDiagnostics(inv *invocation, diags rules.Diagnostics) error {
+	fmt.Fprint(inv.Stdout, diags.String())
+	errs := 0
+	for _, d := range diags {
+		if d.Severity == rules.Error {
+			errs++
+		}
+	}
+	if errs > 0 {
+		return fmt.Errorf("%d error(s)", errs)
+	}
+	return nil
+}
+
+func inferSchema(ctx context.Context, inv *invocation, paths []string, opts schema.InferOptions) error {
+	in := schema.NewInferrer(opts)
+	add := func(source string, doc []byte) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var v any
+		if err := json.Unmarshal(doc, &v); err != nil {
+			return fmt.Errorf("%s: %w", source, err)
+		}
+		in.Add(v)
+		return nil
+	}
+	for _, path := range paths {
+		files, err := recordFiles(path)
+		if err != nil {
+			return inputError(err)
+		}
+		for _, file := range files {
+			if err := readRecords(inv.Stdin, file, add); err != nil {
+				return inputError(err)
+			}
+		}
+	}
+	if in.Records() == 0 {
+		return inputError(fmt.Errorf("no records in %s", strings.Join(paths, " ")))
+	}
+	out, err := in.JSON()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(inv.Stderr, "inferred from %d records\n", in.Records())
+	_, err = inv.Stdout.Write(append(out, '\n'))
+	return err
+}
+
+// recordFiles returns path when it is a file (or "-"), or the record files
+// under it, in lexical order, when it is a directory.
+func recordFiles(path string) ([]string, error) {
+	if path == "-" {
+		return []string{path}, nil
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !info.IsDir() {
+		return []string{path}, nil
+	}
+	var files []string
+	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		name := d.Name()
+		if name == gen.LabelsFile || strings.HasSuffix(name, ".labels.jsonl") {
+			return nil
+		}
+		switch strings.ToLower(filepath.Ext(name)) {
+		case ".json", ".txt", ".ndjson", ".jsonl":
+			files = append(files, p)
+		}
+		return nil
+	})
+	return files, err
+}

@@ -1,0 +1,249 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/pff/pff/app/knowledge"
+	"github.com/pff/pff/app/schema"
+	"github.com/pff/pff/app/validation"
+)
+
+func validateCommand() *command {
+	var (
+		schemaFile string
+		ruleFiles  stringList
+		noDefaults bool
+		format     string
+	)
+	return &command{
+		name:    "validate",
+		args:    "FILE...",
+		summary: "Validate records offline; exit 0 if all are accepted, 1 if not, 2 on bad input.",
+		details: `Each FILE (- for standard input) holds one JSON record or several, as NDJSON.
+Records are checked against the embedded default rules and checks, plus the
+rule files given (.json or .tsv Horn rules, .yaml checks), and against the
+schema when one is given. Nothing is read from the configuration or the
+database. --format json writes one JSON report a line, with its "source".`,
+		flags: func(fs *flag.FlagSet, _ *invocation) {
+			fs.StringVar(&schemaFile, "schema", "", "JSON Schema `file` to validate records against")
+			fs.Var(&ruleFiles, "rules", "rule or check `file` (.json, .tsv, .yaml); repeatable")
+			fs.BoolVar(&noDefaults, "no-defaults", false, "leave out the embedded default rules and checks")
+			fs.StringVar(&format, "format", "text", "report `format`: text or json")
+		},
+		run: func(ctx context.Context, inv *invocation) error {
+			if len(inv.args) == 0 {
+				return usagef("missing FILE")
+			}
+			if format != "text" && format != "json" {
+				return usagef("unknown --format %q: want text or json", format)
+			}
+			v, err := offlineValidator(inv.Stderr, schemaFile, ruleFiles, noDefaults)
+			if err != nil {
+				return err
+			}
+			tally := map[validation.Decision]int{}
+			for _, path := range inv.args {
+				err := readRecords(inv.Stdin, path, func(source string, doc []byte) error {
+					report, err := v.Validate(ctx, doc)
+					if err != nil {
+						return fmt.Errorf("%s: %w", source, err)
+					}
+					tally[report.Decision]++
+					return writeReport(inv.Stdout, format, source, report)
+				})
+				if err != nil {
+					return inputError(err)
+				}
+			}
+			total := tally[validation.Accept] + tally[validation.Review] + tally[validation.Reject]
+			if format == "text" {
+				fmt.Fprintf(inv.Stdout, "%d records: %d accepted, %d to review, %d rejected\n",
+					total, tally[validation.Accept], tally[validation.Review], tally[validation.Reject])
+			}
+			if tally[validation.Accept] < total {
+				return codedError{code: exitError, err: fmt.Errorf("%d of %d records not accepted", total-tally[validation.Accept], total)}
+			}
+			return nil
+		},
+	}
+}
+
+// offlineValidator builds the validator of `pff validate` from files. Rule
+// file problems are written to stderr, notes included; errors stop it.
+func offlineValidator(stderr io.Writer, schemaFile string, ruleFiles []string, noDefaults bool) (*validation.Validator, error) {
+	var sources validation.Sources
+	if !noDefaults {
+		defaults, err := validation.DefaultSources()
+		if err != nil {
+			return nil, err
+		}
+		sources = defaults
+	}
+	extra, diags, err := validation.ReadSources(ruleFiles...)
+	if err != nil {
+		return nil, inputError(err)
+	}
+	fmt.Fprint(stderr, diags.String())
+	if diags.Err() != nil {
+		return nil, inputError(errors.New("the rule files have errors"))
+	}
+	rs, cs, err := sources.Add(extra).Compile()
+	if err != nil {
+		return nil, inputError(err)
+	}
+	cfg := validation.Config{Rules: rs, Checks: cs}
+	if schemaFile != "" {
+		if cfg.Schema, err = readSchemaFile(stderr, schemaFile); err != nil {
+			return nil, err
+		}
+	}
+	return validation.New(cfg)
+}
+
+// readSchemaFile reads and compiles a JSON Schema, its problems written to
+// stderr with their positions.
+func readSchemaFile(stderr io.Writer, path string) (*schema.Schema, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, inputError(err)
+	}
+	if diags := knowledge.LintSchema(path, data); len(diags) > 0 {
+		fmt.Fprint(stderr, diags.String())
+		return nil, inputError(fmt.Errorf("schema %s has errors", path))
+	}
+	return schema.Compile(path, data)
+}
+
+func writeReport(w io.Writer, format, source string, report *validation.Report) error {
+	if format == "json" {
+		line, err := json.Marshal(struct {
+			Source string `json:"source"`
+			*validation.Report
+		}{source, report})
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(append(line, '\n'))
+		return err
+	}
+	_, err := fmt.Fprintf(w, "== %s\n%s\n", source, report.Text())
+	return err
+}
+
+// readRecords calls fn with each JSON document of the file at path ("-" is
+// stdin): one document, or several one after another as in NDJSON. A
+// document's source is "path:line", the line it starts on. A malformed
+// document stops the file with an error at its line and column.
+func readRecords(stdin io.Reader, path string, fn func(source string, doc []byte) error) error {
+	r := stdin
+	name := "stdin"
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		r, name = f, path
+	}
+	lines := &lineIndex{r: r}
+	dec := json.NewDecoder(lines)
+	for {
+		var doc json.RawMessage
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", lines.position(name, dec.InputOffset(), err), err)
+		}
+		start := dec.InputOffset() - int64(len(doc))
+		if err := fn(fmt.Sprintf("%s:%d", name, lines.line(start)), doc); err != nil {
+			return err
+		}
+	}
+}
+
+// lineIndex reads from r, remembering where each line starts, so a stream
+// decoder's byte offsets can be told as lines and columns.
+type lineIndex struct {
+	r      io.Reader
+	read   int64
+	starts []int64 // offsets of the lines after the first
+}
+
+func (l *lineIndex) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	chunk := p[:n]
+	for i := 0; ; {
+		j := bytes.IndexByte(chunk[i:], '\n')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+		l.starts = append(l.starts, l.read+int64(i))
+	}
+	l.read += int64(n)
+	return n, err
+}
+
+// line returns the line (1-based) of byte offset off.
+func (l *lineIndex) line(off int64) int {
+	return sort.Search(len(l.starts), func(i int) bool { return l.starts[i] > off }) + 1
+}
+
+// position names where a decoding error happened as file:line:col, the
+// column counted in bytes.
+func (l *lineIndex) position(name string, inputOffset int64, err error) string {
+	off := inputOffset
+	var syntax *json.SyntaxError
+	if errors.As(err, &syntax) {
+		off = max(syntax.Offset-1, 0) // Offset is just past the offending byte
+	} else if errors.Is(err, io.ErrUnexpectedEOF) {
+		off = l.read
+	}
+	line := l.line(off)
+	lineStart := int64(0)
+	if line > 1 {
+		lineStart = l.starts[line-2]
+	}
+	return fmt.Sprintf("%s:%d:%d", name, line, off-lineStart+1)
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string { return strings.Join(*s, ",") }
+
+func (s *stringList) Set(v string) error {
+	*s = append(*s, v)
+	return nil
+}
+
+// codedError is an error that exits with its own code.
+type codedError struct {
+	code int
+	err  error
+}
+
+func (e codedError) Error() string { return e.err.Error() }
+func (e codedError) Unwrap() error { return e.err }
+func (e codedError) ExitCode() int { return e.code }
+
+// inputError exits 2, as a usage error does, but without the usage: the
+// input could not be read.
+func inputError(err error) error {
+	var coded codedError
+	if errors.As(err, &coded) {
+		return err
+	}
+	return codedError{code: exitUsage, err: err}
+}
