@@ -65,6 +65,7 @@ func commands() []*command {
 		configCommand(),
 		userCommand(),
 		apikeyCommand(),
+		validateCommand(), genCommand(), schemaCommand(), rulesCommand(),
 	}
 }
 
