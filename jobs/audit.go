@@ -7,6 +7,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/pff/pff/app/records"
 	"github.com/pff/pff/store"
 )
 
@@ -46,12 +47,16 @@ type Deps struct {
 	Store *store.Store
 	// AuditRetentionDays is how long audit entries are kept.
 	AuditRetentionDays int
+	// Validators gives the active validator; nil means the embedded defaults.
+	Validators records.ValidatorSource
 }
 
 // Register returns the function that adds PFF's workers to a River bundle.
 func Register(deps Deps) func(*river.Workers) {
 	return func(workers *river.Workers) {
 		river.AddWorker(workers, &PruneAuditLogWorker{Store: deps.Store})
+		river.AddWorker(workers, &ValidateRecordsWorker{Store: deps.Store, Validators: deps.Validators})
+		river.AddWorker(workers, &RevalidateWorker{Store: deps.Store})
 	}
 }
 
