@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/labstack/echo/v4"
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/pff/pff/app/auth"
@@ -69,6 +71,12 @@ func newTestServer(t testing.TB, configure func(*Config)) *testServer {
 	jobsClient, err := jobs.New(pool, jobs.Config{})
 	require.NoError(t, err)
 	s := &services{cfg: cfg, logger: slog.New(slog.DiscardHandler), pool: pool, store: store.New(pool), jobs: jobsClient, registry: newRegistry()}
+	if cfg.Redis.URL != "" {
+		opts, err := redis.ParseURL(cfg.Redis.URL)
+		require.NoError(t, err)
+		s.redis = redis.NewClient(opts)
+		t.Cleanup(func() { s.redis.Close() })
+	}
 	clock := &fakeClock{now: time.Now()}
 	ctx, cancel := context.WithCancel(ctx)
 	t.Cleanup(cancel)
@@ -574,4 +582,23 @@ func TestTokenVersionsFollowChangesMadeElsewhere(t *testing.T) {
 		require.True(t, time.Now().Before(deadline), "the notification never arrived")
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+func TestReplicasShareOneRateLimitBudgetThroughRedis(t *testing.T) {
+	t.Parallel()
+	// Two API instances, as two replicas would be, on one Redis; a fresh
+	// client IP keeps this test's budget its own.
+	configure := func(cfg *Config) {
+		cfg.Redis.URL = "redis://127.0.0.1:6379/0"
+		cfg.RateLimit.AuthPerMinute = 2
+	}
+	replicas := []*testServer{newTestServer(t, configure), newTestServer(t, configure)}
+	client := fmt.Sprintf("198.18.%d.%d:5000", time.Now().UnixNano()%250, time.Now().UnixNano()/7%250)
+	var codes []int
+	for i := range 3 {
+		rec := replicas[i%2].do(request{method: http.MethodPost, path: "/api/v1/auth/login", remoteAddr: client,
+			body: `{"username":"nobody","password":"wrong"}`})
+		codes = append(codes, rec.Code)
+	}
+	require.Equal(t, []int{http.StatusUnauthorized, http.StatusUnauthorized, http.StatusTooManyRequests}, codes)
 }
