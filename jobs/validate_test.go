@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pff/pff/app/gen"
+	"github.com/pff/pff/app/ingest"
 	"github.com/pff/pff/app/records"
 	"github.com/pff/pff/jobs"
 	"github.com/pff/pff/store"
@@ -24,7 +25,7 @@ import (
 func storeGenerated(t testing.TB, st *store.Store, client *jobs.Client, n int, faultRate float64) []gen.Record {
 	t.Helper()
 	ctx := context.Background()
-	g, err := gen.New(gen.Config{N: n, Seed: 42, FaultRate: faultRate})
+	g, err := gen.New(gen.Config{N: n, Seed: 42, FaultRate: faultRate, Compact: true})
 	require.NoError(t, err)
 	var recs []gen.Record
 	w := records.NewWriter(func(ctx context.Context, batch []store.NewRecord) (store.WriteResult, error) {
@@ -32,7 +33,7 @@ func storeGenerated(t testing.TB, st *store.Store, client *jobs.Client, n int, f
 	}, 100)
 	for rec, ok := g.Next(); ok; rec, ok = g.Next() {
 		recs = append(recs, rec)
-		require.NoError(t, w.Add(ctx, rec.FileName(), rec.Doc, ""))
+		require.NoError(t, w.Add(ctx, ingest.Document{Source: rec.FileName(), Data: rec.Doc}))
 	}
 	require.NoError(t, w.Flush(ctx))
 	require.Equal(t, n, w.Result().Inserted)
@@ -66,11 +67,11 @@ func TestValidationsAreEnqueuedInTheWritesTransaction(t *testing.T) {
 	st := store.New(pool)
 	client, err := jobs.New(pool, jobs.Config{})
 	require.NoError(t, err)
-	g, err := gen.New(gen.Config{N: 120, Seed: 1})
+	g, err := gen.New(gen.Config{N: 120, Seed: 1, Compact: true})
 	require.NoError(t, err)
 	var batch []store.NewRecord
 	for rec, ok := g.Next(); ok; rec, ok = g.Next() {
-		prepared, err := records.Prepare(rec.FileName(), rec.Doc, "")
+		prepared, err := records.Prepare(ingest.Document{Source: rec.FileName(), Data: rec.Doc})
 		require.NoError(t, err)
 		batch = append(batch, prepared)
 	}

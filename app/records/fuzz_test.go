@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/pff/pff/app/ingest"
 	"github.com/pff/pff/app/records"
 )
 
@@ -16,7 +17,7 @@ func FuzzPrepare(f *testing.F) {
 	f.Add([]byte(` [ ] `))
 	f.Add([]byte(`{"id":"A","contract":{"resource":7}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		rec, err := records.Prepare("f", data, "")
+		rec, err := records.Prepare(ingest.Document{Source: "f", Data: data})
 		if err != nil {
 			return
 		}

@@ -5,13 +5,13 @@
 package records
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 
+	"github.com/pff/pff/app/ingest"
 	"github.com/pff/pff/app/kg"
 	"github.com/pff/pff/store"
 )
@@ -30,20 +30,15 @@ type identity struct {
 	} `json:"contract"`
 }
 
-// Prepare identifies one document: its compact form, the SHA-256 of that (so
-// whitespace does not make a new version), the customer id and every MSISDN
-// the record holds, as kg.Graph.MSISDNs finds them, plus fileMSISDN, the
-// number in its file's name, if any. It fails for a document that is not a
-// JSON object with a customer id.
-func Prepare(source string, data []byte, fileMSISDN string) (store.NewRecord, error) {
-	var compact bytes.Buffer
-	compact.Grow(len(data))
-	if err := json.Compact(&compact, data); err != nil {
-		return store.NewRecord{}, fmt.Errorf("not JSON: %w", err)
-	}
-	doc := compact.Bytes()
+// Prepare identifies one document: its SHA-256, the customer id and every
+// MSISDN the record holds, as kg.Graph.MSISDNs finds them, plus the number in
+// its file's name, if any. The document must be compact, as ingest emits
+// them, so that whitespace never makes a new version. Prepare fails for a
+// document that is not a JSON object with a customer id.
+func Prepare(d ingest.Document) (store.NewRecord, error) {
+	doc := d.Data
 	var id identity
-	if doc[0] != '{' {
+	if len(doc) == 0 || doc[0] != '{' {
 		return store.NewRecord{}, errors.New("not a record: not a JSON object")
 	}
 	if err := json.Unmarshal(doc, &id); err != nil {
@@ -61,15 +56,15 @@ func Prepare(source string, data []byte, fileMSISDN string) (store.NewRecord, er
 			}
 		}
 	}
-	if fileMSISDN != "" && !slices.Contains(msisdns, fileMSISDN) {
-		msisdns = append(msisdns, fileMSISDN)
+	if d.FileMSISDN != "" && !slices.Contains(msisdns, d.FileMSISDN) {
+		msisdns = append(msisdns, d.FileMSISDN)
 	}
 	return store.NewRecord{
 		CustomerID:  *id.ID,
 		Document:    doc,
 		ContentHash: sha256.Sum256(doc),
 		MSISDNs:     msisdns,
-		FileMSISDN:  fileMSISDN,
-		Source:      source,
+		FileMSISDN:  d.FileMSISDN,
+		Source:      d.Source,
 	}, nil
 }

@@ -1,16 +1,15 @@
 package records_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/pff/pff/app/gen"
+	"github.com/pff/pff/app/ingest"
 	"github.com/pff/pff/app/kg"
 	"github.com/pff/pff/app/records"
 	"github.com/pff/pff/store"
@@ -18,7 +17,7 @@ import (
 
 func generate(tb testing.TB, n int) []gen.Record {
 	tb.Helper()
-	g, err := gen.New(gen.Config{N: n, Seed: 1})
+	g, err := gen.New(gen.Config{N: n, Seed: 1, Compact: true})
 	require.NoError(tb, err)
 	var recs []gen.Record
 	for rec, ok := g.Next(); ok; rec, ok = g.Next() {
@@ -27,40 +26,47 @@ func generate(tb testing.TB, n int) []gen.Record {
 	return recs
 }
 
+func document(rec gen.Record) ingest.Document {
+	return ingest.Document{Source: rec.FileName(), Data: rec.Doc}
+}
+
 func TestPrepare(t *testing.T) {
 	t.Parallel()
 	rec := generate(t, 1)[0]
-	got, err := records.Prepare("a.txt", rec.Doc, "")
+	got, err := records.Prepare(document(rec))
 	require.NoError(t, err)
 	require.Equal(t, rec.CustomerID, got.CustomerID)
-	require.Contains(t, got.MSISDNs, rec.MSISDN)
-	var compact bytes.Buffer
-	require.NoError(t, json.Compact(&compact, rec.Doc))
-	require.Equal(t, compact.Bytes(), got.Document)
-	require.Equal(t, sha256.Sum256(compact.Bytes()), got.ContentHash, "the hash is of the compact form")
+	require.Equal(t, []string{rec.MSISDN}, got.MSISDNs[:1])
+	require.Equal(t, rec.Doc, got.Document)
+	require.Equal(t, sha256.Sum256(rec.Doc), got.ContentHash)
+	require.Equal(t, rec.FileName(), got.Source)
 
-	reindented, err := json.MarshalIndent(json.RawMessage(rec.Doc), "", "\t")
+	fromFile := document(rec)
+	fromFile.FileMSISDN = "5511987654321"
+	again, err := records.Prepare(fromFile)
 	require.NoError(t, err)
-	again, err := records.Prepare("b.txt", reindented, "5511987654321")
-	require.NoError(t, err)
-	require.Equal(t, got.ContentHash, again.ContentHash, "whitespace is no change")
+	require.Equal(t, got.ContentHash, again.ContentHash)
 	require.Equal(t, append(got.MSISDNs, "5511987654321"), again.MSISDNs, "the file's number is kept")
 	require.Equal(t, "5511987654321", again.FileMSISDN)
+	fromFile.FileMSISDN = rec.MSISDN
+	again, err = records.Prepare(fromFile)
+	require.NoError(t, err)
+	require.Equal(t, got.MSISDNs, again.MSISDNs, "a number is listed once")
 
-	for _, bad := range []string{`{"id":`, `[1,2]`, `{"status":[]}`, `"x"`} {
-		_, err := records.Prepare("bad.json", []byte(bad), "")
+	for _, bad := range []string{``, `{"id":`, `[1,2]`, `{"status":[]}`, `{"id":""}`, `{"id":7}`, `"x"`} {
+		_, err := records.Prepare(ingest.Document{Source: "bad.json", Data: []byte(bad)})
 		require.Error(t, err, bad)
 	}
 }
 
 func TestPrepareFindsTheGraphsMSISDNs(t *testing.T) {
 	t.Parallel()
-	g, err := gen.New(gen.Config{N: 200, Seed: 5, FaultRate: 0.5})
+	g, err := gen.New(gen.Config{N: 200, Seed: 5, FaultRate: 0.5, Compact: true})
 	require.NoError(t, err)
 	for rec, ok := g.Next(); ok; rec, ok = g.Next() {
 		graph, err := kg.Build(rec.Doc)
 		require.NoError(t, err)
-		prepared, err := records.Prepare("x", rec.Doc, "")
+		prepared, err := records.Prepare(document(rec))
 		require.NoError(t, err)
 		want := graph.MSISDNs()
 		if want == nil {
@@ -96,11 +102,11 @@ func TestWriterBatches(t *testing.T) {
 	var fs fakeStore
 	w := records.NewWriter(fs.write, 2)
 	for _, rec := range recs[:3] {
-		require.NoError(t, w.Add(ctx, rec.FileName(), rec.Doc, ""))
+		require.NoError(t, w.Add(ctx, document(rec)))
 	}
-	require.NoError(t, w.Add(ctx, "broken.json", []byte(`{"id":`), ""))
-	w.Reject("evil.zip/../x", "path traversal")
-	require.NoError(t, w.Add(ctx, "again.json", recs[2].Doc, ""), "a customer repeated in one batch")
+	require.NoError(t, w.Add(ctx, ingest.Document{Source: "broken.json", Data: []byte(`{"id":`)}))
+	w.Reject(ingest.Rejection{Source: "evil.zip/../x", Reason: "path traversal"})
+	require.NoError(t, w.Add(ctx, ingest.Document{Source: "again.json", Data: recs[2].Doc}), "a customer repeated in one batch")
 	require.NoError(t, w.Flush(ctx))
 
 	ids := func(rs ...gen.Record) []string {
@@ -117,12 +123,12 @@ func TestWriterBatches(t *testing.T) {
 	require.Equal(t, 4, res.Inserted)
 	require.Len(t, res.Rejected, 2)
 	require.Equal(t, "broken.json", res.Rejected[0].Source)
-	require.Contains(t, res.Rejected[0].Reason, "not JSON")
+	require.Contains(t, res.Rejected[0].Reason, "not a record")
 	require.Equal(t, "evil.zip/../x", res.Rejected[1].Source)
 	require.Equal(t, 5, w.Written())
 
 	failing := records.NewWriter((&fakeStore{fail: errors.New("down")}).write, 1)
-	require.ErrorContains(t, failing.Add(ctx, "a", recs[0].Doc, ""), "down")
+	require.ErrorContains(t, failing.Add(ctx, document(recs[0])), "down")
 }
 
 func BenchmarkPrepare(b *testing.B) {
@@ -135,7 +141,7 @@ func BenchmarkPrepare(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		r := recs[i%len(recs)]
-		if _, err := records.Prepare("x", r.Doc, ""); err != nil {
+		if _, err := records.Prepare(document(r)); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/pff/pff/app/ingest"
 	"github.com/pff/pff/store"
 )
 
@@ -39,16 +40,11 @@ type Result struct {
 type Writer struct {
 	write     WriteFunc
 	batchSize int
-	pending   []pendingDoc
+	pending   []ingest.Document
 	bytes     int
 	result    Result
 	// Written counts documents whose batch has been written, for progress.
 	written int
-}
-
-type pendingDoc struct {
-	source, fileMSISDN string
-	data               []byte
 }
 
 // NewWriter returns a writer of batches of batchSize documents (0 means
@@ -61,21 +57,21 @@ func NewWriter(write WriteFunc, batchSize int) *Writer {
 }
 
 // Add takes one document and writes the batch when it is full. The writer
-// keeps data until then: the caller must not reuse it.
-func (w *Writer) Add(ctx context.Context, source string, data []byte, fileMSISDN string) error {
+// keeps d.Data until then: the caller must not reuse it.
+func (w *Writer) Add(ctx context.Context, d ingest.Document) error {
 	w.result.Received++
-	w.pending = append(w.pending, pendingDoc{source: source, fileMSISDN: fileMSISDN, data: data})
-	w.bytes += len(data)
+	w.pending = append(w.pending, d)
+	w.bytes += len(d.Data)
 	if len(w.pending) >= w.batchSize || w.bytes >= maxBatchBytes {
 		return w.Flush(ctx)
 	}
 	return nil
 }
 
-// Reject counts a document the reader refused.
-func (w *Writer) Reject(source, reason string) {
+// Reject counts an input the reader refused.
+func (w *Writer) Reject(r ingest.Rejection) {
 	w.result.Received++
-	w.result.Rejected = append(w.result.Rejected, Rejection{Source: source, Reason: reason})
+	w.result.Rejected = append(w.result.Rejected, Rejection{Source: r.Source, Reason: r.Reason})
 }
 
 // Flush writes what is pending. Documents that are not customer records are
@@ -91,7 +87,7 @@ func (w *Writer) Flush(ctx context.Context) error {
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, d := range w.pending {
 		g.Go(func() error {
-			prepared[i], failed[i] = Prepare(d.source, d.data, d.fileMSISDN)
+			prepared[i], failed[i] = Prepare(d)
 			return gctx.Err()
 		})
 	}
@@ -102,7 +98,7 @@ func (w *Writer) Flush(ctx context.Context) error {
 	inBatch := make(map[string]bool, len(prepared))
 	for i, rec := range prepared {
 		if failed[i] != nil {
-			w.result.Rejected = append(w.result.Rejected, Rejection{Source: w.pending[i].source, Reason: failed[i].Error()})
+			w.result.Rejected = append(w.result.Rejected, Rejection{Source: w.pending[i].Source, Reason: failed[i].Error()})
 			continue
 		}
 		if inBatch[rec.CustomerID] {
