@@ -1,0 +1,169 @@
+package store_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/pff/pff/store"
+)
+
+func TestKnowledgeVersions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t)
+
+	content := `{"type": "object"}`
+	v1, err := s.CreateKnowledge(ctx, store.NewKnowledge{Kind: "schema", Name: "core", Format: "json", Content: content, CreatedBy: "user:a"})
+	require.NoError(t, err)
+	sum := sha256.Sum256([]byte(content))
+	require.Equal(t, 1, v1.Version)
+	require.Equal(t, hex.EncodeToString(sum[:]), v1.SHA256)
+	require.Equal(t, len(content), v1.Size)
+	require.False(t, v1.Active)
+	require.Empty(t, v1.Content, "content is returned by KnowledgeByID only")
+
+	v2, err := s.CreateKnowledge(ctx, store.NewKnowledge{Kind: "schema", Name: "core", Format: "json", Content: `{}`, CreatedBy: "user:a"})
+	require.NoError(t, err)
+	require.Equal(t, 2, v2.Version)
+	other, err := s.CreateKnowledge(ctx, store.NewKnowledge{Kind: "rules", Name: "core", Format: "tsv", Content: "x", CreatedBy: "user:a"})
+	require.NoError(t, err)
+	require.Equal(t, 1, other.Version, "versions count per kind and name")
+
+	got, err := s.KnowledgeByID(ctx, "schema", v1.ID)
+	require.NoError(t, err)
+	require.Equal(t, content, got.Content)
+	_, err = s.KnowledgeByID(ctx, "rules", v1.ID)
+	require.ErrorIs(t, err, store.ErrNotFound, "ids are looked up within their kind")
+
+	list, err := s.ListKnowledge(ctx, store.KnowledgeFilter{Kind: "schema", Limit: 10})
+	require.NoError(t, err)
+	require.Equal(t, []int64{v2.ID, v1.ID}, ids(list))
+	list, err = s.ListKnowledge(ctx, store.KnowledgeFilter{Kind: "schema", Before: v2.ID, Limit: 10})
+	require.NoError(t, err)
+	require.Equal(t, []int64{v1.ID}, ids(list))
+
+	_, err = s.CreateKnowledge(ctx, store.NewKnowledge{Kind: "schema", Name: "../etc", Format: "json", Content: "{}", CreatedBy: "user:a"})
+	require.Error(t, err, "names are checked")
+	_, err = s.CreateKnowledge(ctx, store.NewKnowledge{Kind: "model", Name: "m", Format: "json", Content: "{}", CreatedBy: "user:a"})
+	require.Error(t, err, "kinds are checked")
+}
+
+func TestKnowledgeVersionsAreNumberedInTurnUnderConcurrentUploads(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t)
+	const n = 8
+	versions := make(chan int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			k, err := s.CreateKnowledge(ctx, store.NewKnowledge{Kind: "rules", Name: "core", Format: "tsv", Content: fmt.Sprint(i), CreatedBy: "user:a"})
+			require.NoError(t, err)
+			versions <- k.Version
+		})
+	}
+	wg.Wait()
+	close(versions)
+	seen := map[int]bool{}
+	for v := range versions {
+		seen[v] = true
+	}
+	require.Len(t, seen, n)
+	for v := 1; v <= n; v++ {
+		require.True(t, seen[v], "version %d", v)
+	}
+}
+
+func TestKnowledgeActivation(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t)
+	create := func(kind, format string) store.Knowledge {
+		k, err := s.CreateKnowledge(ctx, store.NewKnowledge{Kind: kind, Name: "n", Format: format, Content: "c", CreatedBy: "user:a"})
+		require.NoError(t, err)
+		return k
+	}
+	r1, r2, c1 := create("rules", "json"), create("rules", "json"), create("checks", "yaml")
+
+	active, err := s.ActiveKnowledgeVersions(ctx)
+	require.NoError(t, err)
+	require.Empty(t, active)
+
+	got, err := s.ActivateKnowledge(ctx, "rules", r1.ID, "user:a")
+	require.NoError(t, err)
+	require.True(t, got.Active)
+	_, err = s.ActivateKnowledge(ctx, "checks", c1.ID, "user:a")
+	require.NoError(t, err)
+	_, err = s.ActivateKnowledge(ctx, "schema", r2.ID, "user:a")
+	require.ErrorIs(t, err, store.ErrNotFound, "a version activates only as its own kind")
+
+	_, err = s.ActivateKnowledge(ctx, "rules", r2.ID, "user:b")
+	require.NoError(t, err)
+	active, err = s.ActiveKnowledgeVersions(ctx)
+	require.NoError(t, err)
+	require.Equal(t, []store.ActiveKnowledge{
+		{Kind: "checks", ID: c1.ID, Name: "n", Version: 1, SHA256: c1.SHA256},
+		{Kind: "rules", ID: r2.ID, Name: "n", Version: 2, SHA256: r2.SHA256},
+	}, active)
+	list, err := s.ListKnowledge(ctx, store.KnowledgeFilter{Kind: "rules", Limit: 10})
+	require.NoError(t, err)
+	require.True(t, list[0].Active)
+	require.False(t, list[1].Active, "activating one version deactivates the other")
+
+	var conflict *store.ConflictError
+	require.ErrorAs(t, s.DeleteKnowledge(ctx, "rules", r2.ID), &conflict, "the active version stays")
+	require.NoError(t, s.DeleteKnowledge(ctx, "rules", r1.ID))
+	require.ErrorIs(t, s.DeleteKnowledge(ctx, "rules", r1.ID), store.ErrNotFound)
+	require.ErrorIs(t, s.DeleteKnowledge(ctx, "checks", r2.ID), store.ErrNotFound)
+
+	require.NoError(t, s.DeactivateKnowledge(ctx, "rules"))
+	require.NoError(t, s.DeleteKnowledge(ctx, "rules", r2.ID))
+	active, err = s.ActiveKnowledgeVersions(ctx)
+	require.NoError(t, err)
+	require.Len(t, active, 1)
+}
+
+func TestKnowledgeActivationIsAtomicUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t)
+	var versions []store.Knowledge
+	for i := range 6 {
+		k, err := s.CreateKnowledge(ctx, store.NewKnowledge{Kind: "checks", Name: "n", Format: "yaml", Content: fmt.Sprint(i), CreatedBy: "user:a"})
+		require.NoError(t, err)
+		versions = append(versions, k)
+	}
+	var wg sync.WaitGroup
+	for round := range 5 {
+		for _, k := range versions {
+			wg.Go(func() {
+				_, err := s.ActivateKnowledge(ctx, "checks", k.ID, fmt.Sprint("user:", round))
+				require.NoError(t, err)
+			})
+		}
+	}
+	wg.Wait()
+	list, err := s.ListKnowledge(ctx, store.KnowledgeFilter{Kind: "checks", Limit: 10})
+	require.NoError(t, err)
+	activeCount := 0
+	for _, k := range list {
+		if k.Active {
+			activeCount++
+		}
+	}
+	require.Equal(t, 1, activeCount)
+}
+
+func ids(list []store.Knowledge) []int64 {
+	out := make([]int64, len(list))
+	for i, k := range list {
+		out[i] = k.ID
+	}
+	return out
+}
