@@ -23,8 +23,8 @@ func (s *sourceReader) Read(p []byte) (int, error) {
 		return 0, &stopError{err}
 	}
 	n, err := s.r.Read(p)
-	if err := s.u.addRead(int64(n), s.name); err != nil {
-		return n, err
+	if over := s.u.addRead(int64(n), s.name); over != nil {
+		return max(n-int(s.u.read-s.u.limits.MaxUploadBytes), 0), over
 	}
 	if err != nil && err != io.EOF {
 		err = &stopError{fmt.Errorf("ingest: read %s: %w", s.name, err)}
@@ -61,8 +61,8 @@ func (i *inflateReader) Read(p []byte) (int, error) {
 	n, err := i.r.Read(p)
 	i.n += int64(n)
 	u.inflated += int64(n)
-	if u.inflated > u.limits.MaxUncompressedBytes {
-		return n, &stopError{&LimitError{Limit: "MaxUncompressedBytes", Value: float64(u.limits.MaxUncompressedBytes), TooLarge: true, Source: i.source}}
+	if over := u.inflated - u.limits.MaxUncompressedBytes; over > 0 {
+		return max(n-int(over), 0), &stopError{&LimitError{Limit: "MaxUncompressedBytes", Value: float64(u.limits.MaxUncompressedBytes), TooLarge: true, Source: i.source}}
 	}
 	if i.n > ratioFloor && float64(i.n) > u.limits.MaxCompressionRatio*float64(max(i.compressed(), 1)) {
 		return n, u.ratioError(i.source)

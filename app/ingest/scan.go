@@ -26,6 +26,7 @@ type scanner struct {
 	lineStart int64 // stream offset of that line's first byte
 
 	limits   *Limits
+	oneLine  bool  // NDJSON: a value ends on the line it starts on
 	inValue  bool  // reading a value: its size counts
 	docStart int64 // stream offset of the value being read
 	// out holds the value read so far, up to buf[mark]; buf[mark:pos] is
@@ -73,15 +74,22 @@ func newScanner(r io.Reader, buf []byte, limits *Limits, out []byte) *scanner {
 func (s *scanner) offset() int64 { return s.base + int64(s.pos) }
 
 func (s *scanner) errorf(format string, args ...any) error {
-	return &syntaxError{msg: fmt.Sprintf(format, args...), line: s.line, column: s.offset() - s.lineStart + 1}
+	return s.errorAt(s.offset(), format, args...)
+}
+
+// errorAt is errorf for an earlier place on the current line.
+func (s *scanner) errorAt(offset int64, format string, args ...any) error {
+	return &syntaxError{msg: fmt.Sprintf(format, args...), line: s.line, column: offset - s.lineStart + 1}
 }
 
 // more reads more input, keeping buf[pos:]. It returns io.EOF at the end of
 // the input, the read error that ended it, or an error when the value being
 // read outgrows MaxDocumentBytes.
 func (s *scanner) more() error {
-	if s.inValue && s.offset()-s.docStart > s.limits.MaxDocumentBytes {
-		return s.errorf("document larger than %d bytes (MaxDocumentBytes)", s.limits.MaxDocumentBytes)
+	if s.inValue {
+		if err := s.documentSize(); err != nil {
+			return err
+		}
 	}
 	if s.eof {
 		if s.rerr != nil {
@@ -115,6 +123,16 @@ func (s *scanner) more() error {
 	}
 }
 
+// documentSize checks the size of the value read so far. It runs when the
+// buffer is refilled and at the value's end, so a value never holds more than
+// a buffer beyond the limit.
+func (s *scanner) documentSize() error {
+	if s.offset()-s.docStart > s.limits.MaxDocumentBytes {
+		return s.errorf("document larger than %d bytes (MaxDocumentBytes)", s.limits.MaxDocumentBytes)
+	}
+	return nil
+}
+
 // ensure makes n bytes available at buf[pos:], or as many as the input has.
 func (s *scanner) ensure(n int) error {
 	for len(s.buf)-s.pos < n {
@@ -138,6 +156,10 @@ func (s *scanner) skipSpace() (byte, error) {
 			switch c := s.buf[i]; c {
 			case ' ', '\t', '\r':
 			case '\n':
+				if s.inValue && s.oneLine {
+					s.pos, s.mark = i, i
+					return 0, s.errorf("unexpected end of line in %s", s.openKind())
+				}
 				s.line++
 				s.lineStart = s.base + int64(i) + 1
 			default:
@@ -198,7 +220,7 @@ func (s *scanner) value() error {
 		for {
 			if len(s.stack) == 0 {
 				s.flush()
-				return nil
+				return s.documentSize()
 			}
 			c, err := s.skipSpace()
 			if err != nil {
@@ -408,7 +430,7 @@ func plainRun(b []byte) int {
 // not counted.
 func (s *scanner) stringLength(start int64) error {
 	if n := s.offset() - start - 2; n > int64(s.limits.MaxStringLength) {
-		return s.errorf("string longer than %d bytes (MaxStringLength)", s.limits.MaxStringLength)
+		return s.errorAt(start, "string longer than %d bytes (MaxStringLength)", s.limits.MaxStringLength)
 	}
 	return nil
 }

@@ -85,6 +85,7 @@ func (u *upload) readJSON(sc *scanner, st stream) error {
 // bad document ends the file, there being no telling where the next begins.
 func (u *upload) readValues(sc *scanner, st stream) error {
 	ndjson := st.ndjson
+	sc.oneLine = ndjson
 	for n := 0; ; n++ {
 		if _, err := sc.skipSpace(); err == io.EOF {
 			return nil
@@ -108,7 +109,7 @@ func (u *upload) readValues(sc *scanner, st stream) error {
 			continue
 		}
 		if n == 0 && sc.line == line {
-			ndjson = true
+			ndjson, sc.oneLine = true, true
 		}
 		// Look past the document before emitting it: a stream that ends in
 		// a read error (a bad checksum, say) has its last document rejected.
