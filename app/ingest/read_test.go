@@ -315,4 +315,3 @@ func TestReadSourceError(t *testing.T) {
 	require.ErrorIs(t, err, broken)
 	require.ErrorContains(t, err, "ingest: read b.ndjson")
 }
-
