@@ -18,22 +18,35 @@ import (
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
+	"github.com/pff/pff/app/checks"
 	"github.com/pff/pff/app/rules"
 	"github.com/pff/pff/app/schema"
 	"github.com/pff/pff/app/validation"
 )
 
 // Lint returns every problem of a document of the kind in the format, each
-// at its line and column in file.
-func Lint(k Kind, format Format, file string, data []byte) rules.Diagnostics {
+// at its line and column in name.format. A rule or check file that holds no
+// rule or check is an error: activating it would validate nothing.
+func Lint(k Kind, format Format, name string, data []byte) rules.Diagnostics {
+	file := name + "." + string(format)
+	var diags rules.Diagnostics
 	switch k {
 	case KindSchema:
 		return LintSchema(file, data)
-	case KindRules, KindChecks:
-		// validation.LintFile picks the parser by extension.
-		return validation.LintFile(file+"."+string(format), data)
+	case KindRules:
+		diags = validation.LintFile(file, data)
+		if parsed, _ := rules.Parse(file, data); len(parsed) == 0 && diags.Err() == nil {
+			diags = append(diags, rules.Diagnostic{Pos: rules.Position{File: file, Line: 1, Col: 1}, Msg: "no rules"})
+		}
+	case KindChecks:
+		diags = validation.LintFile(file, data)
+		if parsed, _ := checks.Parse(file, data); len(parsed) == 0 && diags.Err() == nil {
+			diags = append(diags, rules.Diagnostic{Pos: rules.Position{File: file, Line: 1, Col: 1}, Msg: "no checks"})
+		}
+	default:
+		diags = rules.Diagnostics{{Pos: rules.Position{File: file}, Msg: fmt.Sprintf("unknown kind %q", k)}}
 	}
-	return rules.Diagnostics{{Pos: rules.Position{File: file}, Msg: fmt.Sprintf("unknown kind %q", k)}}
+	return diags
 }
 
 // LintSchema returns every problem of a JSON Schema document: malformed

@@ -48,6 +48,10 @@ func TestLintDispatchesByKindAndFormat(t *testing.T) {
 	require.Error(t, Lint(KindChecks, FormatYAML, "c", []byte("checks: 3")).Err())
 	require.Error(t, Lint(KindSchema, FormatJSON, "s", []byte("[")).Err())
 	require.Error(t, Lint("models", FormatJSON, "m", nil).Err())
+
+	empty := Lint(KindRules, FormatJSON, "r", []byte(`{}`))
+	require.Equal(t, "r.json:1:1: error: no rules", empty.String()[:len("r.json:1:1: error: no rules")])
+	require.Error(t, Lint(KindChecks, FormatYAML, "c", []byte("checks: []")).Err())
 }
 
 func TestResolveFormat(t *testing.T) {

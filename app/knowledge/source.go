@@ -1,0 +1,181 @@
+package knowledge
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pff/pff/app/checks"
+	"github.com/pff/pff/app/rules"
+	"github.com/pff/pff/app/schema"
+	"github.com/pff/pff/app/validation"
+	"github.com/pff/pff/store"
+)
+
+// Store is what a Source reads: the active versions, and their content.
+type Store interface {
+	ActiveKnowledgeVersions(ctx context.Context) ([]store.ActiveKnowledge, error)
+	KnowledgeByID(ctx context.Context, kind string, id int64) (store.Knowledge, error)
+}
+
+// SourceConfig says where a Source reads knowledge and how it validates.
+type SourceConfig struct {
+	Store Store
+	// Recheck is how long a validator is handed out before the active
+	// versions are read again: an activation reaches every process within
+	// it. Zero reads them on every call (one query of at most three rows).
+	Recheck time.Duration
+	// Validation holds the thresholds, schema confidence, plausibility model
+	// and clock; its Schema, Rules and Checks are the Source's to set.
+	Validation validation.Config
+	// Now is the clock of Recheck; nil means time.Now.
+	Now func() time.Time
+}
+
+// Source hands out the validator built from the active knowledge, building
+// a new one only when the active versions change. It is safe for
+// concurrent use; the validators it returns are immutable.
+type Source struct {
+	cfg           SourceConfig
+	defaultRules  *rules.Set
+	defaultChecks *checks.Set
+
+	current atomic.Pointer[snapshot]
+	// mu makes one caller at a time read the versions and rebuild; the
+	// others wait for its result rather than build the same validator.
+	mu sync.Mutex
+}
+
+// Current is a validator and the stored versions it was built from.
+type Current struct {
+	Validator *validation.Validator
+	// Active are the versions in use, by kind; a kind without one validates
+	// with the embedded defaults (rules, checks) or not at all (schema).
+	Active []store.ActiveKnowledge
+}
+
+type snapshot struct {
+	Current
+	checked time.Time
+}
+
+// NewSource compiles the embedded defaults and returns a Source; the
+// database is first read on the first call.
+func NewSource(cfg SourceConfig) (*Source, error) {
+	if cfg.Store == nil {
+		return nil, fmt.Errorf("knowledge: source without a store")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	defaults, err := validation.DefaultSources()
+	if err != nil {
+		return nil, err
+	}
+	s := &Source{cfg: cfg}
+	if s.defaultRules, err = rules.Compile(defaults.Rules); err != nil {
+		return nil, fmt.Errorf("knowledge: default rules: %w", err)
+	}
+	if s.defaultChecks, err = checks.Compile(defaults.Checks); err != nil {
+		return nil, fmt.Errorf("knowledge: default checks: %w", err)
+	}
+	return s, nil
+}
+
+// Validator returns the validator of the active knowledge.
+func (s *Source) Validator(ctx context.Context) (*validation.Validator, error) {
+	c, err := s.Current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.Validator, nil
+}
+
+// Current returns the validator of the active knowledge with the versions
+// it was built from.
+func (s *Source) Current(ctx context.Context) (Current, error) {
+	if snap := s.fresh(); snap != nil {
+		return snap.Current, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if snap := s.fresh(); snap != nil { // refreshed while this caller waited
+		return snap.Current, nil
+	}
+	checked := s.cfg.Now()
+	active, err := s.cfg.Store.ActiveKnowledgeVersions(ctx)
+	if err != nil {
+		return Current{}, fmt.Errorf("knowledge: %w", err)
+	}
+	prev := s.current.Load()
+	if prev != nil && slices.Equal(prev.Active, active) {
+		s.current.Store(&snapshot{Current: prev.Current, checked: checked})
+		return prev.Current, nil
+	}
+	v, err := s.build(ctx, active)
+	if err != nil {
+		return Current{}, err
+	}
+	c := Current{Validator: v, Active: active}
+	s.current.Store(&snapshot{Current: c, checked: checked})
+	return c, nil
+}
+
+// fresh returns the current snapshot if it needs no recheck.
+func (s *Source) fresh() *snapshot {
+	snap := s.current.Load()
+	if snap == nil || s.cfg.Recheck <= 0 || s.cfg.Now().Sub(snap.checked) >= s.cfg.Recheck {
+		return nil
+	}
+	return snap
+}
+
+func (s *Source) build(ctx context.Context, active []store.ActiveKnowledge) (*validation.Validator, error) {
+	cfg := s.cfg.Validation
+	cfg.Schema, cfg.Rules, cfg.Checks = nil, s.defaultRules, s.defaultChecks
+	for _, a := range active {
+		k, err := s.cfg.Store.KnowledgeByID(ctx, a.Kind, a.ID)
+		if err != nil {
+			return nil, fmt.Errorf("knowledge: %w", err)
+		}
+		if err := compileInto(&cfg, k); err != nil {
+			return nil, fmt.Errorf("knowledge: active %s %s v%d: %w", k.Kind, k.Name, k.Version, err)
+		}
+	}
+	return validation.New(cfg)
+}
+
+// compileInto compiles a stored version into its place in cfg.
+func compileInto(cfg *validation.Config, k store.Knowledge) error {
+	file := fileName(k.Name, k.Version, Format(k.Format))
+	data := []byte(k.Content)
+	var err error
+	switch Kind(k.Kind) {
+	case KindSchema:
+		cfg.Schema, err = schema.Compile(file, data)
+	case KindRules:
+		parsed, diags := rules.Parse(file, data)
+		if err := diags.Err(); err != nil {
+			return err
+		}
+		cfg.Rules, err = rules.Compile(parsed)
+	case KindChecks:
+		parsed, diags := checks.Parse(file, data)
+		if err := diags.Err(); err != nil {
+			return err
+		}
+		cfg.Checks, err = checks.Compile(parsed)
+	default:
+		err = fmt.Errorf("unknown kind %q", k.Kind)
+	}
+	return err
+}
+
+// fileName names a stored version in diagnostics, with the extension its
+// parser expects: core-v3.tsv.
+func fileName(name string, version int, format Format) string {
+	return fmt.Sprintf("%s-v%d.%s", name, version, format)
+}
