@@ -111,11 +111,11 @@ func (u *upload) readValues(sc *scanner, st stream) error {
 		if n == 0 && sc.line == line {
 			ndjson, sc.oneLine = true, true
 		}
-		// Look past the document before emitting it: a stream that ends in
-		// a read error (a bad checksum, say) has its last document rejected.
+		// Look past the document before emitting it: a file that ends in a
+		// read error (a bad checksum, say) is rejected with its last document.
 		_, err := sc.skipSpace()
 		if err != nil && err != io.EOF {
-			return u.fail(st.source+":"+strconv.Itoa(line), err)
+			return u.fail(st.source, err)
 		}
 		source := st.source
 		if n > 0 || err == nil {
