@@ -92,6 +92,11 @@ func TestUploadLimits(t *testing.T) {
 			limit: "MaxRecords", source: "upload:4", docs: 1,
 		},
 		{
+			name: "records as ZIP entries, before the directory is read", input: zipped(t,
+				zipEntry{name: "a.json", data: []byte(doc)}, zipEntry{name: "b.json", data: []byte(doc)}),
+			limits: Limits{MaxRecords: 1}, limit: "MaxRecords", source: "upload",
+		},
+		{
 			name: "uncompressed size", input: gzipped(t, lines), limits: Limits{MaxUncompressedBytes: int64(len(doc)*2 + 10)},
 			limit: "MaxUncompressedBytes", tooLarge: true, source: "upload", docs: 2,
 		},

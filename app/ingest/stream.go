@@ -94,11 +94,10 @@ func (u *upload) readValues(sc *scanner, st stream) error {
 		}
 		line := sc.line
 		if err := sc.value(); err != nil {
-			source := st.source
-			if ndjson {
-				source += ":" + strconv.Itoa(line)
+			if _, syntax := errors.AsType[*syntaxError](err); !syntax || !ndjson {
+				return u.fail(st.source, err)
 			}
-			if err := u.fail(source, err); err != nil || !ndjson {
+			if err := u.fail(st.source+":"+strconv.Itoa(line), err); err != nil {
 				return err
 			}
 			if err := sc.skipLine(); err == io.EOF {
@@ -141,10 +140,10 @@ func (u *upload) readArray(sc *scanner, st stream) error {
 		}
 		source := st.source + "[" + strconv.Itoa(i) + "]"
 		if err := sc.value(); err != nil {
-			if _, ok := errors.AsType[*syntaxError](err); ok {
-				err = fmt.Errorf("%w; the rest of the array is not read", err)
+			if _, syntax := errors.AsType[*syntaxError](err); !syntax {
+				return u.fail(st.source, err)
 			}
-			return u.fail(source, err)
+			return u.fail(source, fmt.Errorf("%w; the rest of the array is not read", err))
 		}
 		if err := u.document(sc, st, source); err != nil {
 			return err

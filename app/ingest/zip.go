@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"archive/zip"
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -31,6 +33,10 @@ func (u *upload) spoolZip(r io.Reader, st stream) error {
 
 // readZip reads the entries of a ZIP archive in their order.
 func (u *upload) readZip(ra io.ReaderAt, size int64, archive string) error {
+	// archive/zip holds the whole directory in memory: count it first.
+	if n, ok := zipEntryCount(ra, size); ok && n > uint64(u.limits.MaxRecords) {
+		return &stopError{&LimitError{Limit: "MaxRecords", Value: float64(u.limits.MaxRecords), Source: archive}}
+	}
 	zr, err := zip.NewReader(ra, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) { // insecure names are rejected one by one below
 		return u.rejectf(archive, "not a readable ZIP archive: "+err.Error())
@@ -114,4 +120,47 @@ func isDocumentKind(kind string) bool {
 		return true
 	}
 	return false
+}
+
+// zipEntryCount returns the number of entries an archive's end record
+// declares, ZIP64 included, and whether it could be read.
+func zipEntryCount(ra io.ReaderAt, size int64) (uint64, bool) {
+	const (
+		endLen         = 22 // end of central directory record, without comment
+		maxCommentLen  = 1<<16 - 1
+		locatorLen     = 20 // ZIP64 end of central directory locator
+		zip64EndLen    = 56
+		zip64Marker    = 0xFFFF
+		zip64CountAt   = 32
+		zip64OffsetAt  = 8
+		endCountAt     = 10
+		endSignature   = "PK\x05\x06"
+		locatorSig     = "PK\x06\x07"
+		zip64Signature = "PK\x06\x06"
+	)
+	tail := make([]byte, min(size, endLen+maxCommentLen))
+	tailAt := size - int64(len(tail))
+	if _, err := ra.ReadAt(tail, tailAt); err != nil && err != io.EOF {
+		return 0, false
+	}
+	end := bytes.LastIndex(tail, []byte(endSignature))
+	if end < 0 || len(tail)-end < endLen {
+		return 0, false
+	}
+	if n := binary.LittleEndian.Uint16(tail[end+endCountAt:]); n != zip64Marker {
+		return uint64(n), true
+	}
+	locator := end - locatorLen
+	if locator < 0 || string(tail[locator:locator+4]) != locatorSig {
+		return 0, false
+	}
+	record := make([]byte, zip64EndLen)
+	at := binary.LittleEndian.Uint64(tail[locator+zip64OffsetAt:])
+	if at > uint64(size) {
+		return 0, false
+	}
+	if _, err := ra.ReadAt(record, int64(at)); err != nil || string(record[:4]) != zip64Signature {
+		return 0, false
+	}
+	return binary.LittleEndian.Uint64(record[zip64CountAt:]), true
 }

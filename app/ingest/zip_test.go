@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"hash/crc32"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -121,4 +122,27 @@ func TestEntryNameProblem(t *testing.T) {
 	} {
 		require.Equal(t, want, entryNameProblem(name), name)
 	}
+}
+
+func TestZipEntryCount(t *testing.T) {
+	t.Parallel()
+	archive := func(n int) []byte {
+		var b bytes.Buffer
+		zw := zip.NewWriter(&b)
+		for i := range n {
+			_, err := zw.CreateHeader(&zip.FileHeader{Name: strconv.Itoa(i) + "/", Method: zip.Store})
+			require.NoError(t, err)
+		}
+		require.NoError(t, zw.SetComment("a comment moves the end record"))
+		require.NoError(t, zw.Close())
+		return b.Bytes()
+	}
+	for _, n := range []int{0, 3, 70_000} { // 70,000 needs ZIP64's count
+		data := archive(n)
+		count, ok := zipEntryCount(bytes.NewReader(data), int64(len(data)))
+		require.True(t, ok, n)
+		require.Equal(t, uint64(n), count)
+	}
+	_, ok := zipEntryCount(bytes.NewReader([]byte("PK\x03\x04 no end")), 13)
+	require.False(t, ok)
 }
