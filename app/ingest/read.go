@@ -42,13 +42,22 @@ type Rejection struct {
 // .jsonl extension); contentType is the request's, needed for
 // multipart/form-data.
 //
+// The format is told from the content: a content type other than multipart
+// only marks NDJSON (application/x-ndjson, application/jsonl).
+//
 // Read returns a [*LimitError] when an upload-wide limit is exceeded, an
 // error matching [ErrInput] for malformed multipart, the context's error
-// when ctx ends, and an error of emit as it is; either stops the read.
+// when ctx ends, and an error of emit as it is; any of them stops the read.
+// Documents emitted before an error stay emitted: a caller that wants all or
+// nothing discards them. emit and reject are called from Read's goroutine.
 func Read(ctx context.Context, r io.Reader, name, contentType string, limits Limits,
 	emit func(Document) error, reject func(Rejection)) error {
 	u := newUpload(ctx, limits, emit, reject)
-	src := u.source(r, name)
+	label := name
+	if label == "" {
+		label = "upload"
+	}
+	src := u.source(r, label)
 	if mediaType(contentType) == "multipart/form-data" {
 		return u.result(u.readMultipart(src, contentType))
 	}

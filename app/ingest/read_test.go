@@ -210,15 +210,18 @@ func TestReadNDJSONBadLines(t *testing.T) {
 		`[1,2]`,
 		`{"id":"e","s":"unterminated`,
 		`{"id":"f"}`,
+		`{"id":"g",`,
+		`{"id":"h"}`,
 	)
 	res := read(t, input, "batch.ndjson", "", Limits{})
 	require.NoError(t, res.err)
-	require.Equal(t, []string{"batch.ndjson:1", "batch.ndjson:4", "batch.ndjson:8"}, res.sources())
+	require.Equal(t, []string{"batch.ndjson:1", "batch.ndjson:4", "batch.ndjson:8", "batch.ndjson:10"}, res.sources())
 	require.Equal(t, map[string]string{
 		"batch.ndjson:2": "expected a string key in object, found 'o' at line 2, column 12",
 		"batch.ndjson:5": "invalid UTF-8 in string at line 5, column 9",
 		"batch.ndjson:6": "a JSON array, not an object",
 		"batch.ndjson:7": "control character byte 0x0a in string at line 7, column 28",
+		"batch.ndjson:9": "unexpected end of line inside the document at line 9, column 11",
 	}, res.rejected())
 }
 

@@ -158,7 +158,7 @@ func (s *scanner) skipSpace() (byte, error) {
 			case '\n':
 				if s.inValue && s.oneLine {
 					s.pos, s.mark = i, i
-					return 0, s.errorf("unexpected end of line in %s", s.openKind())
+					return 0, s.errorf("unexpected end of line inside the document")
 				}
 				s.line++
 				s.lineStart = s.base + int64(i) + 1

@@ -10,19 +10,21 @@ import (
 )
 
 // Magic numbers of the compressed formats.
-var (
-	gzipMagic = []byte{0x1f, 0x8b}
-	zipMagics = [][]byte{[]byte("PK\x03\x04"), []byte("PK\x05\x06")} // an entry, an empty archive
+const (
+	gzipMagic     = "\x1f\x8b"
+	zipMagic      = "PK\x03\x04" // an archive starting with an entry
+	emptyZipMagic = "PK\x05\x06" // an archive of no entries
 )
 
+func isGzip(head []byte) bool { return bytes.HasPrefix(head, []byte(gzipMagic)) }
+
 func isZip(head []byte) bool {
-	for _, m := range zipMagics {
-		if bytes.HasPrefix(head, m) {
-			return true
-		}
-	}
-	return false
+	return bytes.HasPrefix(head, []byte(zipMagic)) || bytes.HasPrefix(head, []byte(emptyZipMagic))
 }
+
+// nestedZip is the reason a ZIP in a ZIP is rejected: reading archives in
+// archives would multiply what a bomb can do, and exports are flat.
+const nestedZip = "a ZIP inside a ZIP is not read: upload its contents instead"
 
 // readStream reads one file of any format but multipart, told by its first
 // bytes.
@@ -36,14 +38,17 @@ func (u *upload) readStream(r io.Reader, st stream) error {
 	head := buf[:n]
 	rest := func() io.Reader { return io.MultiReader(bytes.NewReader(head), r) }
 	switch {
-	case bytes.HasPrefix(head, gzipMagic):
+	case isGzip(head):
 		if st.in == inGzip {
 			return u.rejectf(st.source, "gzip inside gzip is not read")
 		}
 		return u.readGzip(rest(), st)
 	case isZip(head):
-		if st.in != inUpload {
-			return u.rejectf(st.source, "a ZIP inside a ZIP is not read: upload its contents instead")
+		switch st.in {
+		case inZip:
+			return u.rejectf(st.source, nestedZip)
+		case inGzip:
+			return u.rejectf(st.source, "a ZIP inside gzip is not read")
 		}
 		return u.spoolZip(rest(), st)
 	}

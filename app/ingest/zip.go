@@ -64,7 +64,7 @@ func (u *upload) readZipEntry(f *zip.File, archive string) error {
 	}
 	switch kind := fileKind(f.Name); {
 	case kind == ".zip":
-		return u.rejectf(source, "a ZIP inside a ZIP is not read: upload its contents instead")
+		return u.rejectf(source, nestedZip)
 	case !isDocumentKind(kind):
 		return nil
 	}
