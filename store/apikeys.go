@@ -40,6 +40,7 @@ type StoredAPIKey struct {
 	Revoked    bool
 }
 
+// #nosec G101 -- column names, not a credential.
 const apiKeyColumns = `k.id, k.user_id::text, u.username, k.name, k.created_at, k.expires_at, k.last_used_at, k.revoked_at`
 
 func scanAPIKey(row pgx.Row) (APIKey, error) {
