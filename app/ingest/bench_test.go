@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"io/fs"
 	"mime/multipart"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -125,4 +129,34 @@ func measure(b *testing.B, size int, op func()) {
 	if used := processCPU() - cpu; used > 0 {
 		b.ReportMetric(float64(size)*float64(b.N)/1e6/used.Seconds(), "cpu-MB/s")
 	}
+}
+
+// BenchmarkReadPaths reads the files or directories in $PFF_INGEST_BENCH
+// (space-separated), e.g. a corpus from `pff gen records`, to compare with
+// loading the same documents by other means in the same run:
+//
+//	pff gen records --n 2000 --faults 0 --out /tmp/batch.ndjson
+//	PFF_INGEST_BENCH=/tmp/batch.ndjson go test ./app/ingest -run '^$' -bench ReadPaths -benchtime 5x
+func BenchmarkReadPaths(b *testing.B) {
+	paths := strings.Fields(os.Getenv("PFF_INGEST_BENCH"))
+	if len(paths) == 0 {
+		b.Skip("PFF_INGEST_BENCH names no files")
+	}
+	size := 0
+	for _, p := range paths {
+		require.NoError(b, filepath.WalkDir(p, func(_ string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			info, err := d.Info()
+			size += int(info.Size())
+			return err
+		}))
+	}
+	limits := Limits{MaxUploadBytes: 1 << 40, MaxRecords: 1 << 30, MaxUncompressedBytes: 1 << 40}
+	measure(b, size, func() {
+		err := ReadPaths(b.Context(), paths, limits, func(Document) error { return nil },
+			func(r Rejection) { b.Fatalf("rejected %v", r) })
+		require.NoError(b, err)
+	})
 }

@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
-	"context"
 	"encoding/json"
 	"io"
 	"testing"
@@ -107,10 +106,6 @@ func zipped(t testing.TB, entries ...zipEntry) []byte {
 	}
 	require.NoError(t, w.Close())
 	return b.Bytes()
-}
-
-func withCancel(t testing.TB) (context.Context, context.CancelFunc) {
-	return context.WithCancel(t.Context())
 }
 
 func gzipReader(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) }
