@@ -61,7 +61,7 @@ func Read(ctx context.Context, r io.Reader, name, contentType string, limits Lim
 	if mediaType(contentType) == "multipart/form-data" {
 		return u.result(u.readMultipart(src, contentType))
 	}
-	return u.result(u.readStream(src, u.topStream(name, contentType)))
+	return u.result(u.readStream(src, u.topStream(label, contentType)))
 }
 
 // upload is the state of one Read or ReadPaths call.

@@ -50,6 +50,9 @@ func TestReadFormats(t *testing.T) {
 			sources: []string{recs[0].FileName()}, msisdn: []string{recs[0].MSISDN},
 		},
 		{
+			name: "unnamed", input: recs[0].Doc, sources: []string{"upload"}, msisdn: []string{""},
+		},
+		{
 			name: "array", file: "batch.json", input: array,
 			sources: []string{"batch.json[0]", "batch.json[1]", "batch.json[2]"},
 		},
@@ -146,6 +149,12 @@ func TestReadMultipart(t *testing.T) {
 	require.Equal(t, recs[0].MSISDN, res.docs[0].FileMSISDN)
 	require.Equal(t, recs[3].MSISDN, res.docs[3].FileMSISDN)
 
+	t.Run("upload size", func(t *testing.T) {
+		t.Parallel()
+		res := read(t, body.Bytes(), "", mw.FormDataContentType(), Limits{MaxUploadBytes: int64(body.Len() - 100)})
+		require.ErrorIs(t, res.err, ErrLimit)
+		require.Equal(t, "MaxUploadBytes", res.err.(*LimitError).Limit)
+	})
 	t.Run("malformed", func(t *testing.T) {
 		t.Parallel()
 		res := read(t, []byte("--x\r\nnot a header\r\n"), "", "multipart/form-data; boundary=x", Limits{})
