@@ -154,7 +154,9 @@ func (s *scanner) skipSpace() (byte, error) {
 	for {
 		for i := s.pos; i < len(s.buf); i++ {
 			switch c := s.buf[i]; c {
-			case ' ', '\t', '\r':
+			case ' ':
+				i += spaceRun(s.buf[i+1:])
+			case '\t', '\r':
 			case '\n':
 				if s.inValue && s.oneLine {
 					s.pos, s.mark = i, i
@@ -172,6 +174,20 @@ func (s *scanner) skipSpace() (byte, error) {
 			return 0, err
 		}
 	}
+}
+
+// spaceRun returns the length of the run of spaces at the start of b,
+// eight at a time: indentation is a third of an indented record.
+func spaceRun(b []byte) int {
+	const spaces = 0x2020202020202020
+	i := 0
+	for i+8 <= len(b) && binary.LittleEndian.Uint64(b[i:]) == spaces {
+		i += 8
+	}
+	for i < len(b) && b[i] == ' ' {
+		i++
+	}
+	return i
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
