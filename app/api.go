@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/pff/pff/app/auth"
+	"github.com/pff/pff/app/knowledge"
 	"github.com/pff/pff/jobs"
 	"github.com/pff/pff/store"
 )
@@ -85,6 +86,8 @@ type api struct {
 	proxies  auth.TrustedProxies
 	now      func() time.Time
 	build    BuildInfo
+	// knowledge gives the active schema, rules and checks and their validator.
+	knowledge *knowledge.Source
 }
 
 // routes is the whole API.
@@ -94,5 +97,6 @@ func (a *api) routes() []route {
 	rs = append(rs, a.userRoutes()...)
 	rs = append(rs, a.apiKeyRoutes()...)
 	rs = append(rs, a.auditRoutes()...)
+	rs = append(rs, a.knowledgeRoutes()...)
 	return rs
 }

@@ -44,6 +44,9 @@ type Source struct {
 	defaultChecks *checks.Set
 
 	current atomic.Pointer[snapshot]
+	// invalidations counts Invalidate calls, so a read of the versions that
+	// raced with a change is not trusted for a whole Recheck.
+	invalidations atomic.Uint64
 	// mu makes one caller at a time read the versions and rebuild; the
 	// others wait for its result rather than build the same validator.
 	mu sync.Mutex
@@ -105,10 +108,13 @@ func (s *Source) Current(ctx context.Context) (Current, error) {
 	if snap := s.fresh(); snap != nil { // refreshed while this caller waited
 		return snap.Current, nil
 	}
-	checked := s.cfg.Now()
+	checked, generation := s.cfg.Now(), s.invalidations.Load()
 	active, err := s.cfg.Store.ActiveKnowledgeVersions(ctx)
 	if err != nil {
 		return Current{}, fmt.Errorf("knowledge: %w", err)
+	}
+	if s.invalidations.Load() != generation {
+		checked = time.Time{} // read again next time
 	}
 	prev := s.current.Load()
 	if prev != nil && slices.Equal(prev.Active, active) {
@@ -122,6 +128,16 @@ func (s *Source) Current(ctx context.Context) (Current, error) {
 	c := Current{Validator: v, Active: active}
 	s.current.Store(&snapshot{Current: c, checked: checked})
 	return c, nil
+}
+
+// Invalidate makes the next call read the active versions again, so a
+// change made through this process takes effect at once; other processes
+// see it within Recheck.
+func (s *Source) Invalidate() {
+	s.invalidations.Add(1)
+	if snap := s.current.Load(); snap != nil {
+		s.current.CompareAndSwap(snap, &snapshot{Current: snap.Current})
+	}
 }
 
 // fresh returns the current snapshot if it needs no recheck.

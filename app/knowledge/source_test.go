@@ -139,6 +139,12 @@ func TestSourceRechecksAfterTheInterval(t *testing.T) {
 	after, err := src.Validator(ctx)
 	require.NoError(t, err)
 	require.NotSame(t, before, after)
+
+	require.NoError(t, st.DeactivateKnowledge(ctx, "rules"))
+	src.Invalidate()
+	invalidated, err := src.Validator(ctx)
+	require.NoError(t, err)
+	require.Equal(t, before.Versions(), invalidated.Versions(), "a change made here is seen at once")
 }
 
 func TestSourceIsSafeForConcurrentUse(t *testing.T) {
