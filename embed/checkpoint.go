@@ -50,6 +50,8 @@ func (c Config) hyperparameters() []hyperparameter {
 	return []hyperparameter{
 		{name: "Dim", value: uint64(c.Dim)},
 		{name: "Norm", value: uint64(c.Norm)},
+		{name: "Loss", value: uint64(c.Loss)},
+		{name: "EntityConstraint", value: uint64(c.EntityConstraint)},
 		f("Margin", c.Margin),
 		{name: "Negatives", value: uint64(c.Negatives)},
 		{name: "Sampler", value: uint64(c.Sampler)},

@@ -24,6 +24,29 @@ func (n Norm) String() string {
 	return fmt.Sprintf("Norm(%d)", uint8(n))
 }
 
+// Loss is the training objective for a positive triple at distance d⁺ and
+// its negatives at distances d⁻_i with weights w_i summing to 1.
+type Loss uint8
+
+const (
+	// MarginRanking is Σ_i w_i·max(0, γ + d⁺ − d⁻_i), as in the TransE paper.
+	MarginRanking Loss = iota
+	// Logistic is −log σ(γ − d⁺) − Σ_i w_i·log σ(d⁻_i − γ), as in RotatE
+	// (Sun et al. 2019): it never saturates, so easy negatives still teach a
+	// little and hard ones a lot.
+	Logistic
+)
+
+func (l Loss) String() string {
+	switch l {
+	case MarginRanking:
+		return "margin"
+	case Logistic:
+		return "logistic"
+	}
+	return fmt.Sprintf("Loss(%d)", uint8(l))
+}
+
 // Sampler chooses which side of a training triple a negative corrupts.
 type Sampler uint8
 
@@ -113,8 +136,9 @@ type Config struct {
 	Dim int
 	// Norm is the distance ‖h + r − t‖; default L1.
 	Norm Norm
-	// Margin γ of the ranking loss max(0, γ + d(positive) − d(negative));
-	// default 5.
+	// Loss is the objective; default MarginRanking.
+	Loss Loss
+	// Margin is γ in the loss; default 5.
 	Margin float32
 	// Negatives is the number of corruptions per positive triple; default 32.
 	Negatives int
@@ -176,6 +200,8 @@ func (c Config) resolved() (Config, error) {
 	case c.Dim < 1, c.Negatives < 1, c.BatchSize < 1, c.Epochs < 1, c.Workers < 1, c.CheckpointEvery < 1:
 		return c, fmt.Errorf("dim %d, negatives %d, batch size %d, epochs %d, workers %d and checkpoint interval %d must be positive",
 			c.Dim, c.Negatives, c.BatchSize, c.Epochs, c.Workers, c.CheckpointEvery)
+	case c.Loss > Logistic:
+		return c, fmt.Errorf("unknown loss %v", c.Loss)
 	case c.Norm > L2:
 		return c, fmt.Errorf("unknown norm %v", c.Norm)
 	case c.Sampler > Bernoulli:

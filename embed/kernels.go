@@ -107,6 +107,23 @@ func diffStepScalar(w, dist float32, x, e, gx, ge []float32) {
 	}
 }
 
+// sumSquaresScalar returns Σv_i².
+func sumSquaresScalar(v []float32) float32 {
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(v); i += 4 {
+		x := v[i : i+4 : i+4]
+		s0 += x[0] * x[0]
+		s1 += x[1] * x[1]
+		s2 += x[2] * x[2]
+		s3 += x[3] * x[3]
+	}
+	for ; i < len(v); i++ {
+		s0 += v[i] * v[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
 // adamStepScalar is Adam's update of parameters p with gradient g and
 // moments m and v: p −= stepSize·m / (√v·invSqrtBias2 + ε).
 func adamStepScalar(p, g, m, v []float32, stepSize, invSqrtBias2 float32) {
@@ -132,10 +149,7 @@ func adagradStepScalar(p, g, v []float32, lr float32) {
 // normalize scales v to unit L2 norm, or, if onlyLonger, only when its norm
 // exceeds 1; a zero vector stays zero.
 func normalize(v []float32, onlyLonger bool) {
-	var ss float32
-	for _, x := range v {
-		ss += x * x
-	}
+	ss := sumSquares(v)
 	if ss == 0 || onlyLonger && ss <= 1 {
 		return
 	}

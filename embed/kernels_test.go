@@ -29,6 +29,11 @@ func TestKernelsMatchPlainLoops(t *testing.T) {
 		}
 		require.InDelta(t, wantL1, l1(a, b), 1e-4*float64(n+1), "l1 n=%d", n)
 		require.InDelta(t, math.Sqrt(wantL2), l2(a, b), 1e-4*float64(n+1), "l2 n=%d", n)
+		var wantSS float64
+		for _, x := range a {
+			wantSS += float64(x) * float64(x)
+		}
+		require.InDelta(t, wantSS, sumSquares(a), 1e-4*float64(n+1), "sumSquares n=%d", n)
 
 		const w = 0.75
 		gx, ge := randomVector(&rng, n), randomVector(&rng, n)
@@ -90,5 +95,39 @@ func TestRNG(t *testing.T) {
 	for range 1000 {
 		f := r.float32()
 		require.True(t, f >= 0 && f < 1)
+	}
+}
+
+func TestOptimizerKernelsMatchFormulas(t *testing.T) {
+	t.Parallel()
+	rng := newRNG(2)
+	for _, n := range []int{1, 7, 8, 20, 128} {
+		p, g, m := randomVector(&rng, n), randomVector(&rng, n), randomVector(&rng, n)
+		v := randomVector(&rng, n)
+		for i := range v {
+			v[i] *= v[i]
+		}
+		wantP, wantM, wantV := slices.Clone(p), slices.Clone(m), slices.Clone(v)
+		const stepSize, scale = 0.01, 1.5
+		for i := range p {
+			mi := 0.9*float64(m[i]) + 0.1*float64(g[i])
+			vi := 0.999*float64(v[i]) + 0.001*float64(g[i])*float64(g[i])
+			wantM[i], wantV[i] = float32(mi), float32(vi)
+			wantP[i] = float32(float64(p[i]) - stepSize*mi/(math.Sqrt(vi)*scale+1e-8))
+		}
+		adamStep(p, g, m, v, stepSize, scale)
+		require.InDeltaSlice(t, toFloat64(wantP), toFloat64(p), 1e-5, "adam n=%d", n)
+		require.InDeltaSlice(t, toFloat64(wantM), toFloat64(m), 1e-6, "adam n=%d", n)
+		require.InDeltaSlice(t, toFloat64(wantV), toFloat64(v), 1e-6, "adam n=%d", n)
+
+		wantP, wantV = slices.Clone(p), slices.Clone(v)
+		for i := range p {
+			vi := float64(v[i]) + float64(g[i])*float64(g[i])
+			wantV[i] = float32(vi)
+			wantP[i] = float32(float64(p[i]) - 0.1*float64(g[i])/(math.Sqrt(vi)+1e-10))
+		}
+		adagradStep(p, g, v, 0.1)
+		require.InDeltaSlice(t, toFloat64(wantP), toFloat64(p), 1e-5, "adagrad n=%d", n)
+		require.InDeltaSlice(t, toFloat64(wantV), toFloat64(v), 1e-6, "adagrad n=%d", n)
 	}
 }

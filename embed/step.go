@@ -2,10 +2,11 @@ package embed
 
 import "math"
 
-// objective is the loss of one positive triple and its negatives:
-// Σ_i w_i·max(0, γ + d(positive) − d(negative_i)), with w_i = 1/k or the
-// self-adversarial softmax(−α·d(negative_i)), held constant in the gradient.
+// objective is the loss of one positive triple and its negatives (see Loss),
+// with negative weights w_i = 1/k or the self-adversarial
+// softmax(−α·d(negative_i)), held constant in the gradient.
 type objective struct {
+	loss        Loss
 	norm        Norm
 	margin      float32
 	adversarial float32   // α; 0 for uniform weights
@@ -112,27 +113,39 @@ func (s *shard) backward(m *Model, obj *objective, pos Triple, scale float32) fl
 	posDist := m.distance()(s.tailAnchor, m.Entity(pos.Tail))
 	clear(s.tailGrad)
 	clear(s.headGrad)
-	var loss, posWeight float32
+	var loss, posCoef float32 // posCoef = ∂loss/∂d(positive)
+	if obj.loss == Logistic {
+		loss = softplus(posDist - obj.margin)
+		posCoef = sigmoid32(posDist - obj.margin)
+	}
 	headsActive := false
 	for _, n := range s.negs {
-		violation := obj.margin + posDist - n.dist
-		if violation <= 0 {
-			continue
+		var negCoef float32 // −∂loss/∂d(negative)
+		switch obj.loss {
+		case MarginRanking:
+			violation := obj.margin + posDist - n.dist
+			if violation <= 0 {
+				continue
+			}
+			loss += n.weight * violation
+			negCoef = n.weight
+			posCoef += n.weight
+		case Logistic:
+			loss += n.weight * softplus(obj.margin-n.dist)
+			negCoef = n.weight * sigmoid32(obj.margin-n.dist)
 		}
-		loss += n.weight * violation
-		w := n.weight * scale
-		posWeight += w
+		e, grad := m.Entity(n.entity), s.ent.row(n.entity)
 		if n.head {
 			headsActive = true
-			distGrad(obj.norm, -w, n.dist, s.headAnchor, m.Entity(n.entity), s.headGrad, s.ent.row(n.entity))
+			distGrad(obj.norm, -scale*negCoef, n.dist, s.headAnchor, e, s.headGrad, grad)
 		} else {
-			distGrad(obj.norm, -w, n.dist, s.tailAnchor, m.Entity(n.entity), s.tailGrad, s.ent.row(n.entity))
+			distGrad(obj.norm, -scale*negCoef, n.dist, s.tailAnchor, e, s.tailGrad, grad)
 		}
 	}
-	if posWeight == 0 {
-		return 0
+	if posCoef == 0 {
+		return loss
 	}
-	distGrad(obj.norm, posWeight, posDist, s.tailAnchor, m.Entity(pos.Tail), s.tailGrad, s.ent.row(pos.Tail))
+	distGrad(obj.norm, scale*posCoef, posDist, s.tailAnchor, m.Entity(pos.Tail), s.tailGrad, s.ent.row(pos.Tail))
 	// tailAnchor = h + r, headAnchor = t − r.
 	gh := s.ent.row(pos.Head)
 	add(gh, gh, s.tailGrad)
@@ -145,6 +158,16 @@ func (s *shard) backward(m *Model, obj *objective, pos Triple, scale float32) fl
 	}
 	return loss
 }
+
+// softplus returns log(1 + eˣ) = −log σ(−x) without overflow.
+func softplus(x float32) float32 {
+	if x > 0 {
+		return x + float32(math.Log1p(math.Exp(float64(-x))))
+	}
+	return float32(math.Log1p(math.Exp(float64(x))))
+}
+
+func sigmoid32(x float32) float32 { return float32(sigmoid(float64(x))) }
 
 // distGrad accumulates the gradient of w·‖x − e‖ into gx and ge.
 func distGrad(norm Norm, w, dist float32, x, e, gx, ge []float32) {

@@ -48,8 +48,10 @@ type Trainer struct {
 	step        int64 // optimizer steps done
 	early       earlyStopping
 	shards      []*shard
-	order       []int32  // this epoch's permutation of train
-	batch       []Triple // the positives of the current batch
+	entGrads    []*sparseGrad // the shards' entity gradients
+	relGrads    []*sparseGrad // the shards' relation gradients
+	order       []int32       // this epoch's permutation of train
+	batch       []Triple      // the positives of the current batch
 	// interrupted is set when an epoch was cut short, leaving the model
 	// between two consistent states.
 	interrupted bool
@@ -106,6 +108,7 @@ func newTrainer(ds *Dataset, cfg Config) (*Trainer, error) {
 			relations: make([]float32, nRel*cfg.Dim),
 		},
 		obj: objective{
+			loss:        cfg.Loss,
 			norm:        cfg.Norm,
 			margin:      cfg.Margin,
 			adversarial: cfg.AdversarialTemperature,
@@ -119,7 +122,10 @@ func newTrainer(ds *Dataset, cfg Config) (*Trainer, error) {
 	}
 	perShard := (len(t.batch) + cfg.Workers - 1) / cfg.Workers
 	for range cfg.Workers {
-		t.shards = append(t.shards, newShard(nEnt, nRel, cfg.Dim, cfg.Negatives, perShard, cfg.Workers))
+		s := newShard(nEnt, nRel, cfg.Dim, cfg.Negatives, perShard, cfg.Workers)
+		t.shards = append(t.shards, s)
+		t.entGrads = append(t.entGrads, s.ent)
+		t.relGrads = append(t.relGrads, s.rel)
 	}
 	return t, nil
 }
@@ -303,20 +309,15 @@ func (t *Trainer) runBatch(batch []Triple, losses []float64) {
 		part := batch[w*len(batch)/workers : (w+1)*len(batch)/workers]
 		losses[w] = t.shards[w].run(t.model, &t.obj, part, scale)
 	})
-	entGrads := make([]*sparseGrad, workers)
-	relGrads := make([]*sparseGrad, workers)
-	for i, s := range t.shards {
-		entGrads[i], relGrads[i] = s.ent, s.rel
-	}
 	rule := newStepRule(t.cfg.Optimizer, t.cfg.LearningRate, t.step)
 	dim := t.cfg.Dim
 	parallel(workers, func(w int) {
-		applyOwned(entGrads, w, func(r int32, g []float32) {
+		applyOwned(t.entGrads, w, func(r int32, g []float32) {
 			p := t.model.entities[int(r)*dim : (int(r)+1)*dim]
 			rule.apply(&t.entOpt, int(r)*dim, p, g)
 			t.constrain(p)
 		})
-		applyOwned(relGrads, w, func(r int32, g []float32) {
+		applyOwned(t.relGrads, w, func(r int32, g []float32) {
 			rule.apply(&t.relOpt, int(r)*dim, t.model.relations[int(r)*dim:(int(r)+1)*dim], g)
 		})
 	})

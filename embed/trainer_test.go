@@ -83,8 +83,13 @@ func TestEveryVariantLearns(t *testing.T) {
 		func() Config { c := smallConfig(); c.Optimizer, c.LearningRate = Adagrad, 0.2; return c }(),
 		func() Config { c := smallConfig(); c.Optimizer, c.LearningRate = SGD, 1; return c }(),
 		func() Config { c := smallConfig(); c.EntityConstraint = UnitSphere; return c }(),
+		func() Config {
+			c := smallConfig()
+			c.Loss, c.Norm, c.Margin, c.AdversarialTemperature = Logistic, L1, 1, 1
+			return c
+		}(),
 	} {
-		t.Run(fmt.Sprintf("%v/%v/%v/%v", cfg.Norm, cfg.Optimizer, cfg.Sampler, cfg.EntityConstraint), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%v/%v/%v/%v/%v", cfg.Loss, cfg.Norm, cfg.Optimizer, cfg.Sampler, cfg.EntityConstraint), func(t *testing.T) {
 			t.Parallel()
 			res := train(t, ds, cfg)
 			m, err := res.Model.Evaluate(context.Background(), ds.Test, EvalConfig{Filter: filter})

@@ -1,0 +1,106 @@
+//go:build unix
+
+package embed
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// The standard benchmarks are opt-in: they need the datasets, which the
+// repository does not hold, and they take minutes. Run them with
+//
+//	PFF_DATASETS=/work/shared/datasets go test -run TestBenchmarkDatasets -v -timeout 2h ./embed
+//
+// or one dataset with -run TestBenchmarkDatasets/wn18rr. Each trains with
+// the hyperparameters below, evaluates on test with the filtered protocol and
+// logs quality, time and memory.
+
+// benchmarkConfigs are the hyperparameters behind the reported figures.
+var benchmarkConfigs = map[string]Config{
+	"wn18rr":  {Dim: 128, Norm: L1, Margin: 5, Negatives: 32, BatchSize: 1024, Epochs: 40, LearningRate: 0.003, EntityConstraint: UnitBall},
+	"umls":    {Dim: 128, Norm: L1, Margin: 5, Negatives: 32, BatchSize: 1024, Epochs: 100, EntityConstraint: UnitBall},
+	"nations": {Dim: 128, Norm: L1, Margin: 5, Negatives: 32, BatchSize: 1024, Epochs: 100, EntityConstraint: UnitBall},
+}
+
+func TestBenchmarkDatasets(t *testing.T) {
+	root := datasetsRoot(t)
+	for _, name := range []string{"nations", "umls", "wn18rr"} {
+		t.Run(name, func(t *testing.T) {
+			cfg := benchmarkConfigs[name]
+			cfg.Seed = 1
+			cfg.Progress = func(p Progress) {
+				if p.Valid != nil {
+					t.Logf("epoch %d: loss %.4f, valid MRR %.4f Hits@10 %.4f, %v elapsed, ETA %v",
+						p.Epoch, p.Loss, p.Valid.MRR, p.Valid.Hits10, p.Elapsed.Round(time.Second), p.ETA.Round(time.Second))
+				}
+			}
+			runBenchmark(t, filepath.Join(root, name), cfg)
+		})
+	}
+}
+
+// TestBenchmarkThroughput trains with the defaults of the PyTorch reference
+// (/work/shared/bench/transe_torch.py: dim 128, 32 negatives, batch 1024,
+// Adam 0.001, L1, margin 5, uniform corruption, unit-norm entities) for
+// PFF_EPOCHS epochs (default 10), so that the two can be run back to back:
+//
+//	PFF_DATASETS=/work/shared/datasets PFF_EPOCHS=10 go test -run TestBenchmarkThroughput -v ./embed
+//	python3 transe_torch.py /work/shared/datasets/wn18rr --epochs 10
+func TestBenchmarkThroughput(t *testing.T) {
+	root := datasetsRoot(t)
+	epochs := 10
+	if s := os.Getenv("PFF_EPOCHS"); s != "" {
+		n, err := strconv.Atoi(s)
+		require.NoError(t, err, "PFF_EPOCHS")
+		epochs = n
+	}
+	cfg := Config{Dim: 128, Norm: L1, Margin: 5, Negatives: 32, BatchSize: 1024, Epochs: epochs,
+		Optimizer: Adam, LearningRate: 0.001, Sampler: Uniform, EntityConstraint: UnitSphere, EvalEvery: -1, Seed: 42}
+	runBenchmark(t, filepath.Join(root, "wn18rr"), cfg)
+}
+
+func datasetsRoot(t *testing.T) string {
+	root := os.Getenv("PFF_DATASETS")
+	if root == "" {
+		t.Skip("set PFF_DATASETS to the directory holding wn18rr, umls and nations")
+	}
+	return root
+}
+
+func runBenchmark(t *testing.T, dir string, cfg Config) {
+	// Published WN18RR results rank the test triples with entities unseen in
+	// train too; the reference does the same.
+	ds, err := LoadDataset(dir, DatasetOptions{AllowUnseen: true})
+	require.NoError(t, err)
+	t.Logf("%s: %d entities, %d relations, %d/%d/%d triples; config %+v", filepath.Base(dir),
+		ds.Entities.Len(), ds.Relations.Len(), len(ds.Train), len(ds.Valid), len(ds.Test), cfg)
+
+	tr, err := NewTrainer(ds, cfg)
+	require.NoError(t, err)
+	start, cpuStart := time.Now(), processCPUTime()
+	res, err := tr.Train(context.Background())
+	require.NoError(t, err)
+	trainWall, trainCPU := time.Since(start), processCPUTime()-cpuStart
+
+	start, cpuStart = time.Now(), processCPUTime()
+	m, err := res.Model.Evaluate(context.Background(), ds.Test, EvalConfig{Filter: NewFilter(ds.Train, ds.Valid, ds.Test), Workers: cfg.Workers})
+	require.NoError(t, err)
+	evalWall, evalCPU := time.Since(start), processCPUTime()-cpuStart
+
+	t.Logf("train: %d epochs (best %d) in %v wall, %v CPU: %.0f positive triples/s wall",
+		res.Epochs, res.BestEpoch, trainWall.Round(time.Millisecond), trainCPU.Round(time.Millisecond),
+		float64(res.Epochs*len(ds.Train))/trainWall.Seconds())
+	t.Logf("test (filtered): MRR %.4f, MR %.1f, Hits@1 %.4f, Hits@3 %.4f, Hits@10 %.4f over %d queries in %v wall, %v CPU",
+		m.MRR, m.MR, m.Hits1, m.Hits3, m.Hits10, m.Queries, evalWall.Round(time.Millisecond), evalCPU.Round(time.Millisecond))
+	var ru syscall.Rusage
+	require.NoError(t, syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
+	t.Logf("peak RSS of the test process: %d MB", ru.Maxrss/1024)
+}
