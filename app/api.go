@@ -9,6 +9,7 @@ import (
 
 	"github.com/pff/pff/app/auth"
 	"github.com/pff/pff/app/knowledge"
+	"github.com/pff/pff/app/records"
 	"github.com/pff/pff/jobs"
 	"github.com/pff/pff/store"
 )
@@ -86,6 +87,8 @@ type api struct {
 	proxies  auth.TrustedProxies
 	now      func() time.Time
 	build    BuildInfo
+	// validators gives the validator that judges records now.
+	validators records.ValidatorSource
 	// knowledge gives the active schema, rules and checks and their validator.
 	knowledge *knowledge.Source
 }
@@ -98,5 +101,6 @@ func (a *api) routes() []route {
 	rs = append(rs, a.apiKeyRoutes()...)
 	rs = append(rs, a.auditRoutes()...)
 	rs = append(rs, a.knowledgeRoutes()...)
+	rs = append(rs, a.recordRoutes()...)
 	return rs
 }

@@ -66,6 +66,7 @@ func commands() []*command {
 		userCommand(),
 		apikeyCommand(),
 		validateCommand(), genCommand(), schemaCommand(), rulesCommand(),
+		ingestCommand(),
 	}
 }
 

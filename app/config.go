@@ -36,6 +36,7 @@ type Config struct {
 	Auth      AuthConfig      `koanf:"auth"`
 	Audit     AuditConfig     `koanf:"audit"`
 	RateLimit RateLimitConfig `koanf:"rate_limit"`
+	Ingest    IngestConfig    `koanf:"ingest"`
 	// BootstrapAdmin and BootstrapPassword create the first admin at start
 	// when the users table is empty (PFF_BOOTSTRAP_ADMIN, PFF_BOOTSTRAP_PASSWORD).
 	BootstrapAdmin    string `koanf:"bootstrap_admin"`
@@ -120,6 +121,22 @@ type AuditConfig struct {
 	RetentionDays int `koanf:"retention_days"`
 }
 
+// IngestConfig bounds uploads of records (POST /api/v1/records and
+// pff ingest) and sizes the batches they are written in.
+type IngestConfig struct {
+	MaxUploadSize   ByteSize `koanf:"max_upload_size"`
+	MaxRecords      int      `koanf:"max_records"`
+	MaxDocumentSize ByteSize `koanf:"max_document_size"`
+	MaxInflatedSize ByteSize `koanf:"max_inflated_size"`
+	// MaxInflateRatio refuses zip and gzip bombs: decompressed bytes per
+	// compressed byte.
+	MaxInflateRatio float64  `koanf:"max_inflate_ratio"`
+	MaxDepth        int      `koanf:"max_depth"`
+	MaxStringLength ByteSize `koanf:"max_string_length"`
+	// BatchSize is how many records one transaction writes.
+	BatchSize int `koanf:"batch_size"`
+}
+
 // insecureDevSecret is the JWT secret of a development install. Production
 // refuses it.
 const insecureDevSecret = "insecure-development-secret-change-me"
@@ -154,6 +171,14 @@ func defaultConfig() map[string]any {
 		"rate_limit.auth_per_minute":  10,
 		"rate_limit.read_per_minute":  600,
 		"rate_limit.write_per_minute": 120,
+		"ingest.max_upload_size":      "1GiB",
+		"ingest.max_records":          100_000,
+		"ingest.max_document_size":    "16MiB",
+		"ingest.max_inflated_size":    "4GiB",
+		"ingest.max_inflate_ratio":    100,
+		"ingest.max_depth":            64,
+		"ingest.max_string_length":    "1MiB",
+		"ingest.batch_size":           500,
 		"bootstrap_admin":             "",
 		"bootstrap_password":          "",
 		"bootstrap_email":             "",
@@ -355,6 +380,9 @@ func (c Config) validate() error {
 	}
 	if (c.BootstrapAdmin == "") != (c.BootstrapPassword == "") {
 		return problem("bootstrap_password", "bootstrap_admin and bootstrap_password are set together or not at all")
+	}
+	if err := c.Ingest.validate(); err != nil {
+		return err
 	}
 	if c.Audit.RetentionDays < 1 {
 		return problem("audit.retention_days", "must be at least 1")
