@@ -67,9 +67,9 @@ func TestUploadLimits(t *testing.T) {
 	t.Parallel()
 	doc := `{"id":"a","pad":"` + strings.Repeat("x", 100) + `"}`
 	lines := ndjson(doc, doc, doc, doc)
-	// A bomb: 4 MiB of whitespace in a valid document compresses a
+	// A bomb: 2 MiB of whitespace in a valid document compresses a
 	// thousandfold, and only the ratio stops it.
-	bombDoc := append(append([]byte(`{"id":"a",`), bytes.Repeat([]byte(" "), 4<<20)...), `"x":1}`...)
+	bombDoc := append(append([]byte(`{"id":"a",`), bytes.Repeat([]byte(" "), 2*ratioFloor)...), `"x":1}`...)
 	tests := []struct {
 		name     string
 		input    []byte

@@ -281,7 +281,7 @@ func TestReadCancel(t *testing.T) {
 	t.Parallel()
 	recs := records(t, 20, true)
 	var nd []byte
-	for range 50 {
+	for range 5 {
 		for _, r := range recs {
 			nd = append(append(nd, r.Doc...), '\n')
 		}
