@@ -12,7 +12,6 @@ import (
 
 	"github.com/pff/pff/app/auth"
 	"github.com/pff/pff/app/knowledge"
-	"github.com/pff/pff/app/records"
 )
 
 // newAPI is the HTTP server of `pff serve`: probes, documentation and the
@@ -57,10 +56,6 @@ func newAPIHandlers(ctx context.Context, s *services, build BuildInfo, now func(
 			warn:     func(err error) { s.logger.Warn("Redis rate limiter unavailable; limiting in memory", "error", err) },
 		}
 	}
-	validators, err := records.Defaults()
-	if err != nil {
-		return nil, err
-	}
 	knowledgeSource, err := knowledge.NewSource(knowledge.SourceConfig{Store: s.store, Recheck: time.Second})
 	if err != nil {
 		return nil, err
@@ -71,7 +66,7 @@ func newAPIHandlers(ctx context.Context, s *services, build BuildInfo, now func(
 		cfg: cfg, logger: s.logger, store: s.store, jobs: s.jobs, versions: versions,
 		tokens: tokens, hasher: hasher, policy: auth.DefaultPasswordPolicy(),
 		keys:    auth.NewAPIKeyVerifier(apiKeyStore{store: s.store, now: now}, now),
-		lockout: lockout, limiter: limiter, proxies: proxies, now: now, build: build, validators: validators,
+		lockout: lockout, limiter: limiter, proxies: proxies, now: now, build: build, validators: knowledgeSource,
 		knowledge: knowledgeSource,
 	}, nil
 }
