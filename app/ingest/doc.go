@@ -15,9 +15,12 @@
 //
 // Every document is checked in one pass that also compacts it: a JSON object,
 // valid UTF-8, nesting and string lengths within [Limits], no \u0000 and no
-// unpaired surrogate escapes (PostgreSQL's jsonb refuses both), and a
-// non-empty string "id" at the top level, the customer id that identifies the
-// record. A document that fails is a [Rejection]; the upload goes on. Limits
-// on the upload as a whole (size, records, decompressed size, compression
-// ratio) stop it with a [*LimitError].
+// unpaired surrogate escapes (PostgreSQL's jsonb refuses both), numbers that
+// PostgreSQL's numeric holds (at most 100 characters, exponents of at most 4
+// digits), and a non-empty string "id" at the top level, the customer id
+// that identifies the record. A document that fails is a [Rejection] whose
+// reason gives the line and column; the upload goes on. Limits on the upload
+// as a whole (size, records, decompressed size, compression ratio, a ZIP
+// directory's entries counted before it is loaded) stop it with a
+// [*LimitError].
 package ingest
