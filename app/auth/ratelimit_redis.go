@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/pff/pff/app/resp"
 )
 
 //go:embed gcra.lua
@@ -22,20 +22,24 @@ var gcraSource string
 // replicas' clocks should agree to well within a request interval (NTP
 // does). It is safe for concurrent use.
 type RedisLimiter struct {
-	client redis.Scripter
+	client ScriptRunner
 	prefix string
 	now    func() time.Time
-	script *redis.Script
+	script *resp.Script
+}
+
+// ScriptRunner runs a Lua script in Redis; *resp.Client is one.
+type ScriptRunner interface {
+	RunScript(ctx context.Context, script *resp.Script, keys []string, args ...any) (resp.Value, error)
 }
 
 // NewRedisLimiter returns a limiter storing its keys, with prefix in front
-// of them, through client (a *redis.Client, *redis.ClusterClient or
-// *redis.Ring). now is the clock; nil means time.Now.
-func NewRedisLimiter(client redis.Scripter, prefix string, now func() time.Time) *RedisLimiter {
+// of them, through client. now is the clock; nil means time.Now.
+func NewRedisLimiter(client ScriptRunner, prefix string, now func() time.Time) *RedisLimiter {
 	if now == nil {
 		now = time.Now
 	}
-	return &RedisLimiter{client: client, prefix: prefix, now: now, script: redis.NewScript(gcraSource)}
+	return &RedisLimiter{client: client, prefix: prefix, now: now, script: resp.NewScript(gcraSource)}
 }
 
 // Allow implements Limiter.
@@ -43,9 +47,13 @@ func (r *RedisLimiter) Allow(ctx context.Context, key string, limit Limit) (Deci
 	if err := limit.Validate(); err != nil {
 		return Decision{}, err
 	}
-	res, err := r.script.Run(ctx, r.client, []string{r.prefix + key},
+	reply, err := r.client.RunScript(ctx, r.script, []string{r.prefix + key},
 		r.now().UnixMicro(), limit.interval().Microseconds(), limit.tolerance().Microseconds(),
-	).Int64Slice()
+	)
+	if err != nil {
+		return Decision{}, fmt.Errorf("auth: rate limit %q in redis: %w", key, err)
+	}
+	res, err := reply.Int64s()
 	if err != nil {
 		return Decision{}, fmt.Errorf("auth: rate limit %q in redis: %w", key, err)
 	}

@@ -4,39 +4,40 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"math"
+	"net"
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
+
+	"github.com/pff/pff/app/resp"
 )
 
 // testRedis connects to REDIS_URL, or to the local Redis at
 // 127.0.0.1:6379. If there is none it skips the test, except under CI,
 // where the Redis-backed code must be tested.
-func testRedis(t testing.TB) *redis.Client {
+func testRedis(t testing.TB) *resp.Client {
 	t.Helper()
 	url := os.Getenv("REDIS_URL")
 	if url == "" {
 		url = "redis://127.0.0.1:6379/0"
 	}
-	opts, err := redis.ParseURL(url)
+	client, err := resp.Open(url, resp.Options{})
 	require.NoError(t, err)
-	client := redis.NewClient(opts)
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
 	defer cancel()
-	if err := client.Ping(ctx).Err(); err != nil {
+	if err := client.Ping(ctx); err != nil {
 		_ = client.Close()
 		if os.Getenv("CI") != "" {
-			t.Fatalf("redis at %s is unreachable and CI is set, so the Redis tests must run: %v", opts.Addr, err)
+			t.Fatalf("redis is unreachable and CI is set, so the Redis tests must run: %v", err)
 		}
-		t.Skipf("redis at %s is unreachable (%v); start it to run this test (under CI it is required)", opts.Addr, err)
+		t.Skipf("redis is unreachable (%v); start it to run this test (under CI it is required)", err)
 	}
 	t.Cleanup(func() { _ = client.Close() })
 	return client
@@ -44,7 +45,7 @@ func testRedis(t testing.TB) *redis.Client {
 
 // testRedisPrefix returns a key prefix unique to this test and deletes
 // every key under it when the test ends.
-func testRedisPrefix(t testing.TB, client *redis.Client) string {
+func testRedisPrefix(t testing.TB, client *resp.Client) string {
 	t.Helper()
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
@@ -52,9 +53,19 @@ func testRedisPrefix(t testing.TB, client *redis.Client) string {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		keys, err := client.Keys(ctx, prefix+"*").Result()
-		if err == nil && len(keys) > 0 {
-			err = client.Del(ctx, keys...).Err()
+		reply, err := client.Do(ctx, "KEYS", prefix+"*")
+		var keys []resp.Value
+		if err == nil {
+			keys, err = reply.Array()
+		}
+		for _, k := range keys {
+			var key string
+			if key, err = k.Text(); err == nil {
+				_, err = client.Do(ctx, "DEL", key)
+			}
+			if err != nil {
+				break
+			}
 		}
 		if err != nil {
 			t.Errorf("clean up redis keys %s*: %v", prefix, err)
@@ -208,42 +219,72 @@ func TestRedisLimiterKeysExpireWhenIdle(t *testing.T) {
 	limiter := NewRedisLimiter(client, prefix, newTestClock().Now)
 	_, err := limiter.Allow(t.Context(), "k", Limit{Rate: 1, Period: time.Minute, Burst: 5})
 	require.NoError(t, err)
-	ttl, err := client.PTTL(t.Context(), prefix+"k").Result()
+	reply, err := client.Do(t.Context(), "PTTL", prefix+"k")
 	require.NoError(t, err)
-	require.InDelta(t, time.Minute, ttl, float64(time.Second), "expires when the one request is earned back")
+	ttl, err := reply.Int64()
+	require.NoError(t, err)
+	require.InDelta(t, time.Minute.Milliseconds(), ttl, 1000, "expires when the one request is earned back")
 }
 
-// scriptReply is a redis.Scripter whose scripts all return one reply.
-type scriptReply struct {
-	redis.Scripter
-	val any
-	err error
-}
-
-func (s scriptReply) EvalSha(ctx context.Context, _ string, _ []string, _ ...any) *redis.Cmd {
-	cmd := redis.NewCmd(ctx)
-	cmd.SetVal(s.val)
-	cmd.SetErr(s.err)
-	return cmd
+// cannedRedis is a server answering every command with reply.
+func cannedRedis(t *testing.T, reply string) *resp.Client {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	t.Cleanup(func() {
+		_ = ln.Close()
+		wg.Wait()
+	})
+	wg.Go(func() {
+		nc, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer nc.Close()
+		buf := make([]byte, 4096)
+		for {
+			// Each command arrives in one write, so one read is one command.
+			if _, err := nc.Read(buf); err != nil {
+				return
+			}
+			if _, err := nc.Write([]byte(reply)); err != nil {
+				return
+			}
+		}
+	})
+	client, err := resp.Open("redis://"+ln.Addr().String(), resp.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = client.Close() })
+	return client
 }
 
 func TestRedisLimiterReportsBadReplies(t *testing.T) {
 	t.Parallel()
 	tests := map[string]struct {
-		reply scriptReply
-		want  string
+		reply, want string
 	}{
-		"redis down":     {reply: scriptReply{err: errors.New("connection refused")}, want: "connection refused"},
-		"not a list":     {reply: scriptReply{val: "OK"}, want: `rate limit "k" in redis`},
-		"too few values": {reply: scriptReply{val: []any{int64(1)}}, want: "script returned 1 values, want 2"},
+		"script error":   {reply: "-ERR user_script:1: boom\r\n", want: "ERR user_script:1: boom"},
+		"not a list":     {reply: "+OK\r\n", want: `rate limit "k" in redis: resp: reply is simple string, not an array`},
+		"not integers":   {reply: "*2\r\n:1\r\n$1\r\n2\r\n", want: "element 1: resp: reply is bulk string, not an integer"},
+		"too few values": {reply: "*1\r\n:1\r\n", want: "script returned 1 values, want 2"},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			_, err := NewRedisLimiter(tt.reply, "x:", nil).Allow(t.Context(), "k", PerSecond(1))
+			_, err := NewRedisLimiter(cannedRedis(t, tt.reply), "x:", nil).Allow(t.Context(), "k", PerSecond(1))
 			require.ErrorContains(t, err, tt.want)
 		})
 	}
+}
+
+func TestRedisLimiterDown(t *testing.T) {
+	t.Parallel()
+	client, err := resp.Open("redis://127.0.0.1:1", resp.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = client.Close() })
+	_, err = NewRedisLimiter(client, "x:", nil).Allow(t.Context(), "k", PerSecond(1))
+	require.ErrorIs(t, err, syscall.ECONNREFUSED)
 }
 
 func TestMemoryLimiterForgetsIdleKeys(t *testing.T) {
