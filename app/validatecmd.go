@@ -9,8 +9,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sort"
 	"strings"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/pff/pff/app/knowledge"
 	"github.com/pff/pff/app/schema"
@@ -51,18 +54,12 @@ database. --format json writes one JSON report a line, with its "source".`,
 				return err
 			}
 			tally := map[validation.Decision]int{}
-			for _, path := range inv.args {
-				err := readRecords(inv.Stdin, path, func(source string, doc []byte) error {
-					report, err := v.Validate(ctx, doc)
-					if err != nil {
-						return fmt.Errorf("%s: %w", source, err)
-					}
-					tally[report.Decision]++
-					return writeReport(inv.Stdout, format, source, report)
-				})
-				if err != nil {
-					return inputError(err)
-				}
+			err = validateFiles(ctx, inv.Stdin, inv.args, v, func(source string, report *validation.Report) error {
+				tally[report.Decision]++
+				return writeReport(inv.Stdout, format, source, report)
+			})
+			if err != nil {
+				return err
 			}
 			total := tally[validation.Accept] + tally[validation.Review] + tally[validation.Reject]
 			if format == "text" {
@@ -75,6 +72,86 @@ database. --format json writes one JSON report a line, with its "source".`,
 			return nil
 		},
 	}
+}
+
+// validationJob is one record on its way through validateFiles.
+type validationJob struct {
+	source string
+	doc    []byte
+	// err, set instead of doc, is the input error that ends the run here.
+	err    error
+	result chan validationResult
+}
+
+type validationResult struct {
+	report *validation.Report
+	err    error
+}
+
+// validateFiles validates the records of the files on every core and calls
+// emit with their reports in input order. Reading stops at the first input
+// error, which is returned after the reports of the records before it.
+func validateFiles(ctx context.Context, stdin io.Reader, paths []string, v *validation.Validator, emit func(source string, r *validation.Report) error) error {
+	g, ctx := errgroup.WithContext(ctx)
+	workers := runtime.GOMAXPROCS(0)
+	todo := make(chan validationJob)
+	// inOrder bounds how far reading runs ahead of writing.
+	inOrder := make(chan validationJob, 2*workers)
+	g.Go(func() error {
+		defer close(todo)
+		defer close(inOrder)
+		for _, path := range paths {
+			err := readRecords(stdin, path, func(source string, doc []byte) error {
+				job := validationJob{source: source, doc: doc, result: make(chan validationResult, 1)}
+				for _, ch := range []chan validationJob{inOrder, todo} {
+					select {
+					case ch <- job:
+					case <-ctx.Done():
+						return ctx.Err()
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				select { // the writer returns it in its turn
+				case inOrder <- validationJob{err: inputError(err)}:
+				case <-ctx.Done():
+				}
+				return nil
+			}
+		}
+		return nil
+	})
+	for range workers {
+		g.Go(func() error {
+			for job := range todo {
+				report, err := v.Validate(ctx, job.doc)
+				job.result <- validationResult{report, err}
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		for job := range inOrder {
+			if job.err != nil {
+				return job.err
+			}
+			var res validationResult
+			select {
+			case res = <-job.result:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			if res.err != nil {
+				return inputError(fmt.Errorf("%s: %w", job.source, res.err))
+			}
+			if err := emit(job.source, res.report); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return g.Wait()
 }
 
 // offlineValidator builds the validator of `pff validate` from files. Rule

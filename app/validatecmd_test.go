@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
@@ -130,5 +131,23 @@ func TestValidateCommandInputErrors(t *testing.T) {
 			require.Equal(t, tt.wantCode, got.code, got.stderr)
 			require.Contains(t, got.stderr, tt.wantStderr)
 		})
+	}
+}
+
+func TestValidateCommandKeepsInputOrderAndReportsUpToAnInputError(t *testing.T) {
+	t.Parallel()
+	var ndjson strings.Builder
+	_, err := gen.WriteNDJSON(context.Background(), &ndjson, io.Discard, gen.Config{N: 12, Seed: 5, FaultRate: 0.5})
+	require.NoError(t, err)
+	got := runWithStdin(t, nil, ndjson.String()+"{\"id\": ", "validate", "--format", "json", "-")
+	require.Equal(t, exitUsage, got.code, got.stderr)
+	require.Contains(t, got.stderr, "stdin:13:8: unexpected EOF")
+
+	lines := strings.Split(strings.TrimSpace(got.stdout), "\n")
+	require.Len(t, lines, 12, "every record before the error is reported")
+	for i, line := range lines {
+		var r struct{ Source string }
+		require.NoError(t, json.Unmarshal([]byte(line), &r))
+		require.Equal(t, fmt.Sprintf("stdin:%d", i+1), r.Source)
 	}
 }
