@@ -195,6 +195,10 @@ func TestReadRejections(t *testing.T) {
 		{"data after array", `[{"id":"x"}] {}`, map[string]string{"f.json": "unexpected '{' after the array at line 1, column 14"}, 1},
 		{"bad array element ends the array", `[{"id":"x"}, {"id": x}, {"id":"y"}]`, map[string]string{"f.json[1]": "unexpected 'x' where a value should be at line 1, column 21; the rest of the array is not read"}, 1},
 		{"rejected elements do not", `[{"id":"x"}, 3, {"id":"y"}]`, map[string]string{"f.json[1]": "a JSON number, not an object"}, 2},
+		{"empty array", " [ ] ", map[string]string{}, 0},
+		{"unclosed array", `[`, map[string]string{"f.json[0]": "unexpected end of input where a value should be at line 1, column 2; the rest of the array is not read"}, 0},
+		{"array without commas", `[{"id":"a"} {"id":"b"}]`, map[string]string{"f.json": "expected ',' or ']' in array, found '{' at line 1, column 13"}, 1},
+		{"array cut short", `[{"id":"a"},`, map[string]string{"f.json[1]": "unexpected end of input where a value should be at line 1, column 13; the rest of the array is not read"}, 1},
 		{"byte order mark", "\xef\xbb\xbf{\"id\":\"x\"}", map[string]string{}, 1},
 	}
 	for _, tt := range tests {

@@ -134,15 +134,11 @@ func (u *upload) readValues(sc *scanner, st stream) error {
 // readArray reads an array of documents, element by element.
 func (u *upload) readArray(sc *scanner, st stream) error {
 	sc.pos++ // '['
+	if c, err := sc.skipSpace(); err == nil && c == ']' {
+		sc.pos++
+		return u.afterArray(sc, st)
+	}
 	for i := 0; ; i++ {
-		c, err := sc.skipSpace()
-		if err != nil {
-			return u.fail(st.source, sc.endError(err, "in array"))
-		}
-		if c == ']' && i == 0 {
-			sc.pos++
-			break
-		}
 		source := st.source + "[" + strconv.Itoa(i) + "]"
 		if err := sc.value(); err != nil {
 			if _, syntax := errors.AsType[*syntaxError](err); !syntax {
@@ -153,19 +149,22 @@ func (u *upload) readArray(sc *scanner, st stream) error {
 		if err := u.document(sc, st, source); err != nil {
 			return err
 		}
-		c, err = sc.skipSpace()
-		if err != nil {
+		c, err := sc.skipSpace()
+		switch {
+		case err != nil:
 			return u.fail(st.source, sc.endError(err, "in array"))
-		}
-		sc.pos++
-		if c == ']' {
-			break
-		}
-		if c != ',' {
-			sc.pos--
+		case c == ']':
+			sc.pos++
+			return u.afterArray(sc, st)
+		case c != ',':
 			return u.fail(st.source, sc.errorf("expected ',' or ']' in array, found %s", quoteByte(c)))
 		}
+		sc.pos++
 	}
+}
+
+// afterArray checks that nothing but whitespace follows an array.
+func (u *upload) afterArray(sc *scanner, st stream) error {
 	switch c, err := sc.skipSpace(); {
 	case err == io.EOF:
 		return nil
