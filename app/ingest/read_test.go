@@ -161,6 +161,10 @@ func TestReadMultipart(t *testing.T) {
 		require.ErrorIs(t, res.err, ErrInput)
 		res = read(t, body.Bytes(), "", "multipart/form-data", Limits{})
 		require.ErrorIs(t, res.err, ErrInput)
+		cut := body.Bytes()[:body.Len()-60] // inside the ZIP, the last part
+		res = read(t, cut, "", mw.FormDataContentType(), Limits{})
+		require.ErrorIs(t, res.err, ErrInput)
+		require.ErrorContains(t, res.err, "upload.zip")
 	})
 }
 

@@ -24,11 +24,32 @@ func (u *upload) spoolZip(r io.Reader, st stream) error {
 		f.Close()
 		os.Remove(f.Name())
 	}()
-	size, err := io.Copy(f, r)
-	if err != nil {
+	w := &spoolWriter{w: f}
+	size, err := io.Copy(w, r)
+	switch _, stop := errors.AsType[*stopError](err); {
+	case w.err != nil:
 		return fmt.Errorf("ingest: spool %s: %w", st.source, err)
+	case stop:
+		return err
+	case err != nil: // a multipart body that breaks off, say
+		return fmt.Errorf("%w: %s: %w", ErrInput, st.source, err)
 	}
 	return u.readZip(f, size, st.source)
+}
+
+// spoolWriter tells the spool file's write errors, the server's trouble,
+// from read errors, the upload's.
+type spoolWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (s *spoolWriter) Write(p []byte) (int, error) {
+	n, err := s.w.Write(p)
+	if err != nil {
+		s.err = err
+	}
+	return n, err
 }
 
 // readZip reads the entries of a ZIP archive in their order.
