@@ -38,16 +38,18 @@ type Rejection struct {
 
 // Read reads the documents of one upload from r, calling emit for each
 // document and reject for each input that is not one. name is the upload's
-// file name (it prefixes every Source and may mark NDJSON by its .ndjson or
-// .jsonl extension); contentType is the request's, needed for
-// multipart/form-data.
+// file name ("upload" when empty; it prefixes every Source and may mark
+// NDJSON by its .ndjson or .jsonl extension); contentType is the request's,
+// needed for multipart/form-data.
 //
 // The format is told from the content: a content type other than multipart
-// only marks NDJSON (application/x-ndjson, application/jsonl).
+// only marks NDJSON (application/x-ndjson, application/ndjson,
+// application/jsonl).
 //
 // Read returns a [*LimitError] when an upload-wide limit is exceeded, an
 // error matching [ErrInput] for malformed multipart, the context's error
-// when ctx ends, and an error of emit as it is; any of them stops the read.
+// when ctx ends, r's read error wrapped ("ingest: read NAME: ..."), and an
+// error of emit as it is; any of them stops the read.
 // Documents emitted before an error stay emitted: a caller that wants all or
 // nothing discards them. emit and reject are called from Read's goroutine.
 func Read(ctx context.Context, r io.Reader, name, contentType string, limits Limits,
