@@ -16,10 +16,10 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/labstack/echo/v4"
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/pff/pff/app/auth"
+	"github.com/pff/pff/app/resp"
 	"github.com/pff/pff/jobs"
 	"github.com/pff/pff/store"
 	"github.com/pff/pff/store/storetest"
@@ -72,10 +72,9 @@ func newTestServer(t testing.TB, configure func(*Config)) *testServer {
 	require.NoError(t, err)
 	s := &services{cfg: cfg, logger: slog.New(slog.DiscardHandler), pool: pool, store: store.New(pool), jobs: jobsClient, registry: newRegistry()}
 	if cfg.Redis.URL != "" {
-		opts, err := redis.ParseURL(cfg.Redis.URL)
+		s.redis, err = resp.Open(cfg.Redis.URL, resp.Options{})
 		require.NoError(t, err)
-		s.redis = redis.NewClient(opts)
-		t.Cleanup(func() { s.redis.Close() })
+		t.Cleanup(func() { _ = s.redis.Close() })
 	}
 	clock := &fakeClock{now: time.Now()}
 	ctx, cancel := context.WithCancel(ctx)

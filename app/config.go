@@ -16,9 +16,9 @@ import (
 	"github.com/knadh/koanf/providers/env/v2"
 	"github.com/knadh/koanf/providers/file"
 	"github.com/knadh/koanf/v2"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/pff/pff/app/auth"
+	"github.com/pff/pff/app/resp"
 )
 
 // Config is PFF's whole configuration. Every key is documented in
@@ -401,7 +401,7 @@ func (c Config) validate() error {
 		return problem("database.min_conns", "must be between 0 and database.max_conns (%d)", c.Database.MaxConns)
 	}
 	if c.Redis.URL != "" {
-		if _, err := redis.ParseURL(c.Redis.URL); err != nil {
+		if err := resp.ValidateURL(c.Redis.URL); err != nil {
 			return problem("redis.url", "is not a valid redis:// or rediss:// URL")
 		}
 	}

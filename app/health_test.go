@@ -13,9 +13,9 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"github.com/pff/pff/app/resp"
 	"github.com/pff/pff/store/storetest"
 )
 
@@ -29,9 +29,10 @@ func lazyPool(t *testing.T, url string) *pgxpool.Pool {
 
 func redisPing(t *testing.T, addr string) func(context.Context) error {
 	t.Helper()
-	client := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: 500 * time.Millisecond})
-	t.Cleanup(func() { client.Close() })
-	return func(ctx context.Context) error { return client.Ping(ctx).Err() }
+	client, err := resp.Open("redis://"+addr, resp.Options{DialTimeout: 500 * time.Millisecond})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = client.Close() })
+	return client.Ping
 }
 
 func TestDetailedHealth(t *testing.T) {

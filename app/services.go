@@ -2,15 +2,14 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/go-redis/v9"
 
+	"github.com/pff/pff/app/resp"
 	"github.com/pff/pff/jobs"
 	"github.com/pff/pff/store"
 )
@@ -23,7 +22,7 @@ type services struct {
 	pool     *pgxpool.Pool
 	store    *store.Store
 	jobs     *jobs.Client
-	redis    *redis.Client // nil when Redis is not configured
+	redis    *resp.Client // nil when Redis is not configured
 	registry *prometheus.Registry
 }
 
@@ -53,12 +52,11 @@ func startServices(ctx context.Context, cfg Config, logger *slog.Logger, migrate
 	}
 	s := &services{cfg: cfg, logger: logger, pool: pool, store: store.New(pool), registry: newRegistry()}
 	if cfg.Redis.URL != "" {
-		opts, err := redis.ParseURL(cfg.Redis.URL)
+		s.redis, err = resp.Open(cfg.Redis.URL, resp.Options{})
 		if err != nil {
 			pool.Close()
-			return nil, errors.New("redis.url is not a valid Redis URL")
+			return nil, fmt.Errorf("redis.url: %w", err)
 		}
-		s.redis = redis.NewClient(opts)
 	}
 	deps := jobs.Deps{Store: s.store, AuditRetentionDays: cfg.Audit.RetentionDays}
 	s.jobs, err = jobs.New(pool, jobs.Config{
@@ -109,7 +107,7 @@ func prepareSchema(ctx context.Context, cfg Config, logger *slog.Logger, migrate
 func (s *services) healthChecks(version string) healthChecks {
 	h := healthChecks{version: version, postgres: s.pool.Ping, riverWorkers: s.jobs.Workers()}
 	if s.redis != nil {
-		h.redis = func(ctx context.Context) error { return s.redis.Ping(ctx).Err() }
+		h.redis = s.redis.Ping
 	}
 	return h
 }
