@@ -235,3 +235,22 @@ func TestInferSchemaThroughTheAPI(t *testing.T) {
 		require.Equal(t, tt.wantCode, errorCode(t, rec), tt.name)
 	}
 }
+
+func FuzzEachRecord(f *testing.F) {
+	for _, seed := range []string{"{\"id\": 1}\n{\"id\": 2}\n", "[{\"a\": 1}, {\"b\": 2}]", "[", "[1,", "{\"id\": x}", "", " [ ] "} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		count := 0
+		err := eachRecord(strings.NewReader(body), func(n int, doc any) error {
+			count++
+			require.Equal(t, count, n)
+			return nil
+		})
+		if err != nil {
+			var apiErr *apiError
+			require.ErrorAs(t, err, &apiErr)
+			require.Equal(t, http.StatusBadRequest, apiErr.Status)
+		}
+	})
+}

@@ -151,3 +151,21 @@ func TestValidateCommandKeepsInputOrderAndReportsUpToAnInputError(t *testing.T) 
 		require.Equal(t, fmt.Sprintf("stdin:%d", i+1), r.Source)
 	}
 }
+
+func FuzzReadRecords(f *testing.F) {
+	for _, seed := range []string{"{\"id\": 1}\n{\"id\": 2}\n", "{\n  \"a\": [1, 2]\n}", "{\"id\": x}", "[1,", "", "\n\n{}"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, input string) {
+		var total int
+		err := readRecords(strings.NewReader(input), "-", func(source string, doc []byte) error {
+			require.True(t, json.Valid(doc), "%s: %q", source, doc)
+			total += len(doc)
+			return nil
+		})
+		require.LessOrEqual(t, total, len(input))
+		if err != nil {
+			require.Regexp(t, `^stdin:\d+:\d+: `, err.Error())
+		}
+	})
+}
