@@ -123,7 +123,7 @@ func TestDoRoundTrips(t *testing.T) {
 	require.Equal(t, string(value), got)
 
 	_, err = c.Do(ctx, "GET", 1.5)
-	require.ErrorContains(t, err, "resp: GET: resp: argument 1 has unsupported type float64")
+	require.ErrorContains(t, err, "resp: GET: argument 1 has unsupported type float64")
 	require.NoError(t, c.Ping(ctx), "nothing was sent, the connection is fine")
 }
 

@@ -26,7 +26,7 @@ func appendCommand(buf []byte, args []any) ([]byte, error) {
 		case int64:
 			s = strconv.AppendInt(num[:0], a, 10)
 		default:
-			return buf, fmt.Errorf("resp: argument %d has unsupported type %T", i, arg)
+			return buf, fmt.Errorf("argument %d has unsupported type %T", i, arg)
 		}
 		buf = appendBulk(buf, s)
 	}
