@@ -14,6 +14,7 @@ import (
 
 	"github.com/pff/pff/app/auth"
 	"github.com/pff/pff/app/gen"
+	"github.com/pff/pff/app/validation"
 	"github.com/pff/pff/store"
 )
 
@@ -253,4 +254,31 @@ func FuzzEachRecord(f *testing.F) {
 			require.Equal(t, http.StatusBadRequest, apiErr.Status)
 		}
 	})
+}
+
+func TestActivatedKnowledgeJudgesRecordsAtOnce(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil)
+	admin, operator := bearer(ts.tokens[auth.RoleAdmin]), bearer(ts.tokens[auth.RoleOperator])
+	g, err := gen.New(gen.Config{N: 1, Seed: 3})
+	require.NoError(t, err)
+	record, _ := g.Next()
+	validate := func() validation.Report {
+		rec := ts.do(request{method: http.MethodPost, path: "/api/v1/validate", body: string(record.Doc), header: operator})
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		return decodeBody[validation.Report](t, rec)
+	}
+	require.Equal(t, validation.Accept, validate().Decision)
+
+	rec := ts.do(request{method: http.MethodPost, path: "/api/v1/schemas", header: admin,
+		body: jsonBody(t, createKnowledgeRequest{Name: "strict", Content: `{"required": ["nickname"]}`})})
+	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+	schema := decodeBody[createdKnowledge](t, rec)
+	rec = ts.do(request{method: http.MethodPost, path: fmt.Sprintf("/api/v1/schemas/%d/activate", schema.ID), header: admin})
+	require.Equal(t, http.StatusOK, rec.Code)
+
+	report := validate()
+	require.NotEqual(t, validation.Accept, report.Decision, "the activation is seen by the next request, not a Recheck later")
+	require.Len(t, report.SchemaErrors, 1)
+	require.Equal(t, schema.SHA256[:12], report.Versions.Schema)
 }
