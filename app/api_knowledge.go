@@ -100,7 +100,7 @@ func (a *api) knowledgeRoutes() []route {
 			route{Method: http.MethodGet, Path: base, Role: auth.RoleViewer, Tag: tag, Summary: "List the versions of every " + k.noun + ", newest first, without content",
 				Query: []param{{"name", "only versions of this name"}, cursorParam, limitParam}, Response: page[store.Knowledge]{}, Handler: h.list},
 			route{Method: http.MethodPost, Path: base, Role: auth.RoleAdmin, Tag: tag,
-				Summary: "Upload a " + k.noun + " as the next version of its name, inactive; lint problems come back as details [{line, column, message}]",
+				Summary: "Upload a " + k.noun + " as the next version of its name, inactive (200 with the latest version when its content is the same); lint problems come back as details [{line, column, message}]",
 				Request: createKnowledgeRequest{}, Response: createdKnowledge{}, Status: http.StatusCreated, MaxBody: maxKnowledgeBody, Handler: h.create},
 			route{Method: http.MethodGet, Path: base + "/:id", Role: auth.RoleViewer, Tag: tag, Summary: "Get a version of a " + k.noun + " with its content",
 				Response: store.Knowledge{}, Handler: h.get},
@@ -174,13 +174,17 @@ func (h knowledgeHandlers) create(c echo.Context) error {
 		return lintFailed(h.noun, diags)
 	}
 	principal, _ := principalOf(c)
-	k, err := h.store.CreateKnowledge(c.Request().Context(), store.NewKnowledge{
+	k, created, err := h.store.CreateKnowledge(c.Request().Context(), store.NewKnowledge{
 		Kind: string(h.kind), Name: req.Name, Format: string(format), Content: req.Content, CreatedBy: principal.actor()})
 	if err != nil {
 		return err
 	}
-	c.Set(auditDetailKey, map[string]any{"id": k.ID, "name": k.Name, "version": k.Version, "sha256": k.SHA256})
-	return c.JSON(http.StatusCreated, createdKnowledge{Knowledge: k, Notes: lintProblems(diags, rules.Note)})
+	c.Set(auditDetailKey, map[string]any{"id": k.ID, "name": k.Name, "version": k.Version, "sha256": k.SHA256, "created": created})
+	status := http.StatusCreated
+	if !created {
+		status = http.StatusOK
+	}
+	return c.JSON(status, createdKnowledge{Knowledge: k, Notes: lintProblems(diags, rules.Note)})
 }
 
 // lintFailed is the 400 of a document with errors, each at its place.

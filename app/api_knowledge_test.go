@@ -59,6 +59,10 @@ func TestKnowledgeVersionsThroughTheAPI(t *testing.T) {
 	require.Equal(t, lintProblem{Line: 2, Column: 1, Severity: "note", Message: v2.Notes[0].Message}, v2.Notes[0])
 	require.Contains(t, v2.Notes[0].Message, "will be merged")
 
+	rec = create(createKnowledgeRequest{Name: "core", Content: duplicateTSVs})
+	require.Equal(t, http.StatusOK, rec.Code, "the same content again is the same version")
+	require.Equal(t, v2.Knowledge, decodeBody[createdKnowledge](t, rec).Knowledge)
+
 	rec = ts.do(request{method: http.MethodGet, path: "/api/v1/rules?name=core", header: viewer})
 	require.Equal(t, http.StatusOK, rec.Code)
 	list := decodeBody[page[store.Knowledge]](t, rec)

@@ -62,15 +62,23 @@ func scanKnowledge(row pgx.Row, content ...any) (Knowledge, error) {
 }
 
 // CreateKnowledge stores content as the next version of its kind and name,
-// inactive.
-func (s *Store) CreateKnowledge(ctx context.Context, nk NewKnowledge) (Knowledge, error) {
-	var k Knowledge
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+// inactive. Content equal to the latest version's is not stored again:
+// that version is returned, with created false.
+func (s *Store) CreateKnowledge(ctx context.Context, nk NewKnowledge) (k Knowledge, created bool, err error) {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		// Versions of one name are numbered in turn: concurrent uploads wait here.
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('knowledge/' || $1 || '/' || $2, 0))`, nk.Kind, nk.Name); err != nil {
 			return err
 		}
-		var err error
+		k, err = scanKnowledge(tx.QueryRow(ctx, `
+			SELECT `+knowledgeColumns+` FROM knowledge k
+			WHERE k.kind = $1 AND k.name = $2 AND k.sha256 = encode(sha256(convert_to($3, 'UTF8')), 'hex')
+				AND k.version = (SELECT max(version) FROM knowledge WHERE kind = $1 AND name = $2)`,
+			nk.Kind, nk.Name, nk.Content))
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		created = true
 		k, err = scanKnowledge(tx.QueryRow(ctx, `
 			WITH k AS (
 				INSERT INTO knowledge (kind, name, version, format, content, sha256, created_by)
@@ -82,7 +90,7 @@ func (s *Store) CreateKnowledge(ctx context.Context, nk NewKnowledge) (Knowledge
 			nk.Kind, nk.Name, nk.Format, nk.Content, nk.CreatedBy))
 		return err
 	})
-	return k, wrap(err, "create %s %q", nk.Kind, nk.Name)
+	return k, created, wrap(err, "create %s %q", nk.Kind, nk.Name)
 }
 
 // ListKnowledge returns versions of a kind without their content, newest

@@ -19,8 +19,9 @@ func TestKnowledgeVersions(t *testing.T) {
 	s := newStore(t)
 
 	content := `{"type": "object"}`
-	v1, err := s.CreateKnowledge(ctx, store.NewKnowledge{Kind: "schema", Name: "core", Format: "json", Content: content, CreatedBy: "user:a"})
+	v1, created, err := s.CreateKnowledge(ctx, store.NewKnowledge{Kind: "schema", Name: "core", Format: "json", Content: content, CreatedBy: "user:a"})
 	require.NoError(t, err)
+	require.True(t, created)
 	sum := sha256.Sum256([]byte(content))
 	require.Equal(t, 1, v1.Version)
 	require.Equal(t, hex.EncodeToString(sum[:]), v1.SHA256)
@@ -28,10 +29,18 @@ func TestKnowledgeVersions(t *testing.T) {
 	require.False(t, v1.Active)
 	require.Empty(t, v1.Content, "content is returned by KnowledgeByID only")
 
-	v2, err := s.CreateKnowledge(ctx, store.NewKnowledge{Kind: "schema", Name: "core", Format: "json", Content: `{}`, CreatedBy: "user:a"})
+	v2, _, err := s.CreateKnowledge(ctx, store.NewKnowledge{Kind: "schema", Name: "core", Format: "json", Content: `{}`, CreatedBy: "user:a"})
 	require.NoError(t, err)
 	require.Equal(t, 2, v2.Version)
-	other, err := s.CreateKnowledge(ctx, store.NewKnowledge{Kind: "rules", Name: "core", Format: "tsv", Content: "x", CreatedBy: "user:a"})
+	same, created, err := s.CreateKnowledge(ctx, store.NewKnowledge{Kind: "schema", Name: "core", Format: "json", Content: `{}`, CreatedBy: "user:b"})
+	require.NoError(t, err)
+	require.False(t, created, "the latest version's content is not stored again")
+	require.Equal(t, v2, same)
+	v3, created, err := s.CreateKnowledge(ctx, store.NewKnowledge{Kind: "schema", Name: "core", Format: "json", Content: content, CreatedBy: "user:a"})
+	require.NoError(t, err)
+	require.True(t, created, "going back to an older content is a new version")
+	require.Equal(t, 3, v3.Version)
+	other, _, err := s.CreateKnowledge(ctx, store.NewKnowledge{Kind: "rules", Name: "core", Format: "tsv", Content: "x", CreatedBy: "user:a"})
 	require.NoError(t, err)
 	require.Equal(t, 1, other.Version, "versions count per kind and name")
 
@@ -43,14 +52,14 @@ func TestKnowledgeVersions(t *testing.T) {
 
 	list, err := s.ListKnowledge(ctx, store.KnowledgeFilter{Kind: "schema", Limit: 10})
 	require.NoError(t, err)
-	require.Equal(t, []int64{v2.ID, v1.ID}, ids(list))
+	require.Equal(t, []int64{v3.ID, v2.ID, v1.ID}, ids(list))
 	list, err = s.ListKnowledge(ctx, store.KnowledgeFilter{Kind: "schema", Before: v2.ID, Limit: 10})
 	require.NoError(t, err)
 	require.Equal(t, []int64{v1.ID}, ids(list))
 
-	_, err = s.CreateKnowledge(ctx, store.NewKnowledge{Kind: "schema", Name: "../etc", Format: "json", Content: "{}", CreatedBy: "user:a"})
+	_, _, err = s.CreateKnowledge(ctx, store.NewKnowledge{Kind: "schema", Name: "../etc", Format: "json", Content: "{}", CreatedBy: "user:a"})
 	require.Error(t, err, "names are checked")
-	_, err = s.CreateKnowledge(ctx, store.NewKnowledge{Kind: "model", Name: "m", Format: "json", Content: "{}", CreatedBy: "user:a"})
+	_, _, err = s.CreateKnowledge(ctx, store.NewKnowledge{Kind: "model", Name: "m", Format: "json", Content: "{}", CreatedBy: "user:a"})
 	require.Error(t, err, "kinds are checked")
 }
 
@@ -63,7 +72,7 @@ func TestKnowledgeVersionsAreNumberedInTurnUnderConcurrentUploads(t *testing.T) 
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			k, err := s.CreateKnowledge(ctx, store.NewKnowledge{Kind: "rules", Name: "core", Format: "tsv", Content: fmt.Sprint(i), CreatedBy: "user:a"})
+			k, _, err := s.CreateKnowledge(ctx, store.NewKnowledge{Kind: "rules", Name: "core", Format: "tsv", Content: fmt.Sprint(i), CreatedBy: "user:a"})
 			require.NoError(t, err)
 			versions <- k.Version
 		})
@@ -84,12 +93,12 @@ func TestKnowledgeActivation(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := newStore(t)
-	create := func(kind, format string) store.Knowledge {
-		k, err := s.CreateKnowledge(ctx, store.NewKnowledge{Kind: kind, Name: "n", Format: format, Content: "c", CreatedBy: "user:a"})
+	create := func(kind, format, content string) store.Knowledge {
+		k, _, err := s.CreateKnowledge(ctx, store.NewKnowledge{Kind: kind, Name: "n", Format: format, Content: content, CreatedBy: "user:a"})
 		require.NoError(t, err)
 		return k
 	}
-	r1, r2, c1 := create("rules", "json"), create("rules", "json"), create("checks", "yaml")
+	r1, r2, c1 := create("rules", "json", "1"), create("rules", "json", "2"), create("checks", "yaml", "3")
 
 	active, err := s.ActiveKnowledgeVersions(ctx)
 	require.NoError(t, err)
@@ -135,7 +144,7 @@ func TestKnowledgeActivationIsAtomicUnderConcurrency(t *testing.T) {
 	s := newStore(t)
 	var versions []store.Knowledge
 	for i := range 6 {
-		k, err := s.CreateKnowledge(ctx, store.NewKnowledge{Kind: "checks", Name: "n", Format: "yaml", Content: fmt.Sprint(i), CreatedBy: "user:a"})
+		k, _, err := s.CreateKnowledge(ctx, store.NewKnowledge{Kind: "checks", Name: "n", Format: "yaml", Content: fmt.Sprint(i), CreatedBy: "user:a"})
 		require.NoError(t, err)
 		versions = append(versions, k)
 	}

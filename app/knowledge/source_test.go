@@ -37,7 +37,7 @@ func newStore(t *testing.T) *countingStore {
 
 func add(t *testing.T, s *countingStore, kind knowledge.Kind, format knowledge.Format, content string) store.Knowledge {
 	t.Helper()
-	k, err := s.CreateKnowledge(context.Background(), store.NewKnowledge{
+	k, _, err := s.CreateKnowledge(context.Background(), store.NewKnowledge{
 		Kind: string(kind), Name: "test", Format: string(format), Content: content, CreatedBy: "user:test"})
 	require.NoError(t, err)
 	return k
