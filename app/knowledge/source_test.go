@@ -27,7 +27,7 @@ func (s *countingStore) KnowledgeByID(ctx context.Context, kind string, id int64
 	return s.Store.KnowledgeByID(ctx, kind, id)
 }
 
-func newStore(t *testing.T) *countingStore {
+func newStore(t testing.TB) *countingStore {
 	t.Helper()
 	pool, err := store.Connect(context.Background(), store.PoolConfig{URL: storetest.NewDatabase(t)})
 	require.NoError(t, err)
@@ -35,7 +35,7 @@ func newStore(t *testing.T) *countingStore {
 	return &countingStore{Store: store.New(pool)}
 }
 
-func add(t *testing.T, s *countingStore, kind knowledge.Kind, format knowledge.Format, content string) store.Knowledge {
+func add(t testing.TB, s *countingStore, kind knowledge.Kind, format knowledge.Format, content string) store.Knowledge {
 	t.Helper()
 	k, _, err := s.CreateKnowledge(context.Background(), store.NewKnowledge{
 		Kind: string(kind), Name: "test", Format: string(format), Content: content, CreatedBy: "user:test"})
@@ -43,7 +43,7 @@ func add(t *testing.T, s *countingStore, kind knowledge.Kind, format knowledge.F
 	return k
 }
 
-func activate(t *testing.T, s *countingStore, k store.Knowledge) {
+func activate(t testing.TB, s *countingStore, k store.Knowledge) {
 	t.Helper()
 	_, err := s.ActivateKnowledge(context.Background(), k.Kind, k.ID, "user:test")
 	require.NoError(t, err)
