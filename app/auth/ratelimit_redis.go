@@ -50,10 +50,10 @@ func (r *RedisLimiter) Allow(ctx context.Context, key string, limit Limit) (Deci
 	reply, err := r.client.RunScript(ctx, r.script, []string{r.prefix + key},
 		r.now().UnixMicro(), limit.interval().Microseconds(), limit.tolerance().Microseconds(),
 	)
-	if err != nil {
-		return Decision{}, fmt.Errorf("auth: rate limit %q in redis: %w", key, err)
+	var res []int64
+	if err == nil {
+		res, err = reply.Int64s()
 	}
-	res, err := reply.Int64s()
 	if err != nil {
 		return Decision{}, fmt.Errorf("auth: rate limit %q in redis: %w", key, err)
 	}
