@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -67,72 +68,91 @@ func (s *Store) WriteRecords(ctx context.Context, records []NewRecord, enqueue E
 }
 
 func writeRecords(ctx context.Context, tx pgx.Tx, records []NewRecord, enqueue EnqueueFunc) (WriteResult, error) {
-	if _, err := tx.Exec(ctx, `
-		CREATE TEMP TABLE staged_records (
-			customer_id  text NOT NULL PRIMARY KEY,
-			document     jsonb NOT NULL,
-			content_hash bytea NOT NULL,
-			msisdns      text[] NOT NULL,
-			file_msisdn  text NOT NULL,
-			source       text NOT NULL
-		) ON COMMIT DROP`); err != nil {
-		return WriteResult{}, fmt.Errorf("stage: %w", err)
-	}
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"staged_records"},
-		[]string{"customer_id", "document", "content_hash", "msisdns", "file_msisdn", "source"},
-		pgx.CopyFromSlice(len(records), func(i int) ([]any, error) {
-			r := &records[i]
-			return []any{r.CustomerID, json.RawMessage(r.Document), r.ContentHash[:], r.MSISDNs, r.FileMSISDN, r.Source}, nil
-		}))
-	if err != nil {
-		return WriteResult{}, fmt.Errorf("copy: %w", err)
+	customers := make([]string, len(records))
+	for i, r := range records {
+		customers[i] = r.CustomerID
 	}
 	// Concurrent writes of the same customer take turns, in one order, so
 	// neither sees the other's half-made versions nor deadlocks.
 	if _, err := tx.Exec(ctx, `
-		SELECT pg_advisory_xact_lock(hashtextextended(customer_id, 0))
-		FROM staged_records ORDER BY hashtextextended(customer_id, 0)`); err != nil {
+		SELECT pg_advisory_xact_lock(h)
+		FROM (SELECT DISTINCT hashtextextended(c, 0) AS h FROM unnest($1::text[]) AS c) AS locks
+		ORDER BY h`, customers); err != nil {
 		return WriteResult{}, fmt.Errorf("lock customers: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `
-		UPDATE customer_records c SET current = false
-		FROM staged_records s
-		WHERE c.customer_id = s.customer_id AND c.current AND c.content_hash <> s.content_hash`); err != nil {
-		return WriteResult{}, fmt.Errorf("retire changed versions: %w", err)
+	type currentVersion struct {
+		version int
+		hash    []byte
 	}
-	// Customers left without a current version are the new and the changed.
+	current := make(map[string]currentVersion, len(records))
 	rows, err := tx.Query(ctx, `
-		INSERT INTO customer_records (customer_id, version, document, content_hash, msisdns, file_msisdn, source)
-		SELECT s.customer_id,
-			coalesce((SELECT max(version) FROM customer_records c WHERE c.customer_id = s.customer_id), 0) + 1,
-			s.document, s.content_hash, s.msisdns, s.file_msisdn, s.source
-		FROM staged_records s
-		WHERE NOT EXISTS (SELECT FROM customer_records c WHERE c.customer_id = s.customer_id AND c.current)
-		RETURNING id, version`)
+		SELECT customer_id, version, content_hash FROM customer_records
+		WHERE current AND customer_id = ANY($1)`, customers)
 	if err != nil {
-		return WriteResult{}, fmt.Errorf("insert versions: %w", err)
+		return WriteResult{}, fmt.Errorf("current versions: %w", err)
 	}
-	var ids []int64
-	var result WriteResult
-	var id int64
-	var version int
-	_, err = pgx.ForEachRow(rows, []any{&id, &version}, func() error {
-		ids = append(ids, id)
-		if version == 1 {
-			result.Inserted++
-		} else {
-			result.Updated++
-		}
+	var customer string
+	var cv currentVersion
+	if _, err := pgx.ForEachRow(rows, []any{&customer, &cv.version, &cv.hash}, func() error {
+		current[customer] = cv
 		return nil
-	})
-	if err != nil {
-		return WriteResult{}, fmt.Errorf("insert versions: %w", err)
+	}); err != nil {
+		return WriteResult{}, fmt.Errorf("current versions: %w", err)
 	}
-	result.Unchanged = len(records) - len(ids)
-	if len(ids) > 0 && enqueue != nil {
-		if err := enqueue(ctx, tx, ids); err != nil {
-			return WriteResult{}, fmt.Errorf("enqueue: %w", err)
+
+	// Only new and changed records travel: an unchanged re-upload sends no
+	// document at all.
+	var result WriteResult
+	var changed, written []string
+	versions := make([]int, 0, len(records))
+	toWrite := make([]*NewRecord, 0, len(records))
+	for i := range records {
+		r := &records[i]
+		cur, ok := current[r.CustomerID]
+		switch {
+		case !ok:
+			result.Inserted++
+		case bytes.Equal(cur.hash, r.ContentHash[:]):
+			result.Unchanged++
+			continue
+		default:
+			result.Updated++
+			changed = append(changed, r.CustomerID)
 		}
+		toWrite = append(toWrite, r)
+		versions = append(versions, cur.version+1)
+		written = append(written, r.CustomerID)
+	}
+	if len(toWrite) == 0 {
+		return result, nil
+	}
+	if len(changed) > 0 {
+		if _, err := tx.Exec(ctx, `UPDATE customer_records SET current = false WHERE current AND customer_id = ANY($1)`, changed); err != nil {
+			return WriteResult{}, fmt.Errorf("retire changed versions: %w", err)
+		}
+	}
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{"customer_records"},
+		[]string{"customer_id", "version", "document", "content_hash", "msisdns", "file_msisdn", "source"},
+		pgx.CopyFromSlice(len(toWrite), func(i int) ([]any, error) {
+			r := toWrite[i]
+			return []any{r.CustomerID, versions[i], json.RawMessage(r.Document), r.ContentHash[:], r.MSISDNs, r.FileMSISDN, r.Source}, nil
+		}))
+	if err != nil {
+		return WriteResult{}, fmt.Errorf("copy: %w", err)
+	}
+	if enqueue == nil {
+		return result, nil
+	}
+	rows, err = tx.Query(ctx, `SELECT id FROM customer_records WHERE current AND customer_id = ANY($1) ORDER BY id`, written)
+	if err != nil {
+		return WriteResult{}, fmt.Errorf("ids of new versions: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return WriteResult{}, fmt.Errorf("ids of new versions: %w", err)
+	}
+	if err := enqueue(ctx, tx, ids); err != nil {
+		return WriteResult{}, fmt.Errorf("enqueue: %w", err)
 	}
 	return result, nil
 }
