@@ -130,6 +130,9 @@ func (s *Store) ActivateKnowledge(ctx context.Context, kind string, id int64, by
 		SELECT k.id, k.kind, k.name, k.version, k.format, k.sha256, octet_length(k.content), k.created_by, k.created_at, true
 		FROM knowledge k JOIN a ON a.knowledge_id = k.id`,
 		id, kind, by))
+	if isForeignKeyViolation(err) { // deleted while being activated
+		err = pgx.ErrNoRows
+	}
 	return k, wrap(err, "activate %s %d", kind, id)
 }
 
@@ -143,9 +146,8 @@ func (s *Store) DeactivateKnowledge(ctx context.Context, kind string) error {
 // *ConflictError: activate another first.
 func (s *Store) DeleteKnowledge(ctx context.Context, kind string, id int64) error {
 	tag, err := s.pool.Exec(ctx, `DELETE FROM knowledge WHERE id = $1 AND kind = $2`, id, kind)
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23503" { // foreign_key_violation
-		return fmt.Errorf("store: delete active %s %d: %w", kind, id, &ConflictError{Constraint: pgErr.ConstraintName})
+	if isForeignKeyViolation(err) {
+		return fmt.Errorf("store: delete active %s %d: %w", kind, id, &ConflictError{Constraint: "knowledge_active_knowledge_fkey"})
 	}
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
@@ -165,4 +167,9 @@ func (s *Store) ActiveKnowledgeVersions(ctx context.Context) ([]ActiveKnowledge,
 	}
 	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[ActiveKnowledge])
 	return list, wrap(err, "active knowledge")
+}
+
+func isForeignKeyViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23503"
 }

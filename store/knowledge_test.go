@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -175,4 +176,36 @@ func ids(list []store.Knowledge) []int64 {
 		out[i] = k.ID
 	}
 	return out
+}
+
+func TestKnowledgeDeleteRacingActivation(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t)
+	var wg sync.WaitGroup
+	for i := range 20 {
+		k, _, err := s.CreateKnowledge(ctx, store.NewKnowledge{Kind: "rules", Name: "n", Format: "tsv", Content: fmt.Sprint(i), CreatedBy: "user:a"})
+		require.NoError(t, err)
+		wg.Go(func() {
+			_, err := s.ActivateKnowledge(ctx, "rules", k.ID, "user:a")
+			if err != nil {
+				require.ErrorIs(t, err, store.ErrNotFound)
+			}
+		})
+		wg.Go(func() {
+			err := s.DeleteKnowledge(ctx, "rules", k.ID)
+			var conflict *store.ConflictError
+			if err != nil && !errors.As(err, &conflict) {
+				require.ErrorIs(t, err, store.ErrNotFound)
+			}
+		})
+	}
+	wg.Wait()
+	active, err := s.ActiveKnowledgeVersions(ctx)
+	require.NoError(t, err)
+	require.LessOrEqual(t, len(active), 1)
+	for _, a := range active {
+		_, err := s.KnowledgeByID(ctx, "rules", a.ID)
+		require.NoError(t, err, "the active version was not deleted")
+	}
 }
