@@ -6,9 +6,19 @@
 # the stored records, and re-validate them all through POST /validations.
 #
 #   scripts/bench-ingest.sh [records]      (default 14550, about 0.44 GB)
+#   scripts/bench-ingest.sh --rss [records]
+#       only the server's peak RSS for one NDJSON upload (default 55000
+#       records, about 0.98 GB: under the default 1 GiB upload limit)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-n=${1:-14550}
+rss_only=false
+if [ "${1:-}" = --rss ]; then
+	rss_only=true
+	shift
+	n=${1:-55000}
+else
+	n=${1:-14550}
+fi
 workers=${WORKERS:-4}
 scripts/setup-postgres.sh
 db=pff_bench_ingest
@@ -20,6 +30,26 @@ trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
 CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$tmp/pff" .
 pff=$tmp/pff
 log() { printf '%s\n' "$*" >&2; }
+
+if $rss_only; then
+	"$pff" gen records --n "$n" --seed 1 --faults 0.1 --out "$tmp/records.ndjson" >/dev/null
+	psql "$admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+	"$pff" migrate up >/dev/null 2>&1
+	echo "correct horse battery staple 42" | "$pff" user create --username ingest-bench --email ingest-bench@example.com --role operator --password-stdin >/dev/null
+	key=$("$pff" apikey create --user ingest-bench --name bench 2>/dev/null)
+	PFF_HTTP__REQUEST_TIMEOUT=1h PFF_HTTP__READ_TIMEOUT=1h PFF_HTTP__WRITE_TIMEOUT=1h \
+		"$pff" serve --workers 0 --addr 127.0.0.1:18180 2>"$tmp/serve.log" &
+	serve=$!
+	until curl -sf http://127.0.0.1:18180/health >/dev/null; do sleep 0.1; done
+	secs=$(curl -sS -o "$tmp/api.out" -w '%{time_total}' -H "X-API-Key: $key" -H 'Content-Type: application/x-ndjson' \
+		--data-binary @"$tmp/records.ndjson" 'http://127.0.0.1:18180/api/v1/records?name=records.ndjson')
+	echo "upload of $(stat -c %s "$tmp/records.ndjson") bytes ($n records) in ${secs}s: $(head -c 120 "$tmp/api.out")"
+	echo "server max RSS $(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$serve/status") MB"
+	kill -TERM "$serve"
+	wait "$serve" || true
+	psql "$admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"
+	exit 0
+fi
 
 log "generating $n records"
 "$pff" gen records --n "$n" --seed 1 --faults 0.1 --out "$tmp/records" >/dev/null
