@@ -67,6 +67,8 @@ checks, without a database, and writes nothing.`,
 					})
 				if err == nil {
 					err = w.Flush(ctx)
+				} else {
+					err = errors.Join(err, w.Wait())
 				}
 				elapsed := progress.stop()
 				res := w.Result()
