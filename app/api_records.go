@@ -88,8 +88,6 @@ func (a *api) uploadRecords(c echo.Context) error {
 		func(d ingest.Document) error { return w.Add(ctx, d) }, w.Reject)
 	if err == nil {
 		err = w.Flush(ctx)
-	} else {
-		err = errors.Join(err, w.Wait())
 	}
 	res := w.Result()
 	c.Set(auditDetailKey, map[string]any{"received": res.Received, "inserted": res.Inserted, "updated": res.Updated,

@@ -67,8 +67,6 @@ checks, without a database, and writes nothing.`,
 					})
 				if err == nil {
 					err = w.Flush(ctx)
-				} else {
-					err = errors.Join(err, w.Wait())
 				}
 				elapsed := progress.stop()
 				res := w.Result()
