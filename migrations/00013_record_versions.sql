@@ -2,7 +2,8 @@
 -- keeps the old one, and exactly one version per customer is current.
 -- file_msisdn is the number in the uploaded file's name, when it had one.
 -- The jsonb_path_ops index is dropped: no query searches inside documents,
--- and indexing every path of 15-90 KB documents dominated the cost of a write.
+-- and indexing every path of them made COPY of 3,000 generated records into
+-- a bare jsonb table 2.9-3.0 s instead of 2.0-2.7 s.
 -- +goose Up
 ALTER TABLE customer_records
 	ADD COLUMN version     integer NOT NULL DEFAULT 1 CHECK (version >= 1),
