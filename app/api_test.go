@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pff/pff/app/auth"
+	"github.com/pff/pff/app/knowledge"
 	"github.com/pff/pff/app/resp"
 	"github.com/pff/pff/jobs"
 	"github.com/pff/pff/store"
@@ -71,6 +72,8 @@ func newTestServer(t testing.TB, configure func(*Config)) *testServer {
 	jobsClient, err := jobs.New(pool, jobs.Config{})
 	require.NoError(t, err)
 	s := &services{cfg: cfg, logger: slog.New(slog.DiscardHandler), pool: pool, store: store.New(pool), jobs: jobsClient, registry: newRegistry()}
+	s.knowledge, err = knowledge.NewSource(knowledge.SourceConfig{Store: s.store, Recheck: time.Second})
+	require.NoError(t, err)
 	if cfg.Redis.URL != "" {
 		s.redis, err = resp.Open(cfg.Redis.URL, resp.Options{})
 		require.NoError(t, err)

@@ -11,7 +11,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/pff/pff/app/auth"
-	"github.com/pff/pff/app/knowledge"
 )
 
 // newAPI is the HTTP server of `pff serve`: probes, documentation and the
@@ -56,18 +55,14 @@ func newAPIHandlers(ctx context.Context, s *services, build BuildInfo, now func(
 			warn:     func(err error) { s.logger.Warn("Redis rate limiter unavailable; limiting in memory", "error", err) },
 		}
 	}
-	knowledgeSource, err := knowledge.NewSource(knowledge.SourceConfig{Store: s.store, Recheck: time.Second})
-	if err != nil {
-		return nil, err
-	}
 	versions := newTokenVersions(s.store, s.logger)
 	go versions.listen(ctx)
 	return &api{
 		cfg: cfg, logger: s.logger, store: s.store, jobs: s.jobs, versions: versions,
 		tokens: tokens, hasher: hasher, policy: auth.DefaultPasswordPolicy(),
 		keys:    auth.NewAPIKeyVerifier(apiKeyStore{store: s.store, now: now}, now),
-		lockout: lockout, limiter: limiter, proxies: proxies, now: now, build: build, validators: knowledgeSource,
-		knowledge: knowledgeSource,
+		lockout: lockout, limiter: limiter, proxies: proxies, now: now, build: build, validators: s.knowledge,
+		knowledge: s.knowledge,
 	}, nil
 }
 

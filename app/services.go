@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/pff/pff/app/knowledge"
 	"github.com/pff/pff/app/resp"
 	"github.com/pff/pff/jobs"
 	"github.com/pff/pff/store"
@@ -17,13 +18,15 @@ import (
 // services are the long-lived dependencies shared by `pff serve` and
 // `pff worker`.
 type services struct {
-	cfg      Config
-	logger   *slog.Logger
-	pool     *pgxpool.Pool
-	store    *store.Store
-	jobs     *jobs.Client
-	redis    *resp.Client // nil when Redis is not configured
-	registry *prometheus.Registry
+	cfg    Config
+	logger *slog.Logger
+	pool   *pgxpool.Pool
+	store  *store.Store
+	jobs   *jobs.Client
+	redis  *resp.Client // nil when Redis is not configured
+	// knowledge is the active schema, rules and checks, as a validator.
+	knowledge *knowledge.Source
+	registry  *prometheus.Registry
 }
 
 // pendingMigrationsError says the schema is behind the binary.
@@ -58,7 +61,14 @@ func startServices(ctx context.Context, cfg Config, logger *slog.Logger, migrate
 			return nil, fmt.Errorf("redis.url: %w", err)
 		}
 	}
-	deps := jobs.Deps{Store: s.store, AuditRetentionDays: cfg.Audit.RetentionDays}
+	// One source of the active schema, rules and checks per process: the
+	// API's validations and the workers' judge alike.
+	s.knowledge, err = knowledge.NewSource(knowledge.SourceConfig{Store: s.store, Recheck: time.Second})
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	deps := jobs.Deps{Store: s.store, AuditRetentionDays: cfg.Audit.RetentionDays, Validators: s.knowledge}
 	s.jobs, err = jobs.New(pool, jobs.Config{
 		Workers:      cfg.Jobs.Workers,
 		Logger:       logger.With("component", "river"),
