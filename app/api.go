@@ -33,6 +33,9 @@ type route struct {
 	Group string
 	// MaxBody overrides http.max_body_size for this route.
 	MaxBody int64
+	// Timeout overrides http.request_timeout for this route and lifts the
+	// server's read and write deadlines to match, for long uploads.
+	Timeout time.Duration
 	// Query are the query parameters, for the OpenAPI document.
 	Query []param
 	// Request and Response are zero values of the body types, for the document.

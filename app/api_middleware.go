@@ -56,7 +56,11 @@ func (a *api) mount(e *echo.Echo, routes []route) {
 		if r.MaxBody > 0 {
 			limit = r.MaxBody
 		}
-		mws := []echo.MiddlewareFunc{a.timeout, limitBody(limit)}
+		timeout := a.cfg.HTTP.RequestTimeout
+		if r.Timeout > 0 {
+			timeout = r.Timeout
+		}
+		mws := []echo.MiddlewareFunc{requestTimeout(timeout, r.Timeout > 0), limitBody(limit)}
 		if !r.Public {
 			mws = append(mws, a.authenticate)
 		}
@@ -108,12 +112,24 @@ func cors(origins []string) echo.MiddlewareFunc {
 	})
 }
 
-func (a *api) timeout(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		ctx, cancel := context.WithTimeout(c.Request().Context(), a.cfg.HTTP.RequestTimeout)
-		defer cancel()
-		c.SetRequest(c.Request().WithContext(ctx))
-		return next(c)
+// requestTimeout bounds the request's work. With extendDeadlines it also
+// moves the connection's read and write deadlines (http.read_timeout and
+// http.write_timeout) out to the same time, for routes that take long uploads.
+func requestTimeout(timeout time.Duration, extendDeadlines bool) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if extendDeadlines {
+				rc := http.NewResponseController(c.Response().Writer)
+				deadline := time.Now().Add(timeout)
+				// Writers that cannot set deadlines (tests' recorders) have none to lift.
+				_ = rc.SetReadDeadline(deadline)
+				_ = rc.SetWriteDeadline(deadline)
+			}
+			ctx, cancel := context.WithTimeout(c.Request().Context(), timeout)
+			defer cancel()
+			c.SetRequest(c.Request().WithContext(ctx))
+			return next(c)
+		}
 	}
 }
 

@@ -53,6 +53,7 @@ func (a *api) recordRoutes() []route {
 			Query:   []param{{"name", "the upload's file name (.ndjson or .jsonl mark NDJSON)"}},
 			// ingest counts the bytes itself, naming the limit; this is the backstop.
 			MaxBody:  int64(a.cfg.Ingest.MaxUploadSize) + 1,
+			Timeout:  a.cfg.Ingest.UploadTimeout,
 			Response: records.Result{}, Handler: a.uploadRecords},
 		{Method: http.MethodPost, Path: apiPrefix + "/validate", Role: auth.RoleOperator, Tag: tag,
 			Summary: "Validate one record without storing it", MaxBody: int64(a.cfg.Ingest.MaxDocumentSize),

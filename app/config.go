@@ -124,10 +124,13 @@ type AuditConfig struct {
 // IngestConfig bounds uploads of records (POST /api/v1/records and
 // pff ingest) and sizes the batches they are written in.
 type IngestConfig struct {
-	MaxUploadSize   ByteSize `koanf:"max_upload_size"`
-	MaxRecords      int      `koanf:"max_records"`
-	MaxDocumentSize ByteSize `koanf:"max_document_size"`
-	MaxInflatedSize ByteSize `koanf:"max_inflated_size"`
+	// UploadTimeout bounds one POST /api/v1/records, instead of
+	// http.request_timeout and the server's read and write timeouts.
+	UploadTimeout   time.Duration `koanf:"upload_timeout"`
+	MaxUploadSize   ByteSize      `koanf:"max_upload_size"`
+	MaxRecords      int           `koanf:"max_records"`
+	MaxDocumentSize ByteSize      `koanf:"max_document_size"`
+	MaxInflatedSize ByteSize      `koanf:"max_inflated_size"`
 	// MaxInflateRatio refuses zip and gzip bombs: decompressed bytes per
 	// compressed byte.
 	MaxInflateRatio float64  `koanf:"max_inflate_ratio"`
@@ -171,6 +174,7 @@ func defaultConfig() map[string]any {
 		"rate_limit.auth_per_minute":  10,
 		"rate_limit.read_per_minute":  600,
 		"rate_limit.write_per_minute": 120,
+		"ingest.upload_timeout":       "1h",
 		"ingest.max_upload_size":      "1GiB",
 		"ingest.max_records":          100_000,
 		"ingest.max_document_size":    "16MiB",
@@ -345,6 +349,7 @@ func (c Config) validate() error {
 		"http.shutdown_timeout":    c.HTTP.ShutdownTimeout,
 		"http.request_timeout":     c.HTTP.RequestTimeout,
 		"auth.token_ttl":           c.Auth.TokenTTL,
+		"ingest.upload_timeout":    c.Ingest.UploadTimeout,
 		"jobs.stop_timeout":        c.Jobs.StopTimeout,
 		"database.connect_timeout": c.Database.ConnectTimeout,
 	} {

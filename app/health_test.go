@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -144,4 +145,47 @@ func TestLogBufferDeliversEveryLine(t *testing.T) {
 	require.NoError(t, err)
 	logs.Close()
 	require.Equal(t, "first\nsecond\n", out.String(), "Close flushes")
+}
+
+// TestUploadRoutesOutliveTheServerReadTimeout sends a body slower than the
+// server's read timeout: a route with its own timeout still gets all of it.
+func TestUploadRoutesOutliveTheServerReadTimeout(t *testing.T) {
+	t.Parallel()
+	e := newEcho(discardLogger(), newHTTPMetrics(newRegistry()))
+	read := func(c echo.Context) error {
+		n, err := io.Copy(io.Discard, c.Request().Body)
+		if err != nil {
+			return err
+		}
+		return c.String(http.StatusOK, strconv.FormatInt(n, 10))
+	}
+	e.POST("/upload", read, requestTimeout(10*time.Second, true))
+	e.POST("/plain", read, requestTimeout(10*time.Second, false))
+	server := httptest.NewUnstartedServer(e)
+	server.Config.ReadTimeout = 200 * time.Millisecond
+	server.Start()
+	t.Cleanup(server.Close)
+
+	slowPost := func(path string) (string, error) {
+		body, w := io.Pipe()
+		go func() {
+			for range 6 {
+				_, _ = w.Write([]byte("0123456789"))
+				time.Sleep(100 * time.Millisecond)
+			}
+			w.Close()
+		}()
+		res, err := http.Post(server.URL+path, "application/octet-stream", body)
+		if err != nil {
+			return "", err
+		}
+		defer res.Body.Close()
+		got, err := io.ReadAll(res.Body)
+		return string(got), err
+	}
+	got, err := slowPost("/upload")
+	require.NoError(t, err)
+	require.Equal(t, "60", got)
+	got, err = slowPost("/plain")
+	require.True(t, err != nil || got != "60", "without the lifted deadline the read timeout cuts the body")
 }
