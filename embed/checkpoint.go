@@ -92,6 +92,11 @@ func (t *Trainer) matrices() [][]float32 {
 	return out
 }
 
+// checkpointWriter writes the trainer's state as it is between two epochs.
+type checkpointWriter struct{ t *Trainer }
+
+func (c checkpointWriter) WriteTo(w io.Writer) (int64, error) { return c.t.writeCheckpoint(w) }
+
 func (t *Trainer) writeCheckpoint(w io.Writer) (int64, error) {
 	if t.interrupted {
 		return 0, errors.New("embed: checkpoint: the trainer was interrupted mid-epoch")

@@ -137,13 +137,22 @@ func (ds *Dataset) index(t NamedTriple, allowUnseen bool) (Triple, error) {
 	tl, okT := ds.Entities.ID(t.Tail)
 	switch {
 	case !okH:
-		return Triple{}, fmt.Errorf("head entity %q does not occur in train", t.Head)
+		return Triple{}, fmt.Errorf("head entity %q is unknown: it does not occur in train", t.Head)
 	case !okR:
-		return Triple{}, fmt.Errorf("relation %q does not occur in train", t.Relation)
+		return Triple{}, fmt.Errorf("relation %q is unknown: it does not occur in train", t.Relation)
 	case !okT:
-		return Triple{}, fmt.Errorf("tail entity %q does not occur in train", t.Tail)
+		return Triple{}, fmt.Errorf("tail entity %q is unknown: it does not occur in train", t.Tail)
 	}
 	return Triple{h, r, tl}, nil
+}
+
+// Lookup returns t with its ids, or an error naming what is unknown.
+func (ds *Dataset) Lookup(t NamedTriple) (Triple, error) {
+	id, err := ds.index(t, false)
+	if err != nil {
+		return Triple{}, fmt.Errorf("embed: lookup: %w", err)
+	}
+	return id, nil
 }
 
 // Named returns t with its names.

@@ -30,6 +30,11 @@ func TestLoadDataset(t *testing.T) {
 	require.Equal(t, []Triple{{0, 1, 2}}, ds.Valid)
 	require.Equal(t, []Triple{{2, 0, 0}}, ds.Test)
 	require.Equal(t, NamedTriple{"c", "r", "a"}, ds.Named(ds.Test[0]))
+	id, err := ds.Lookup(NamedTriple{"c", "r", "a"})
+	require.NoError(t, err)
+	require.Equal(t, ds.Test[0], id)
+	_, err = ds.Lookup(NamedTriple{"c", "r", "zz"})
+	require.ErrorContains(t, err, `tail entity "zz" is unknown`)
 
 	// Written back and read again, it is the same dataset.
 	out := filepath.Join(t.TempDir(), "copy")
@@ -53,11 +58,11 @@ func TestLoadDatasetErrors(t *testing.T) {
 		{name: "empty valid", train: "a\tr\tb\n", valid: "\n", tst: "a\tr\tb\n",
 			file: "valid.tsv", wantErr: "no triples"},
 		{name: "unknown entity in valid", train: "a\tr\tb\n", valid: "a\tr\tb\n\nx\tr\tb\n", tst: "a\tr\tb\n",
-			file: "valid.tsv", line: 3, wantErr: `head entity "x" does not occur in train`},
+			file: "valid.tsv", line: 3, wantErr: `head entity "x" is unknown`},
 		{name: "unknown relation in test", train: "a\tr\tb\n", valid: "a\tr\tb\n", tst: "b\tq\ta\n",
-			file: "test.tsv", line: 1, wantErr: `relation "q" does not occur in train`},
+			file: "test.tsv", line: 1, wantErr: `relation "q" is unknown`},
 		{name: "unknown tail in test", train: "a\tr\tb\n", valid: "a\tr\tb\n", tst: "b\tr\ty\n",
-			file: "test.tsv", line: 1, wantErr: `tail entity "y" does not occur in train`},
+			file: "test.tsv", line: 1, wantErr: `tail entity "y" is unknown`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,7 +102,7 @@ func TestNewDataset(t *testing.T) {
 	_, err := NewDataset(nil, nil, nil, DatasetOptions{})
 	require.ErrorContains(t, err, "no train triples")
 	_, err = NewDataset([]NamedTriple{{"a", "r", "b"}}, nil, []NamedTriple{{"a", "r", "b"}, {"a", "r", "c"}}, DatasetOptions{})
-	require.ErrorContains(t, err, `test triple 1: tail entity "c" does not occur in train`)
+	require.ErrorContains(t, err, `test triple 1: tail entity "c" is unknown`)
 	_, err = NewDataset([]NamedTriple{{"a", "r", "b\n"}}, nil, nil, DatasetOptions{})
 	require.ErrorContains(t, err, "train triple 0")
 	ds, err := NewDataset([]NamedTriple{{"a", "r", "b"}}, nil, nil, DatasetOptions{})

@@ -92,19 +92,28 @@ func metricsOf(ranks []float64) Metrics {
 	return m
 }
 
-// ranker holds one goroutine's buffers for ranking.
+// query is one half of a test triple: the anchor h + r with answer t, or
+// the anchor t − r with answer h.
+type query struct {
+	anchor []float32
+	answer int32
+	dist   float32 // of the answer
+	known  []int32 // other answers known to be true, to leave out
+	nearer int     // candidates nearer than the answer
+	ties   int     // candidates exactly as near, the answer included
+}
+
+// ranker ranks the queries of a block of triples; each goroutine has its own.
 type ranker struct {
 	m       *Model
 	filter  *Filter
-	anchors [][]float32 // per query: h + r or t − r
-	dists   [][]float32 // per query: distance of every entity
+	queries []query
 }
 
 func newRanker(m *Model, filter *Filter) *ranker {
-	r := &ranker{m: m, filter: filter}
-	for range 2 * evalBlock {
-		r.anchors = append(r.anchors, make([]float32, m.dim))
-		r.dists = append(r.dists, make([]float32, m.NumEntities()))
+	r := &ranker{m: m, filter: filter, queries: make([]query, 2*evalBlock)}
+	for i := range r.queries {
+		r.queries[i].anchor = make([]float32, m.dim)
 	}
 	return r
 }
@@ -113,53 +122,55 @@ func newRanker(m *Model, filter *Filter) *ranker {
 // ranks[2i] and ranks[2i+1].
 func (r *ranker) rankBlock(block []Triple, ranks []float64) {
 	m := r.m
+	dist, within := m.distance(), m.distanceWithin()
+	queries := r.queries[:2*len(block)]
 	for i, t := range block {
-		add(r.anchors[2*i], m.Entity(t.Head), m.Relation(t.Relation))
-		sub(r.anchors[2*i+1], m.Entity(t.Tail), m.Relation(t.Relation))
-	}
-	anchors, dists := r.anchors[:2*len(block)], r.dists[:2*len(block)]
-	dist := m.distance()
-	for id := range m.NumEntities() {
-		e := m.Entity(int32(id))
-		for q, a := range anchors {
-			dists[q][id] = dist(a, e)
-		}
-	}
-	for i, t := range block {
-		var tailsKnown, headsKnown []Triple
+		tail, head := &queries[2*i], &queries[2*i+1]
+		add(tail.anchor, m.Entity(t.Head), m.Relation(t.Relation))
+		sub(head.anchor, m.Entity(t.Tail), m.Relation(t.Relation))
+		tail.answer, head.answer = t.Tail, t.Head
+		tail.known, head.known = tail.known[:0], head.known[:0]
 		if r.filter != nil {
-			tailsKnown, headsKnown = r.filter.tails(t.Head, t.Relation), r.filter.heads(t.Relation, t.Tail)
-		}
-		ranks[2*i] = rankOf(dists[2*i], t.Tail, tailsKnown, func(k Triple) int32 { return k.Tail })
-		ranks[2*i+1] = rankOf(dists[2*i+1], t.Head, headsKnown, func(k Triple) int32 { return k.Head })
-	}
-}
-
-// rankOf returns the rank of answer among dists, leaving out the entities
-// that answer(k) gives for the known triples k.
-func rankOf(dists []float32, answer int32, known []Triple, answerOf func(Triple) int32) float64 {
-	d := dists[answer]
-	var nearer, ties int
-	for _, x := range dists {
-		if x < d {
-			nearer++
-		} else if x == d {
-			ties++
+			for _, k := range r.filter.tails(t.Head, t.Relation) {
+				tail.known = append(tail.known, k.Tail)
+			}
+			for _, k := range r.filter.heads(t.Relation, t.Tail) {
+				head.known = append(head.known, k.Head)
+			}
 		}
 	}
-	ties-- // the answer itself
-	for _, k := range known {
-		id := answerOf(k)
-		if id == answer {
-			continue
-		}
-		if x := dists[id]; x < d {
-			nearer--
-		} else if x == d {
-			ties--
+	for i := range queries {
+		q := &queries[i]
+		q.dist = dist(q.anchor, m.Entity(q.answer))
+		q.nearer, q.ties = 0, 0
+	}
+	// Entity-major, so that each entity's vector is loaded once per block.
+	for id := range int32(m.NumEntities()) {
+		e := m.Entity(id)
+		for i := range queries {
+			q := &queries[i]
+			if d := within(q.anchor, e, q.dist); d < q.dist {
+				q.nearer++
+			} else if d == q.dist {
+				q.ties++
+			}
 		}
 	}
-	return 1 + float64(nearer) + float64(ties)/2
+	for i := range queries {
+		q := &queries[i]
+		q.ties-- // the answer itself
+		for _, id := range q.known {
+			if id == q.answer {
+				continue
+			}
+			if d := dist(q.anchor, m.Entity(id)); d < q.dist {
+				q.nearer--
+			} else if d == q.dist {
+				q.ties--
+			}
+		}
+		ranks[i] = 1 + float64(q.nearer) + float64(q.ties)/2
+	}
 }
 
 // parallel runs fn(0), …, fn(n−1) concurrently and returns when all have.

@@ -2,6 +2,7 @@ package embed
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -61,30 +62,61 @@ func requireMetrics(t *testing.T, ranks []float64, got Metrics) {
 	require.Equal(t, len(ranks), got.Queries)
 }
 
-func TestRankOfTies(t *testing.T) {
+func TestEvaluateTies(t *testing.T) {
 	t.Parallel()
-	tail := func(k Triple) int32 { return k.Tail }
+	// Entity 0 sits at −1000 and the relation is +1000, so the tail query of
+	// (0, r, answer) has its anchor at 0 and ranks every other entity by its
+	// position, while entity 0 itself is far away.
 	tests := []struct {
-		name   string
-		dists  []float32
-		answer int32
-		known  []Triple
-		want   float64
+		name      string
+		positions []float32 // of entities 1, 2, …
+		answer    int32
+		known     []int32 // other true tails of (0, r, ·)
+		want      float64
 	}{
-		{name: "alone in front", dists: []float32{3, 1, 2}, answer: 1, want: 1},
-		{name: "all tied", dists: []float32{2, 2, 2, 2}, answer: 0, want: 2.5}, // mean of ranks 1…4
-		{name: "behind two, tied with one", dists: []float32{1, 1, 5, 5, 9}, answer: 3, want: 3.5},
-		{name: "filtered nearer and tied", dists: []float32{1, 1, 5, 5, 9}, answer: 3,
-			known: []Triple{{Tail: 0}, {Tail: 2}, {Tail: 3}}, want: 2}, // the answer's own triple is skipped
-		{name: "filtered farther changes nothing", dists: []float32{1, 4, 9}, answer: 1,
-			known: []Triple{{Tail: 2}}, want: 2},
+		{name: "alone in front", positions: []float32{3, 1, 2}, answer: 2, want: 1},
+		{name: "all tied", positions: []float32{2, 2, 2, 2}, answer: 1, want: 2.5}, // mean of ranks 1…4
+		{name: "behind two, tied with one", positions: []float32{1, 1, 5, 5, 9}, answer: 4, want: 3.5},
+		{name: "filtered nearer and tied", positions: []float32{1, 1, 5, 5, 9}, answer: 4,
+			known: []int32{1, 3}, want: 2},
+		{name: "filtered farther changes nothing", positions: []float32{1, 4, 9}, answer: 2,
+			known: []int32{3}, want: 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			require.Equal(t, tt.want, rankOf(tt.dists, tt.answer, tt.known, tail))
+			m := lineModel(t, append([]float32{-1000}, tt.positions...)...)
+			m.relations[0] = 1000
+			test := []Triple{{0, 0, tt.answer}}
+			known := []Triple{test[0]}
+			for _, k := range tt.known {
+				known = append(known, Triple{0, 0, k})
+			}
+			metrics, err := m.Evaluate(context.Background(), test, EvalConfig{Filter: NewFilter(known)})
+			require.NoError(t, err)
+			// The head query's anchor is the answer's position − 1000, which is
+			// nearest to entity 0 for all of these positions: rank 1.
+			requireMetrics(t, []float64{tt.want, 1}, metrics)
 		})
 	}
+}
+
+// plainRank ranks answer among all distances the obvious way, as the
+// reference for the blocked, early-exiting ranking.
+func plainRank(dists []float32, answer int32, known []int32) float64 {
+	d := dists[answer]
+	var nearer, ties int
+	for id, x := range dists {
+		if int32(id) == answer || slices.Contains(known, int32(id)) {
+			continue
+		}
+		if x < d {
+			nearer++
+		} else if x == d {
+			ties++
+		}
+	}
+	return 1 + float64(nearer) + float64(ties)/2
 }
 
 func TestEvaluateBlocksAndWorkersMatchPlainRanking(t *testing.T) {
@@ -110,10 +142,17 @@ func TestEvaluateBlocksAndWorkersMatchPlainRanking(t *testing.T) {
 	}
 	anchor := make([]float32, m.Dim())
 	for _, tr := range test {
+		var tails, heads []int32
+		for _, k := range filter.tails(tr.Head, tr.Relation) {
+			tails = append(tails, k.Tail)
+		}
+		for _, k := range filter.heads(tr.Relation, tr.Tail) {
+			heads = append(heads, k.Head)
+		}
 		add(anchor, m.Entity(tr.Head), m.Relation(tr.Relation))
-		ranks = append(ranks, rankOf(distances(anchor), tr.Tail, filter.tails(tr.Head, tr.Relation), func(k Triple) int32 { return k.Tail }))
+		ranks = append(ranks, plainRank(distances(anchor), tr.Tail, tails))
 		sub(anchor, m.Entity(tr.Tail), m.Relation(tr.Relation))
-		ranks = append(ranks, rankOf(distances(anchor), tr.Head, filter.heads(tr.Relation, tr.Tail), func(k Triple) int32 { return k.Head }))
+		ranks = append(ranks, plainRank(distances(anchor), tr.Head, heads))
 	}
 	requireMetrics(t, ranks, got)
 }

@@ -29,6 +29,70 @@ func l1Scalar(a, b []float32) float32 {
 	return (s0 + s1) + (s2 + s3)
 }
 
+// Evaluation compares every entity's distance with the answer's, so it
+// only needs the exact distance of entities that are at most as far:
+// l1WithinScalar and l2WithinScalar return +Inf as soon as a partial sum
+// exceeds the bound. Partial sums of non-negative terms only grow, even in
+// floating point, so this never changes a comparison; when they do not stop
+// early they add in exactly the same order as l1Scalar and l2Scalar.
+
+// withinCheck is how many coordinates the bounded kernels add between looks
+// at the partial sum.
+const withinCheck = 32
+
+// l1WithinScalar returns l1Scalar(a, b) if it is at most bound, and a value
+// above bound, perhaps +Inf, otherwise.
+func l1WithinScalar(a, b []float32, bound float32) float32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		x, y := a[i:i+4:i+4], b[i:i+4:i+4]
+		s0 += abs32(x[0] - y[0])
+		s1 += abs32(x[1] - y[1])
+		s2 += abs32(x[2] - y[2])
+		s3 += abs32(x[3] - y[3])
+		if (i+4)%withinCheck == 0 && (s0+s1)+(s2+s3) > bound {
+			return float32(math.Inf(1))
+		}
+	}
+	for ; i < len(a); i++ {
+		s0 += abs32(a[i] - b[i])
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// l2WithinScalar returns l2Scalar(a, b) if it is at most bound, and a value
+// above bound, perhaps +Inf, otherwise.
+func l2WithinScalar(a, b []float32, bound float32) float32 {
+	b = b[:len(a)]
+	limit := squaredBound(bound)
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		x, y := a[i:i+4:i+4], b[i:i+4:i+4]
+		d0, d1, d2, d3 := x[0]-y[0], x[1]-y[1], x[2]-y[2], x[3]-y[3]
+		s0 += d0 * d0
+		s1 += d1 * d1
+		s2 += d2 * d2
+		s3 += d3 * d3
+		if (i+4)%withinCheck == 0 && (s0+s1)+(s2+s3) > limit {
+			return float32(math.Inf(1))
+		}
+	}
+	for ; i < len(a); i++ {
+		d := a[i] - b[i]
+		s0 += d * d
+	}
+	return sqrt32((s0 + s1) + (s2 + s3))
+}
+
+// squaredBound returns a bound on sums of squares beyond which the square
+// root is certainly above bound, despite rounding.
+func squaredBound(bound float32) float32 {
+	return bound * bound * (1 + 1.0/(1<<16))
+}
+
 // l2Scalar returns √Σ(a_i − b_i)².
 func l2Scalar(a, b []float32) float32 {
 	b = b[:len(a)]

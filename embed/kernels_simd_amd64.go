@@ -24,6 +24,20 @@ func l2(a, b []float32) float32 {
 	return l2Scalar(a, b)
 }
 
+func l1Within(a, b []float32, bound float32) float32 {
+	if haveAVX2 {
+		return l1WithinAVX2(a, b, bound)
+	}
+	return l1WithinScalar(a, b, bound)
+}
+
+func l2Within(a, b []float32, bound float32) float32 {
+	if haveAVX2 {
+		return l2WithinAVX2(a, b, bound)
+	}
+	return l2WithinScalar(a, b, bound)
+}
+
 func signStep(w float32, x, e, gx, ge []float32) {
 	if haveAVX2 {
 		signStepAVX2(w, x, e, gx, ge)
@@ -94,6 +108,61 @@ func l1AVX2(a, b []float32) float32 {
 		s += abs32(a[i] - b[i])
 	}
 	return s
+}
+
+// withinCheckAVX2 is how many coordinates the bounded AVX2 kernels add
+// between looks at the partial sum, which costs a horizontal add.
+const withinCheckAVX2 = 64
+
+func l1WithinAVX2(a, b []float32, bound float32) float32 {
+	b = b[:len(a)]
+	magnitude := archsimd.BroadcastInt32x8(^signBit)
+	var acc0, acc1 archsimd.Float32x8
+	i := 0
+	for ; i+16 <= len(a); i += 16 {
+		d0 := load(a[i:]).Sub(load(b[i:]))
+		d1 := load(a[i+8:]).Sub(load(b[i+8:]))
+		acc0 = acc0.Add(d0.AsInt32x8().And(magnitude).AsFloat32x8())
+		acc1 = acc1.Add(d1.AsInt32x8().And(magnitude).AsFloat32x8())
+		if (i+16)%withinCheckAVX2 == 0 && hsum(acc0.Add(acc1)) > bound {
+			return float32(math.Inf(1))
+		}
+	}
+	for ; i+8 <= len(a); i += 8 {
+		d := load(a[i:]).Sub(load(b[i:]))
+		acc0 = acc0.Add(d.AsInt32x8().And(magnitude).AsFloat32x8())
+	}
+	s := hsum(acc0.Add(acc1))
+	for ; i < len(a); i++ {
+		s += abs32(a[i] - b[i])
+	}
+	return s
+}
+
+func l2WithinAVX2(a, b []float32, bound float32) float32 {
+	b = b[:len(a)]
+	limit := squaredBound(bound)
+	var acc0, acc1 archsimd.Float32x8
+	i := 0
+	for ; i+16 <= len(a); i += 16 {
+		d0 := load(a[i:]).Sub(load(b[i:]))
+		d1 := load(a[i+8:]).Sub(load(b[i+8:]))
+		acc0 = d0.MulAdd(d0, acc0)
+		acc1 = d1.MulAdd(d1, acc1)
+		if (i+16)%withinCheckAVX2 == 0 && hsum(acc0.Add(acc1)) > limit {
+			return float32(math.Inf(1))
+		}
+	}
+	for ; i+8 <= len(a); i += 8 {
+		d := load(a[i:]).Sub(load(b[i:]))
+		acc0 = d.MulAdd(d, acc0)
+	}
+	s := hsum(acc0.Add(acc1))
+	for ; i < len(a); i++ {
+		d := a[i] - b[i]
+		s += d * d
+	}
+	return sqrt32(s)
 }
 
 func l2AVX2(a, b []float32) float32 {

@@ -64,6 +64,31 @@ func TestKernelsMatchPlainLoops(t *testing.T) {
 	}
 }
 
+func TestBoundedDistances(t *testing.T) {
+	t.Parallel()
+	rng := newRNG(4)
+	for _, n := range []int{5, 32, 100, 128, 300} {
+		for range 20 {
+			a, b := randomVector(&rng, n), randomVector(&rng, n)
+			for _, k := range []struct {
+				name   string
+				dist   func(a, b []float32) float32
+				within func(a, b []float32, bound float32) float32
+			}{{"l1", l1, l1Within}, {"l2", l2, l2Within}} {
+				d := k.dist(a, b)
+				// At or above the distance, the bounded kernel gives it exactly.
+				require.Equal(t, d, k.within(a, b, d), "%s n=%d", k.name, n)
+				require.Equal(t, d, k.within(a, b, float32(math.Inf(1))), "%s n=%d", k.name, n)
+				// Below it, anything above the bound will do.
+				for _, frac := range []float32{0, 0.2, 0.9, 0.999999} {
+					bound := frac * d
+					require.Greater(t, k.within(a, b, bound), bound, "%s n=%d bound %g of %g", k.name, n, bound, d)
+				}
+			}
+		}
+	}
+}
+
 func toFloat64(v []float32) []float64 {
 	out := make([]float64, len(v))
 	for i, x := range v {

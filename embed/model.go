@@ -68,6 +68,15 @@ func (m *Model) distance() func(a, b []float32) float32 {
 	return l1
 }
 
+// distanceWithin returns the bounded kernel for the model's norm, which
+// returns the distance if it is at most a bound and stops early otherwise.
+func (m *Model) distanceWithin() func(a, b []float32, bound float32) float32 {
+	if m.norm == L2 {
+		return l2Within
+	}
+	return l1Within
+}
+
 func (m *Model) check(t Triple) error {
 	if t.Head < 0 || int(t.Head) >= m.NumEntities() || t.Tail < 0 || int(t.Tail) >= m.NumEntities() {
 		return fmt.Errorf("triple %v: entity out of range [0, %d)", t, m.NumEntities())
@@ -123,13 +132,16 @@ func (m *Model) nearest(anchor []float32, k int) []Candidate {
 	if k <= 0 {
 		return nil
 	}
-	dist := m.distance()
+	dist, within := m.distance(), m.distanceWithin()
 	h := make(candidateHeap, 0, k)
 	for id := range int32(m.NumEntities()) {
-		c := Candidate{Entity: id, Distance: dist(anchor, m.Entity(id))}
 		if len(h) < k {
-			heap.Push(&h, c)
-		} else if compareCandidates(c, h[0]) < 0 {
+			heap.Push(&h, Candidate{Entity: id, Distance: dist(anchor, m.Entity(id))})
+			continue
+		}
+		// Only candidates at most as far as the worst kept one matter.
+		c := Candidate{Entity: id, Distance: within(anchor, m.Entity(id), h[0].Distance)}
+		if compareCandidates(c, h[0]) < 0 {
 			h[0] = c
 			heap.Fix(&h, 0)
 		}
