@@ -104,14 +104,14 @@ func prepareSchema(ctx context.Context, cfg Config, logger *slog.Logger, migrate
 		}
 		return nil
 	}
+	if pending, err := migrator.HasPending(ctx); err != nil || !pending {
+		return err
+	}
 	pending, err := migrator.Pending(ctx)
 	if err != nil {
 		return err
 	}
-	if pending > 0 {
-		return pendingMigrationsError{pending: pending}
-	}
-	return nil
+	return pendingMigrationsError{pending: pending}
 }
 
 func (s *services) healthChecks(version string) healthChecks {

@@ -140,6 +140,16 @@ func (m *Migrator) Status(ctx context.Context) ([]MigrationStatus, error) {
 	return out, nil
 }
 
+// HasPending reports whether any migration is not applied yet. Unlike
+// Status it takes no lock, so it is the cheap check for start-up.
+func (m *Migrator) HasPending(ctx context.Context) (bool, error) {
+	pending, err := m.provider.HasPending(ctx)
+	if err != nil {
+		return false, fmt.Errorf("store: look for pending migrations: %w", err)
+	}
+	return pending, nil
+}
+
 // Pending counts the migrations not yet applied.
 func (m *Migrator) Pending(ctx context.Context) (int, error) {
 	statuses, err := m.Status(ctx)
