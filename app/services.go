@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/pff/pff/app/knowledge"
 	"github.com/pff/pff/app/resp"
@@ -40,17 +41,32 @@ func (e pendingMigrationsError) Error() string {
 // pool and makes the River client, Redis client and metrics registry. The
 // River client is not started yet.
 func startServices(ctx context.Context, cfg Config, logger *slog.Logger, migrate bool) (*services, error) {
-	if err := prepareSchema(ctx, cfg, logger, migrate); err != nil {
-		return nil, err
+	var pool *pgxpool.Pool
+	connect := func(ctx context.Context) (err error) {
+		pool, err = store.Connect(ctx, store.PoolConfig{
+			URL:            cfg.Database.URL,
+			MaxConns:       cfg.Database.MaxConns,
+			MinConns:       cfg.Database.MinConns,
+			ConnectTimeout: cfg.Database.ConnectTimeout,
+			Logger:         logger,
+		})
+		return err
 	}
-	pool, err := store.Connect(ctx, store.PoolConfig{
-		URL:            cfg.Database.URL,
-		MaxConns:       cfg.Database.MaxConns,
-		MinConns:       cfg.Database.MinConns,
-		ConnectTimeout: cfg.Database.ConnectTimeout,
-		Logger:         logger,
-	})
+	// Checking the schema and opening the pool each wait for the server;
+	// they overlap unless migrations must first create what the pool needs.
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return prepareSchema(gctx, cfg, logger, migrate) })
+	if !migrate {
+		g.Go(func() error { return connect(gctx) })
+	}
+	err := g.Wait()
+	if err == nil && pool == nil {
+		err = connect(ctx)
+	}
 	if err != nil {
+		if pool != nil {
+			pool.Close()
+		}
 		return nil, err
 	}
 	s := &services{cfg: cfg, logger: logger, pool: pool, store: store.New(pool), registry: newRegistry()}
