@@ -63,7 +63,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 		riverConfig.Workers = workers
 		riverConfig.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
 		riverConfig.PeriodicJobs = cfg.PeriodicJobs
-		riverConfig.WorkerMiddleware = []rivertype.WorkerMiddleware{
+		riverConfig.Middleware = []rivertype.Middleware{
 			river.WorkerMiddlewareFunc(c.requeueOnHardStop),
 		}
 	}

@@ -84,8 +84,7 @@ func disconnected(body []Atom) (Atom, Atom, bool) {
 	for i := range component {
 		component[i] = i
 	}
-	var find func(int) int
-	find = func(i int) int {
+	find := func(i int) int {
 		for component[i] != i {
 			component[i] = component[component[i]]
 			i = component[i]
