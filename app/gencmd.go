@@ -25,7 +25,7 @@ func genCommand() *command {
   -                      standard output, NDJSON (labels dropped)
   FILE.ndjson|.jsonl     one compact record a line; labels in FILE.labels.jsonl
   DIR                    one customer_enquiry_<msisdn>.txt per record, as the
-                         source systems write them; labels in DIR/labels.jsonl
+                         source systems write them; labels in DIR.labels.jsonl
 The same flags always produce the same records.`,
 		flags: func(fs *flag.FlagSet, _ *invocation) {
 			fs.IntVar(&cfg.N, "n", 100, "number of `records`")

@@ -32,7 +32,7 @@ func TestGenCommandWritesFilesWithLabels(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join(dir, "customer_enquiry_*.txt"))
 	require.NoError(t, err)
 	require.Len(t, files, 4)
-	labels, err := os.ReadFile(filepath.Join(dir, gen.LabelsFile))
+	labels, err := os.ReadFile(gen.LabelsPath(dir))
 	require.NoError(t, err)
 	require.Equal(t, 2, strings.Count(string(labels), "\n"))
 

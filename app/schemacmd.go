@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/pff/pff/app/gen"
 	"github.com/pff/pff/app/knowledge"
 	"github.com/pff/pff/app/rules"
 	"github.com/pff/pff/app/schema"
@@ -143,7 +142,7 @@ func recordFiles(path string) ([]string, error) {
 			return err
 		}
 		name := d.Name()
-		if name == gen.LabelsFile || strings.HasSuffix(name, ".labels.jsonl") {
+		if strings.HasSuffix(name, ".labels.jsonl") {
 			return nil
 		}
 		switch strings.ToLower(filepath.Ext(name)) {

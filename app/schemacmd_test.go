@@ -13,7 +13,6 @@ import (
 func TestSchemaInferCommand(t *testing.T) {
 	t.Parallel()
 	files := genDir(t, 3, 0)
-	// A directory holds the generator's labels.jsonl, which is not a record.
 	got := run(t, nil, "schema", "infer", filepath.Dir(files[0]))
 	require.Equal(t, exitOK, got.code, got.stderr)
 	require.Contains(t, got.stderr, "inferred from 3 records")

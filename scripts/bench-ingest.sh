@@ -53,7 +53,6 @@ fi
 
 log "generating $n records"
 "$pff" gen records --n "$n" --seed 1 --faults 0.1 --out "$tmp/records" >/dev/null
-rm "$tmp/records/labels.jsonl" # beside the records, not one of them
 # The same documents (same seed), compact, one a line, for COPY.
 "$pff" gen records --n "$n" --seed 1 --faults 0.1 --out "$tmp/records.ndjson" >/dev/null
 (cd "$tmp/records" && zip -q -r "$tmp/records.zip" .)

@@ -181,7 +181,7 @@ func TestWriteDir(t *testing.T) {
 		total += int64(len(doc))
 	}
 	require.Equal(t, total, sum.Bytes)
-	labels := readLabels(t, filepath.Join(dir, gen.LabelsFile))
+	labels := readLabels(t, gen.LabelsPath(dir))
 	require.Len(t, labels, 10)
 	for _, l := range labels {
 		_, err := os.Stat(filepath.Join(dir, l.Source))

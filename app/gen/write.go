@@ -28,12 +28,16 @@ func (s *Summary) add(r Record) {
 	}
 }
 
-// LabelsFile is the name of the labels file WriteDir writes beside the records.
-const LabelsFile = "labels.jsonl"
+// LabelsPath is where WriteDir and WriteNDJSONFile put the labels of the
+// records they write at path: beside them, never among them, so the output
+// can be ingested as it is.
+func LabelsPath(path string) string {
+	return filepath.Clean(path) + ".labels.jsonl"
+}
 
 // WriteDir writes the records of cfg into dir, created if need be, as the
 // source systems do: one indented document per customer_enquiry_<msisdn>.txt
-// file. The fault labels go to dir/labels.jsonl, one JSON object a line,
+// file. The fault labels go to LabelsPath(dir), one JSON object a line,
 // sourced by file name.
 func WriteDir(ctx context.Context, dir string, cfg Config) (sum Summary, err error) {
 	cfg.Compact = false
@@ -44,7 +48,7 @@ func WriteDir(ctx context.Context, dir string, cfg Config) (sum Summary, err err
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return sum, fmt.Errorf("gen: %w", err)
 	}
-	f, err := os.Create(filepath.Join(dir, LabelsFile))
+	f, err := os.Create(LabelsPath(dir))
 	if err != nil {
 		return sum, fmt.Errorf("gen: %w", err)
 	}
@@ -76,7 +80,7 @@ func WriteNDJSONFile(ctx context.Context, path string, cfg Config) (sum Summary,
 		return sum, fmt.Errorf("gen: %w", err)
 	}
 	defer func() { err = errors.Join(err, records.Close()) }()
-	labels, err := os.Create(path + ".labels.jsonl")
+	labels, err := os.Create(LabelsPath(path))
 	if err != nil {
 		return sum, fmt.Errorf("gen: %w", err)
 	}
