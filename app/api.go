@@ -85,6 +85,7 @@ type api struct {
 	hasher   *auth.PasswordHasher
 	policy   auth.PasswordPolicy
 	keys     *auth.APIKeyVerifier
+	keyUse   *keyUse
 	lockout  *auth.Lockout
 	limiter  auth.Limiter
 	proxies  auth.TrustedProxies

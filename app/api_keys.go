@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -101,11 +102,9 @@ func createAPIKey(ctx context.Context, st *store.Store, req createAPIKeyRequest,
 }
 
 // apiKeyStore lets auth.APIKeyVerifier read keys from the store. A key of a
-// disabled user counts as revoked; a key's use is recorded at most once a
-// minute, so verification stays one indexed read on the hot path.
+// disabled user counts as revoked.
 type apiKeyStore struct {
 	store *store.Store
-	now   func() time.Time
 }
 
 func (s apiKeyStore) APIKeyByID(ctx context.Context, id string) (auth.StoredAPIKey, error) {
@@ -124,12 +123,24 @@ func (s apiKeyStore) APIKeyByID(ctx context.Context, id string) (auth.StoredAPIK
 	if k.ExpiresAt != nil {
 		out.ExpiresAt = *k.ExpiresAt
 	}
-	if now := s.now(); k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) > time.Minute {
-		if err := s.store.TouchAPIKey(ctx, k.ID, now); err != nil {
-			return auth.StoredAPIKey{}, err
-		}
-	}
 	return out, nil
+}
+
+// keyUse records that an API key authenticated a request, at most once a
+// minute per key and process, so the hot path stays a single read.
+type keyUse struct {
+	store *store.Store
+	now   func() time.Time
+	last  sync.Map // key id → time.Time of the last recorded use
+}
+
+func (u *keyUse) record(ctx context.Context, id string) error {
+	now := u.now()
+	if last, ok := u.last.Load(id); ok && now.Sub(last.(time.Time)) < time.Minute {
+		return nil
+	}
+	u.last.Store(id, now)
+	return u.store.TouchAPIKey(ctx, id, now)
 }
 
 func (a *api) auditRoutes() []route {

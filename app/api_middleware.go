@@ -175,6 +175,10 @@ func (a *api) identify(c echo.Context) (principal, error) {
 		if err != nil {
 			return principal{}, err
 		}
+		// Only a key that verified counts as used.
+		if err := a.keyUse.record(req.Context(), stored.ID); err != nil {
+			return principal{}, err
+		}
 		return principal{UserID: stored.UserID, Role: stored.Role, APIKeyID: stored.ID}, nil
 	case token != "":
 		claims, err := a.tokens.Authenticate(req.Context(), token, a.versions)

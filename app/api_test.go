@@ -418,6 +418,14 @@ func TestAPIKeys(t *testing.T) {
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &created))
 	require.True(t, strings.HasPrefix(created.Key, auth.APIKeyPrefix))
 
+	last := created.Key[len(created.Key)-1]
+	wrongSecret := created.Key[:len(created.Key)-1] + map[bool]string{true: "b", false: "a"}[last == 'a']
+	rec = ts.do(request{method: http.MethodGet, path: "/api/v1/auth/me", header: map[string]string{"X-API-Key": wrongSecret}})
+	require.Equal(t, http.StatusUnauthorized, rec.Code, "the right id with a wrong secret")
+	stored, err := ts.store.APIKeyForAuth(context.Background(), created.APIKey.ID)
+	require.NoError(t, err)
+	require.Nil(t, stored.LastUsedAt, "a key that did not verify was not used")
+
 	me := request{method: http.MethodGet, path: "/api/v1/auth/me", header: map[string]string{"X-API-Key": created.Key}}
 	rec = ts.do(me)
 	require.Equal(t, http.StatusOK, rec.Code)
@@ -425,6 +433,9 @@ func TestAPIKeys(t *testing.T) {
 	require.Equal(t, http.StatusOK, ts.do(request{method: http.MethodGet, path: "/api/v1/auth/me", header: bearer(created.Key)}).Code)
 	rec = ts.do(request{method: http.MethodGet, path: "/api/v1/users", header: bearer(created.Key)})
 	require.Equal(t, http.StatusForbidden, rec.Code, "a key carries its user's role")
+	stored, err = ts.store.APIKeyForAuth(context.Background(), created.APIKey.ID)
+	require.NoError(t, err)
+	require.NotNil(t, stored.LastUsedAt, "its use is recorded")
 
 	rec = ts.do(request{method: http.MethodGet, path: "/api/v1/api-keys", header: admin})
 	require.Equal(t, http.StatusOK, rec.Code)

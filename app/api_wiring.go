@@ -60,7 +60,8 @@ func newAPIHandlers(ctx context.Context, s *services, build BuildInfo, now func(
 	return &api{
 		cfg: cfg, logger: s.logger, store: s.store, jobs: s.jobs, versions: versions,
 		tokens: tokens, hasher: hasher, policy: auth.DefaultPasswordPolicy(),
-		keys:    auth.NewAPIKeyVerifier(apiKeyStore{store: s.store, now: now}, now),
+		keys:    auth.NewAPIKeyVerifier(apiKeyStore{store: s.store}, now),
+		keyUse:  &keyUse{store: s.store, now: now},
 		lockout: lockout, limiter: limiter, proxies: proxies, now: now, build: build, validators: s.knowledge,
 		knowledge: s.knowledge,
 	}, nil
