@@ -615,3 +615,17 @@ func TestReplicasShareOneRateLimitBudgetThroughRedis(t *testing.T) {
 	}
 	require.Equal(t, []int{http.StatusUnauthorized, http.StatusUnauthorized, http.StatusTooManyRequests}, codes)
 }
+
+func TestRateLimitsFallBackToMemoryWhenRedisIsDown(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, func(cfg *Config) {
+		cfg.Redis.URL = "redis://" + freeAddr(t) + "/0"
+		cfg.RateLimit.AuthPerMinute = 1
+	})
+	attempt := func() int {
+		return ts.do(request{method: http.MethodPost, path: "/api/v1/auth/login", remoteAddr: "198.51.100.9:1",
+			body: `{"username":"nobody","password":"wrong"}`}).Code
+	}
+	require.Equal(t, http.StatusUnauthorized, attempt(), "Redis down: the request is still served")
+	require.Equal(t, http.StatusTooManyRequests, attempt(), "and still limited, in memory")
+}

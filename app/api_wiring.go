@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -49,10 +51,10 @@ func newAPIHandlers(ctx context.Context, s *services, build BuildInfo, now func(
 	}
 	var limiter auth.Limiter = auth.NewMemoryLimiter(auth.MemoryLimiterConfig{Now: now})
 	if s.redis != nil {
-		limiter = fallbackLimiter{
+		limiter = &fallbackLimiter{
 			primary:  auth.NewRedisLimiter(s.redis, "pff:ratelimit:", now),
 			fallback: limiter,
-			warn:     func(err error) { s.logger.Warn("Redis rate limiter unavailable; limiting in memory", "error", err) },
+			logger:   s.logger,
 		}
 	}
 	versions := newTokenVersions(s.store, s.logger)
@@ -106,14 +108,19 @@ func (a *api) clientIP(req *http.Request) string {
 // while Redis cannot answer: a cache outage must not take the API down.
 type fallbackLimiter struct {
 	primary, fallback auth.Limiter
-	warn              func(error)
+	logger            *slog.Logger
+	// lastWarning (unix nanoseconds) keeps an outage to one log line a minute.
+	lastWarning atomic.Int64
 }
 
-func (l fallbackLimiter) Allow(ctx context.Context, key string, limit auth.Limit) (auth.Decision, error) {
+func (l *fallbackLimiter) Allow(ctx context.Context, key string, limit auth.Limit) (auth.Decision, error) {
 	d, err := l.primary.Allow(ctx, key, limit)
 	if err == nil || errors.Is(err, auth.ErrInvalidLimit) {
 		return d, err
 	}
-	l.warn(err)
+	now := time.Now().UnixNano()
+	if last := l.lastWarning.Load(); now-last > int64(time.Minute) && l.lastWarning.CompareAndSwap(last, now) {
+		l.logger.Warn("Redis rate limiter unavailable; limiting in memory", "error", err)
+	}
 	return l.fallback.Allow(ctx, key, limit)
 }
