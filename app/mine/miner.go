@@ -1,0 +1,260 @@
+package mine
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pff/pff/app/kg"
+	"github.com/pff/pff/app/rules"
+)
+
+// Miner learns rules from the graphs added to it. It is not safe for
+// concurrent use.
+type Miner struct {
+	cfg    Config
+	corpus *corpus
+}
+
+// New returns a miner with cfg's settings, zero values replaced by the
+// defaults. Mine reports settings out of range.
+func New(cfg Config) *Miner {
+	full := cfg.withDefaults()
+	return &Miner{cfg: cfg, corpus: newCorpus(full.Seed, full.MaxFacts)}
+}
+
+// Add adds one record's graph to the corpus. The miner keeps an index of
+// the graph's facts, not the graph. Past Config.MaxFacts, records replace
+// others at random.
+func (m *Miner) Add(g *kg.Graph) {
+	if g != nil {
+		m.corpus.add(g)
+	}
+}
+
+// Records is the number of records the corpus holds.
+func (m *Miner) Records() int { return len(m.corpus.records) }
+
+// Facts is the number of distinct facts the corpus holds.
+func (m *Miner) Facts() int { return m.corpus.facts }
+
+// Rule is a mined rule and how the corpus judged it.
+type Rule struct {
+	Head rules.Atom
+	Body []rules.Atom
+	// Predictions is the number of bindings of the body over the corpus,
+	// Correct the number of those for which the head holds.
+	Predictions int
+	Correct     int
+	// Confidence is Correct / Predictions.
+	Confidence float64
+}
+
+// Pattern is the rule's text, "head <= body".
+func (r Rule) Pattern() string {
+	return rules.Rule{Head: r.Head, Body: r.Body}.Pattern()
+}
+
+// Stop says why mining ended.
+type Stop string
+
+// Why mining ends.
+const (
+	StopSamples   Stop = "samples"   // the sample budget was spent
+	StopSaturated Stop = "saturated" // a batch of samples found no new rule
+	StopTime      Stop = "time"      // Config.MaxDuration passed
+)
+
+// Stats describe a run.
+type Stats struct {
+	Records int
+	Facts   int
+	// Constants is the number of categorical values frequent enough to
+	// appear in a rule.
+	Constants int
+	Samples   int
+	// Candidates is the number of distinct rules judged; Kept those that
+	// cleared the thresholds, before Config.MaxRules.
+	Candidates int
+	Kept       int
+	Duration   time.Duration
+	Stop       Stop
+}
+
+// Result is what a run found.
+type Result struct {
+	// Rules are best first: by confidence, then support, then shorter
+	// bodies, then pattern.
+	Rules []Rule
+	Stats Stats
+}
+
+// Mine samples paths, judges the rules they generalise to against the whole
+// corpus, and returns those above the thresholds. A cancelled context ends
+// it with the context's error; the time budget ends it with what was found.
+func (m *Miner) Mine(ctx context.Context) (*Result, error) {
+	if err := m.cfg.check(); err != nil {
+		return nil, err
+	}
+	cfg := m.cfg.withDefaults()
+	c := m.corpus
+	if c.facts == 0 {
+		return nil, errors.New("mine: the corpus has no facts")
+	}
+	start := time.Now()
+	c.finalize(cfg.MinSupport)
+	budget := ctx
+	if cfg.MaxDuration > 0 {
+		var cancel context.CancelFunc
+		budget, cancel = context.WithDeadline(ctx, start.Add(cfg.MaxDuration))
+		defer cancel()
+	}
+
+	s := newSampler(c, cfg.Seed, cfg.MaxBodyLength)
+	seen := map[candidate]struct{}{}
+	var (
+		judged   []candidate
+		verdicts []judgement
+	)
+	stats := Stats{Records: len(c.records), Facts: c.facts, Constants: len(c.constNames), Stop: StopSamples}
+	for stats.Samples < cfg.Samples {
+		var fresh []candidate
+		for range min(cfg.Batch, cfg.Samples-stats.Samples) {
+			s.sample(func(cd candidate) {
+				if _, ok := seen[cd]; !ok {
+					seen[cd] = struct{}{}
+					fresh = append(fresh, cd)
+				}
+			})
+			stats.Samples++
+		}
+		if len(fresh) == 0 {
+			stats.Stop = StopSaturated
+			break
+		}
+		js, done := c.judgeAll(budget, fresh, cfg.Workers)
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("mine: %w", err)
+		}
+		judged = append(judged, fresh[:done]...)
+		verdicts = append(verdicts, js[:done]...)
+		if done < len(fresh) || budget.Err() != nil {
+			stats.Stop = StopTime
+			break
+		}
+	}
+	stats.Candidates = len(judged)
+
+	passed := make(map[candidate]float64, len(judged))
+	for i, cd := range judged {
+		if j := verdicts[i]; j.correct >= cfg.MinSupport && float64(j.correct) >= cfg.MinConfidence*float64(j.predictions) {
+			passed[cd] = float64(j.correct) / float64(j.predictions)
+		}
+	}
+	res := &Result{}
+	for i := range judged {
+		j := verdicts[i]
+		conf, ok := passed[judged[i]]
+		if !ok || dominated(judged[i], conf, passed) {
+			continue
+		}
+		head, body := judged[i].rule(c.predNames, c.constNames)
+		res.Rules = append(res.Rules, Rule{
+			Head: head, Body: body,
+			Predictions: j.predictions, Correct: j.correct,
+			Confidence: float64(j.correct) / float64(j.predictions),
+		})
+	}
+	stats.Kept = len(res.Rules)
+	rank(res.Rules)
+	if cfg.MaxRules > 0 && len(res.Rules) > cfg.MaxRules {
+		res.Rules = slices.Clip(res.Rules[:cfg.MaxRules])
+	}
+	stats.Duration = time.Since(start)
+	res.Stats = stats
+	return res, nil
+}
+
+// dominated reports whether a more general rule that passed is at least as
+// confident: then it finds every violation this one would, and more. The
+// more general rules are the one without the body's second atom, and the
+// one with the body's constant made a variable.
+func dominated(cd candidate, conf float64, passed map[candidate]float64) bool {
+	var parents []candidate
+	if cd.n == 2 && !cd.inBodyAt(1, cd.head) {
+		p := cd
+		p.n, p.body[1] = 1, atom{}
+		parents = append(parents, p)
+	}
+	if last := &cd.body[cd.n-1]; !last.o.isVar() {
+		p := cd
+		p.body[p.n-1].o = variable(varA + int(p.n) - 1)
+		parents = append(parents, p)
+	}
+	for _, p := range parents {
+		if c, ok := passed[p]; ok && c >= conf {
+			return true
+		}
+	}
+	return false
+}
+
+// rank sorts rules best first. Patterns are unique, so the order is total.
+func rank(rs []Rule) {
+	keys := make([]string, len(rs))
+	idx := make([]int, len(rs))
+	for i := range rs {
+		keys[i], idx[i] = rs[i].Pattern(), i
+	}
+	slices.SortFunc(idx, func(a, b int) int {
+		x, y := &rs[a], &rs[b]
+		return cmp.Or(
+			cmp.Compare(y.Confidence, x.Confidence),
+			cmp.Compare(y.Correct, x.Correct),
+			cmp.Compare(len(x.Body), len(y.Body)),
+			cmp.Compare(keys[a], keys[b]),
+		)
+	})
+	sorted := make([]Rule, len(rs))
+	for i, j := range idx {
+		sorted[i] = rs[j]
+	}
+	copy(rs, sorted)
+}
+
+// judgeAll judges candidates on all workers. It returns the judgements and
+// how many candidates, from the first, were judged before ctx ended.
+func (c *corpus) judgeAll(ctx context.Context, cands []candidate, workers int) ([]judgement, int) {
+	js := make([]judgement, len(cands))
+	ok := make([]bool, len(cands))
+	var (
+		next atomic.Int64
+		wg   sync.WaitGroup
+	)
+	for range min(workers, len(cands)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(cands) {
+					return
+				}
+				j, err := c.judge(ctx, &cands[i])
+				if err != nil {
+					return
+				}
+				js[i], ok[i] = j, true
+			}
+		})
+	}
+	wg.Wait()
+	done := 0
+	for done < len(ok) && ok[done] {
+		done++
+	}
+	return js, done
+}
