@@ -55,19 +55,19 @@ install_pgvector() {
 		return
 	fi
 	log "pgvector is missing for PostgreSQL $version"
-	as_root apt-get update -qq
+	as_root apt-get -o DPkg::Lock::Timeout=900 update -qq
 	# A distribution package, where one exists, beats a source build.
 	if apt-cache show "postgresql-$version-pgvector" >/dev/null 2>&1; then
-		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "postgresql-$version-pgvector"
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -qq "postgresql-$version-pgvector"
 		return
 	fi
 	log "no postgresql-$version-pgvector package; building Debian trixie's pgvector source package"
 	local sources=/etc/apt/sources.list.d/pff-trixie-src.list
 	if [ ! -f "$sources" ]; then
 		echo 'deb-src http://deb.debian.org/debian trixie main' | as_root tee "$sources" >/dev/null
-		as_root apt-get update -qq
+		as_root apt-get -o DPkg::Lock::Timeout=900 update -qq
 	fi
-	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -qq \
 		build-essential dpkg-dev "postgresql-server-dev-$version" >/dev/null
 	local build
 	build=$(mktemp -d)

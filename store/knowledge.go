@@ -156,12 +156,15 @@ func (s *Store) DeleteKnowledge(ctx context.Context, kind string, id int64) erro
 }
 
 // ActiveKnowledgeVersions names the version in use of each kind that has
-// one: a single small query, cheap enough to ask before every use.
+// one, the active model included (kind "model", its version as name): a
+// single small query, cheap enough to ask before every use.
 func (s *Store) ActiveKnowledgeVersions(ctx context.Context) ([]ActiveKnowledge, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT k.kind, k.id, k.name, k.version, k.sha256
 		FROM knowledge_active a JOIN knowledge k ON k.id = a.knowledge_id
-		ORDER BY k.kind`)
+		UNION ALL
+		SELECT 'model', id, version, 0, fingerprint FROM models WHERE state = 'active'
+		ORDER BY 1`)
 	if err != nil {
 		return nil, wrap(err, "active knowledge")
 	}

@@ -33,7 +33,14 @@ type SourceConfig struct {
 	Validation validation.Config
 	// Now is the clock of Recheck; nil means time.Now.
 	Now func() time.Time
+	// Plausibility loads the active model (kind "model" among the active
+	// versions) as the validator's plausibility model; nil validates
+	// without one.
+	Plausibility func(ctx context.Context, modelID int64) (validation.Plausibility, error)
 }
+
+// KindModel is the kind of the active model among the active versions.
+const KindModel = "model"
 
 // Source hands out the validator built from the active knowledge, building
 // a new one only when the active versions change. It is safe for
@@ -153,6 +160,17 @@ func (s *Source) build(ctx context.Context, active []store.ActiveKnowledge) (*va
 	cfg := s.cfg.Validation
 	cfg.Schema, cfg.Rules, cfg.Checks = nil, s.defaultRules, s.defaultChecks
 	for _, a := range active {
+		if a.Kind == KindModel {
+			if s.cfg.Plausibility == nil {
+				continue
+			}
+			p, err := s.cfg.Plausibility(ctx, a.ID)
+			if err != nil {
+				return nil, fmt.Errorf("knowledge: active model %s: %w", a.Name, err)
+			}
+			cfg.Plausibility = p
+			continue
+		}
 		k, err := s.cfg.Store.KnowledgeByID(ctx, a.Kind, a.ID)
 		if err != nil {
 			return nil, fmt.Errorf("knowledge: %w", err)

@@ -31,6 +31,13 @@ func (r *Report) Text() string {
 				fmt.Fprintf(&b, "        where %s\n", bindingsText(v.Bindings))
 			}
 			fmt.Fprintf(&b, "        at %s\n", strings.Join(mapSlice(v.Pointers, pointerText), ", "))
+			if len(v.Alternatives) > 0 {
+				alts := make([]string, len(v.Alternatives))
+				for i, a := range v.Alternatives {
+					alts[i] = fmt.Sprintf("%s p=%.2f", a.Value, a.Probability)
+				}
+				fmt.Fprintf(&b, "        likelier: %s\n", strings.Join(alts, ", "))
+			}
 		}
 	}
 	if len(r.SchemaErrors) > 0 {
@@ -46,6 +53,11 @@ func (r *Report) Text() string {
 		}
 	}
 	fmt.Fprintf(&b, "\n%d held, %d did not apply; %s\n", r.Satisfied, r.NotApplicable, r.Versions.text())
+	if l := r.Learned; l.Note != "" {
+		fmt.Fprintf(&b, "%s\n", l.Note)
+	} else {
+		fmt.Fprintf(&b, "model %s judged %d facts and doubts %d\n", l.Model, l.Scored, l.Doubted)
+	}
 	return b.String()
 }
 

@@ -45,6 +45,10 @@ type Report struct {
 	Satisfied     int `json:"satisfied"`
 	NotApplicable int `json:"not_applicable"`
 
+	// Learned is the learned term of the score: the model's judgement of
+	// the record's facts, or a note that there was no model.
+	Learned Learned `json:"learned"`
+
 	Versions Versions `json:"versions"`
 	// JudgedAt is the moment current statuses were judged at.
 	JudgedAt time.Time `json:"judged_at"`
@@ -67,6 +71,18 @@ type Violation struct {
 	Bindings map[string]string `json:"bindings,omitempty"`
 	// Pointers are the JSON pointers of the facts or the object involved.
 	Pointers []string `json:"pointers"`
+	// Alternatives are, for a fact a model doubts, the values it finds
+	// likelier, likeliest first.
+	Alternatives []Alternative `json:"alternatives,omitempty"`
+}
+
+// Learned is what a plausibility model made of a record.
+type Learned struct {
+	Model string `json:"model,omitempty"`
+	// Scored facts are those the model could judge; Doubted those it reports.
+	Scored  int    `json:"scored"`
+	Doubted int    `json:"doubted"`
+	Note    string `json:"note,omitempty"`
 }
 
 // Versions name the schema, rules, checks and model that made a report;

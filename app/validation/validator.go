@@ -19,8 +19,16 @@ import (
 type Plausibility interface {
 	// Version identifies the model in reports.
 	Version() string
-	// Assess returns the facts of a record's graph that the model doubts.
-	Assess(ctx context.Context, g *kg.Graph) ([]Finding, error)
+	// Assess scores the facts of a record's graph and returns those the
+	// model doubts.
+	Assess(ctx context.Context, g *kg.Graph) (Assessment, error)
+}
+
+// Assessment is a plausibility model's judgement of one record.
+type Assessment struct {
+	// Scored is how many facts the model could judge.
+	Scored   int
+	Findings []Finding
 }
 
 // Finding is a fact a plausibility model doubts.
@@ -30,6 +38,15 @@ type Finding struct {
 	Description string
 	// Confidence is the model's probability that the fact is wrong.
 	Confidence float64
+	// Alternatives are what the fact's value more likely is, likeliest first.
+	Alternatives []Alternative
+}
+
+// Alternative is a value a model finds plausible in place of a doubted one.
+type Alternative struct {
+	Value string `json:"value"`
+	// Probability is the model's probability that the fact with this value is true.
+	Probability float64 `json:"probability"`
 }
 
 // Config says what to validate records with. Every part is optional.
@@ -130,18 +147,21 @@ func (v *Validator) Validate(ctx context.Context, record []byte) (*Report, error
 			r.EvalErrors = append(r.EvalErrors, e.Error())
 		}
 	}
+	r.Learned = Learned{Note: "no active model: the score is from the schema, rules and checks alone"}
 	if v.cfg.Plausibility != nil {
-		findings, err := v.cfg.Plausibility.Assess(ctx, g)
+		a, err := v.cfg.Plausibility.Assess(ctx, g)
 		if err != nil {
 			return nil, fmt.Errorf("validation: plausibility of %s: %w", g.Root, err)
 		}
-		for _, f := range findings {
+		r.Learned = Learned{Model: v.cfg.Plausibility.Version(), Scored: a.Scored, Doubted: len(a.Findings)}
+		for _, f := range a.Findings {
 			if f.Confidence < 0 || f.Confidence > 1 {
 				return nil, errors.New("validation: plausibility model returned a confidence outside [0, 1]")
 			}
 			r.Violations = append(r.Violations, Violation{
 				Source: SourceModel, ID: v.cfg.Plausibility.Version(), Category: "implausible_fact",
 				Confidence: f.Confidence, Description: f.Description, Pointers: []string{f.Pointer},
+				Alternatives: f.Alternatives,
 			})
 		}
 	}

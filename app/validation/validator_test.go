@@ -153,14 +153,16 @@ type doubter struct{ err error }
 
 func (doubter) Version() string { return "doubter-1" }
 
-func (d doubter) Assess(_ context.Context, g *kg.Graph) ([]Finding, error) {
-	var out []Finding
+func (d doubter) Assess(_ context.Context, g *kg.Graph) (Assessment, error) {
+	var a Assessment
 	for _, t := range g.Triples {
+		a.Scored++
 		if t.Predicate == kg.PredStatus {
-			out = append(out, Finding{Pointer: t.Pointer, Description: "implausible " + t.Object, Confidence: 0.1})
+			a.Findings = append(a.Findings, Finding{Pointer: t.Pointer, Description: "implausible " + t.Object, Confidence: 0.1,
+				Alternatives: []Alternative{{Value: "Other", Probability: 0.8}}})
 		}
 	}
-	return out, d.err
+	return a, d.err
 }
 
 func TestValidateWithPlausibility(t *testing.T) {
@@ -171,6 +173,11 @@ func TestValidateWithPlausibility(t *testing.T) {
 	require.Len(t, r.Violations, 3, "one per status fact: contract, product, resource")
 	require.Equal(t, SourceModel, r.Violations[0].Source)
 	require.Equal(t, "doubter-1", r.Versions.Model)
+	require.Equal(t, "doubter-1", r.Learned.Model)
+	require.Equal(t, 3, r.Learned.Doubted)
+	require.Greater(t, r.Learned.Scored, 3, "the doubter scores every fact")
+	require.Equal(t, []Alternative{{Value: "Other", Probability: 0.8}}, r.Violations[0].Alternatives)
+	require.Contains(t, r.Text(), "likelier: Other p=0.80")
 	require.InDelta(t, 0.9*0.9*0.9, r.Score, 1e-6, "each doubted fact counts")
 	require.Equal(t, Review, r.Decision)
 

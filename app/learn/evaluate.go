@@ -1,0 +1,150 @@
+package learn
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/pff/pff/embed"
+	"github.com/pff/pff/store"
+)
+
+// Calibrations turn distances into probabilities. Direct is for facts
+// scored with the entities' trained vectors (the predict API), Records for
+// the facts of records scored by fold-in (validation reports).
+type Calibrations struct {
+	Direct  *CalibrationFit `json:"direct,omitempty"`
+	Records *CalibrationFit `json:"records,omitempty"`
+}
+
+// CalibrationFit is a Platt scaling, P(true | d) = 1 / (1 + exp(A·d + B)),
+// and how well it fits: lower Brier score, log loss and expected
+// calibration error are better.
+type CalibrationFit struct {
+	A         float64 `json:"a"`
+	B         float64 `json:"b"`
+	Brier     float64 `json:"brier"`
+	LogLoss   float64 `json:"log_loss"`
+	ECE       float64 `json:"ece"`
+	Positives int     `json:"positives"`
+	Negatives int     `json:"negatives"`
+}
+
+func fitOf(c embed.Calibration) *CalibrationFit {
+	q := c.Quality
+	return &CalibrationFit{A: c.A, B: c.B, Brier: q.Brier, LogLoss: q.LogLoss, ECE: q.ECE, Positives: q.Positives, Negatives: q.Negatives}
+}
+
+// Probability returns P(true | distance).
+func (f *CalibrationFit) Probability(distance float32) float64 {
+	return embed.Calibration{A: f.A, B: f.B}.Probability(distance)
+}
+
+// evaluate measures the model on test with the filtered protocol and fits
+// its calibrations.
+func evaluate(ctx context.Context, m *embed.Model, d *trainingData, metrics *TrainMetrics, cfg embed.Config) (Calibrations, error) {
+	var cal Calibrations
+	known := embed.NewFilter(d.ds.Train, d.ds.Valid, d.ds.Test)
+	started := time.Now()
+	if len(d.ds.Test) > 0 {
+		test, err := m.Evaluate(ctx, d.ds.Test, embed.EvalConfig{Filter: known})
+		if err != nil {
+			return cal, err
+		}
+		metrics.Test = linkMetrics(&test)
+	}
+	metrics.EvalSeconds = time.Since(started).Seconds()
+	held := d.ds.Valid
+	if len(held) < 2 {
+		held = d.ds.Test
+	}
+	if len(held) >= 2 {
+		c, err := m.Calibrate(held, embed.CalibrationConfig{Known: known, Seed: cfg.Seed})
+		if err != nil {
+			return cal, err
+		}
+		cal.Direct = fitOf(c)
+	}
+	if len(d.heldOut) > 0 {
+		sp := spaceOf(m, d.ds, d.values, d.tails)
+		c, err := calibrateRecords(sp, d.heldOut, cfg.Seed)
+		if err != nil {
+			return cal, err
+		}
+		cal.Records = c
+	}
+	return cal, nil
+}
+
+// calibrateRecords fits the fold-in distances of the held-out records'
+// value facts (true) against the same facts with another value of the
+// relation (false).
+func calibrateRecords(sp *space, records [][]fact, seed uint64) (*CalibrationFit, error) {
+	rng := rand.New(rand.NewPCG(seed, 0x70ff)) // #nosec G404 -- sampling, not secrets
+	var (
+		dists  []float32
+		labels []bool
+	)
+	for _, rec := range records {
+		for _, sf := range sp.scoreRecord(rec, maxTails) {
+			if len(sf.alternatives) == 0 {
+				continue
+			}
+			neg := sf.alternatives[rng.IntN(len(sf.alternatives))]
+			dists = append(dists, sf.distance, neg.distance)
+			labels = append(labels, true, false)
+		}
+	}
+	if len(dists) < 4 {
+		return nil, nil
+	}
+	c, err := embed.FitPlatt(dists, labels)
+	if err != nil {
+		return nil, fmt.Errorf("calibrate records: %w", err)
+	}
+	return fitOf(c), nil
+}
+
+// spaceOf is the scoring space of a trained model.
+func spaceOf(m *embed.Model, ds *embed.Dataset, values map[string]bool, tails map[string][]string) *space {
+	sp := &space{dim: m.Dim(), norm: m.Norm(), values: map[string][]float32{}, relations: map[string]relationVector{}}
+	for i, name := range ds.Entities.Names() {
+		if values[name] {
+			sp.values[name] = m.Entity(int32(i))
+		}
+	}
+	for i, name := range ds.Relations.Names() {
+		sp.relations[name] = relationVector{vec: m.Relation(int32(i)), tails: tails[name]}
+	}
+	return sp
+}
+
+// trainedModel is what SaveTrainedModel writes.
+func trainedModel(m *embed.Model, d *trainingData, metrics TrainMetrics, cal Calibrations) (store.TrainedModel, error) {
+	var tm store.TrainedModel
+	var err error
+	if tm.Metrics, err = json.Marshal(metrics); err != nil {
+		return tm, err
+	}
+	if tm.Calibration, err = json.Marshal(cal); err != nil {
+		return tm, err
+	}
+	for i, name := range d.ds.Entities.Names() {
+		kind := "entity"
+		if d.values[name] {
+			kind = "value"
+		}
+		tm.Entities = append(tm.Entities, store.EntityVector{Name: name, Kind: kind, Vector: slices.Clone(m.Entity(int32(i)))})
+	}
+	for i, name := range d.ds.Relations.Names() {
+		tails := d.tails[name]
+		if tails == nil {
+			tails = []string{}
+		}
+		tm.Relations = append(tm.Relations, store.RelationVector{Name: name, Vector: slices.Clone(m.Relation(int32(i))), Tails: tails})
+	}
+	return tm, nil
+}

@@ -1,0 +1,135 @@
+package learn
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/pff/pff/app/kg"
+	"github.com/pff/pff/app/validation"
+	"github.com/pff/pff/embed"
+	"github.com/pff/pff/store"
+)
+
+// PlausibilityConfig says which facts a Plausibility reports. Zero values
+// mean defaults.
+type PlausibilityConfig struct {
+	// MinConfidence is the least probability that a fact is wrong for it to
+	// be reported; default 0.5.
+	MinConfidence float64
+	// MaxFindings is how many of a record's least plausible facts are
+	// reported; default 5.
+	MaxFindings int
+	// Alternatives is how many likelier values are suggested; default 3.
+	Alternatives int
+}
+
+func (c PlausibilityConfig) resolved() PlausibilityConfig {
+	if c.MinConfidence == 0 {
+		c.MinConfidence = 0.5
+	}
+	if c.MaxFindings == 0 {
+		c.MaxFindings = 5
+	}
+	if c.Alternatives == 0 {
+		c.Alternatives = 3
+	}
+	return c
+}
+
+// Plausibility judges the categorical facts of records with a trained
+// model: it is validation's learned term.
+type Plausibility struct {
+	version string
+	sp      *space
+	cal     *CalibrationFit
+	cfg     PlausibilityConfig
+}
+
+var _ validation.Plausibility = (*Plausibility)(nil)
+
+// LoadPlausibility reads what judging records needs of model m: the
+// vectors of its categorical values and relations, and its record
+// calibration. A model trained on a benchmark dataset has neither values
+// nor a record calibration and cannot judge records.
+func LoadPlausibility(ctx context.Context, st *store.Store, m store.Model, cfg PlausibilityConfig) (*Plausibility, error) {
+	var cal Calibrations
+	if err := json.Unmarshal(m.Calibration, &cal); err != nil {
+		return nil, fmt.Errorf("learn: calibration of model %s: %w", m.Version, err)
+	}
+	if cal.Records == nil {
+		return nil, fmt.Errorf("learn: model %s (%s) has no record calibration: train it on the corpus", m.Version, m.Source)
+	}
+	values, rels, err := st.ModelVocabulary(ctx, m.ID)
+	if err != nil {
+		return nil, fmt.Errorf("learn: %w", err)
+	}
+	norm := embed.L1
+	if m.Norm == embed.L2.String() {
+		norm = embed.L2
+	}
+	sp := &space{dim: m.Dim, norm: norm, values: make(map[string][]float32, len(values)), relations: make(map[string]relationVector, len(rels))}
+	for _, v := range values {
+		sp.values[v.Name] = v.Vector
+	}
+	for _, r := range rels {
+		sp.relations[r.Name] = relationVector{vec: r.Vector, tails: r.Tails}
+	}
+	return &Plausibility{version: m.Version, sp: sp, cal: cal.Records, cfg: cfg.resolved()}, nil
+}
+
+// Version is the model's version.
+func (p *Plausibility) Version() string { return p.version }
+
+// Assess scores every categorical fact of the record the model can judge
+// and reports the least plausible, each with likelier values.
+func (p *Plausibility) Assess(ctx context.Context, g *kg.Graph) (validation.Assessment, error) {
+	if err := ctx.Err(); err != nil {
+		return validation.Assessment{}, err
+	}
+	facts := make([]fact, 0, len(g.Triples))
+	for _, t := range g.Triples {
+		if t.Class == kg.ClassEdge || t.Class == kg.ClassCategory {
+			facts = append(facts, fact{subject: t.Subject, relation: t.Predicate, object: t.Object,
+				value: t.Class == kg.ClassCategory, pointer: t.Pointer})
+		}
+	}
+	scored := p.sp.scoreRecord(facts, p.cfg.Alternatives)
+	a := validation.Assessment{Scored: len(scored)}
+	for _, sf := range scored {
+		wrong := 1 - p.cal.Probability(sf.distance)
+		if wrong < p.cfg.MinConfidence || len(sf.alternatives) == 0 {
+			continue
+		}
+		var alts []validation.Alternative
+		for _, c := range sf.alternatives {
+			if c.distance < sf.distance {
+				alts = append(alts, validation.Alternative{Value: c.value, Probability: p.cal.Probability(c.distance)})
+			}
+		}
+		// A doubt without a likelier value says only that the model knows
+		// little of such facts.
+		if len(alts) == 0 {
+			continue
+		}
+		a.Findings = append(a.Findings, validation.Finding{
+			Pointer: sf.pointer, Confidence: wrong, Alternatives: alts,
+			Description: fmt.Sprintf("this %s's %s is %s; records like it say %s, p=%.2f",
+				entityType(g, sf.subject), sf.relation, sf.object, alts[0].Value, alts[0].Probability),
+		})
+	}
+	slices.SortStableFunc(a.Findings, func(x, y validation.Finding) int { return cmp.Compare(y.Confidence, x.Confidence) })
+	if len(a.Findings) > p.cfg.MaxFindings {
+		a.Findings = a.Findings[:p.cfg.MaxFindings]
+	}
+	return a, nil
+}
+
+func entityType(g *kg.Graph, id string) string {
+	if e, ok := g.Entities[id]; ok && e.Type != "" {
+		return e.Type
+	}
+	return "entity"
+}

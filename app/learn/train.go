@@ -1,0 +1,261 @@
+package learn
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"time"
+
+	"github.com/pff/pff/embed"
+	"github.com/pff/pff/store"
+)
+
+// TrainRequest says what to train.
+type TrainRequest struct {
+	Hyperparameters Hyperparameters
+	// Dataset is a benchmark dataset to train on; nil trains on the corpus's
+	// learning view (see BuildKG).
+	Dataset     *embed.Dataset
+	DatasetName string
+	// JobID ties the model to the job training it: a retried job finds its
+	// model and resumes from the last checkpoint.
+	JobID     int64
+	CreatedBy string
+	// Progress, if set, also receives every epoch's progress.
+	Progress func(embed.Progress)
+	// Now is the clock for model versions; nil means time.Now.
+	Now func() time.Time
+}
+
+// Model metrics, as stored with the model.
+type (
+	// TrainMetrics describe a trained model.
+	TrainMetrics struct {
+		Test         *LinkMetrics `json:"test,omitempty"`
+		Valid        *LinkMetrics `json:"valid,omitempty"`
+		Epochs       int          `json:"epochs"`
+		BestEpoch    int          `json:"best_epoch"`
+		StoppedEarly bool         `json:"stopped_early"`
+		TrainSeconds float64      `json:"train_seconds"`
+		EvalSeconds  float64      `json:"eval_seconds"`
+		Triples      [3]int       `json:"triples"` // train, valid, test
+		Entities     int          `json:"entities"`
+		Relations    int          `json:"relations"`
+		// CalibrationRecords is how many records were held out of training
+		// to calibrate record plausibility.
+		CalibrationRecords int `json:"calibration_records,omitempty"`
+	}
+	// LinkMetrics are filtered link-prediction metrics.
+	LinkMetrics struct {
+		MRR     float64 `json:"mrr"`
+		MR      float64 `json:"mr"`
+		Hits1   float64 `json:"hits1"`
+		Hits3   float64 `json:"hits3"`
+		Hits10  float64 `json:"hits10"`
+		Queries int     `json:"queries"`
+	}
+)
+
+func linkMetrics(m *embed.Metrics) *LinkMetrics {
+	if m == nil {
+		return nil
+	}
+	return &LinkMetrics{MRR: m.MRR, MR: m.MR, Hits1: m.Hits1, Hits3: m.Hits3, Hits10: m.Hits10, Queries: m.Queries}
+}
+
+// TrainProgress is a training's progress, as the jobs API shows it.
+type TrainProgress struct {
+	Model      string       `json:"model"`
+	Epoch      int          `json:"epoch"`
+	Epochs     int          `json:"epochs"`
+	Loss       float64      `json:"loss"`
+	Valid      *LinkMetrics `json:"valid,omitempty"`
+	ElapsedSec float64      `json:"elapsed_seconds"`
+	ETASec     float64      `json:"eta_seconds"`
+	Phase      string       `json:"phase"` // training, evaluating, storing, done
+}
+
+// calibrationHoldOut is the share of a corpus's records, at most
+// maxCalibrationRecords, held out of training to calibrate plausibility.
+const (
+	calibrationHoldOut    = 0.05
+	maxCalibrationRecords = 500
+	maxTails              = 200
+)
+
+// Train trains a model, registers it and stores its embeddings, resuming
+// from the model's last checkpoint when the same job ran before. The model
+// ends ready, not active. On error the model stays in state training so
+// that a retry resumes it; the caller marks it failed when it gives up.
+func Train(ctx context.Context, st *store.Store, req TrainRequest) (store.Model, error) {
+	cfg, err := req.Hyperparameters.EmbedConfig()
+	if err != nil {
+		return store.Model{}, fmt.Errorf("learn: train: %w", err)
+	}
+	data, err := prepare(ctx, st, req, cfg.Seed)
+	if err != nil {
+		return store.Model{}, err
+	}
+	m, err := registerModel(ctx, st, req, cfg, data)
+	if err != nil || m.State == store.ModelReady || m.State == store.ModelActive {
+		return m, err
+	}
+	return m, trainRegistered(ctx, st, req, cfg, data, m)
+}
+
+// trainingData is a dataset and what plausibility needs beyond it.
+type trainingData struct {
+	ds          *embed.Dataset
+	source      string
+	fingerprint string
+	values      map[string]bool
+	heldOut     [][]fact
+	tails       map[string][]string
+}
+
+func prepare(ctx context.Context, st *store.Store, req TrainRequest, seed uint64) (*trainingData, error) {
+	if req.Dataset != nil {
+		return &trainingData{ds: req.Dataset, source: "dataset:" + req.DatasetName, fingerprint: DatasetFingerprint(req.Dataset)}, nil
+	}
+	cg, err := LoadCorpusGraph(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	d := &trainingData{source: "corpus", fingerprint: cg.Fingerprint, values: cg.Values}
+	recs := recordsOf(cg)
+	train := cg.Triples
+	if len(recs) > 1 && len(cg.Values) > 0 {
+		train, d.heldOut = holdOutRecords(recs, calibrationHoldOut, maxCalibrationRecords, seed)
+	}
+	d.ds, err = embed.SplitTriples(train, embed.SplitConfig{Seed: seed})
+	if err != nil {
+		return nil, fmt.Errorf("learn: split the corpus: %w", err)
+	}
+	d.tails = relationTails(cg.Triples, cg.Values, maxTails)
+	return d, nil
+}
+
+func registerModel(ctx context.Context, st *store.Store, req TrainRequest, cfg embed.Config, d *trainingData) (store.Model, error) {
+	if req.JobID != 0 {
+		m, err := st.ModelByJob(ctx, req.JobID)
+		if err == nil {
+			return m, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return m, fmt.Errorf("learn: %w", err)
+		}
+	}
+	now := time.Now
+	if req.Now != nil {
+		now = req.Now
+	}
+	hp, err := json.Marshal(req.Hyperparameters)
+	if err != nil {
+		return store.Model{}, fmt.Errorf("learn: hyperparameters: %w", err)
+	}
+	nm := store.NewModel{
+		Version: modelVersion(now(), req.JobID), Source: d.source, Fingerprint: d.fingerprint,
+		Dim: resolvedDim(cfg), Norm: cfg.Norm.String(), Hyperparameters: hp, CreatedBy: req.CreatedBy,
+	}
+	if req.JobID != 0 {
+		nm.JobID = &req.JobID
+	}
+	m, err := st.CreateModel(ctx, nm)
+	if err != nil {
+		return m, fmt.Errorf("learn: %w", err)
+	}
+	return m, nil
+}
+
+// modelVersion names a model by when it was created, and by its job when it
+// has one, which keeps two models created in the same second apart.
+func modelVersion(t time.Time, jobID int64) string {
+	v := "transe-" + t.UTC().Format("20060102-150405")
+	if jobID != 0 {
+		return fmt.Sprintf("%s-j%d", v, jobID)
+	}
+	return fmt.Sprintf("%s-%04x", v, rand.Uint32()&0xffff) // #nosec G404 -- a name, not a secret
+}
+
+func resolvedDim(cfg embed.Config) int {
+	if cfg.Dim == 0 {
+		return 128
+	}
+	return cfg.Dim
+}
+
+func trainRegistered(ctx context.Context, st *store.Store, req TrainRequest, cfg embed.Config, d *trainingData, m store.Model) error {
+	report := func(p TrainProgress) {
+		p.Model = m.Version
+		if raw, err := json.Marshal(p); err == nil {
+			// Progress is advisory: a failed write must not stop training.
+			_ = st.SetModelProgress(ctx, m.ID, req.JobID, raw)
+		}
+	}
+	cfg.Progress = func(p embed.Progress) {
+		report(TrainProgress{Epoch: p.Epoch, Epochs: p.Epochs, Loss: p.Loss, Valid: linkMetrics(p.Valid),
+			ElapsedSec: p.Elapsed.Seconds(), ETASec: p.ETA.Seconds(), Phase: "training"})
+		if req.Progress != nil {
+			req.Progress(p)
+		}
+	}
+	cfg.Checkpoint = func(epoch int, state io.WriterTo) error {
+		var buf bytes.Buffer
+		if _, err := state.WriteTo(&buf); err != nil {
+			return err
+		}
+		return st.SaveCheckpoint(ctx, m.ID, epoch, buf.Bytes())
+	}
+	tr, err := newOrResumedTrainer(ctx, st, m, d.ds, cfg)
+	if err != nil {
+		return err
+	}
+	started := time.Now()
+	res, err := tr.Train(ctx)
+	if err != nil {
+		return fmt.Errorf("learn: train %s: %w", m.Version, err)
+	}
+	metrics := TrainMetrics{
+		Valid: linkMetrics(res.Valid), Epochs: res.Epochs, BestEpoch: res.BestEpoch, StoppedEarly: res.StoppedEarly,
+		TrainSeconds: time.Since(started).Seconds(), Triples: [3]int{len(d.ds.Train), len(d.ds.Valid), len(d.ds.Test)},
+		Entities: d.ds.Entities.Len(), Relations: d.ds.Relations.Len(), CalibrationRecords: len(d.heldOut),
+	}
+	report(TrainProgress{Epoch: res.Epochs, Epochs: res.Epochs, Valid: metrics.Valid, Phase: "evaluating"})
+	cal, err := evaluate(ctx, res.Model, d, &metrics, cfg)
+	if err != nil {
+		return fmt.Errorf("learn: evaluate %s: %w", m.Version, err)
+	}
+	report(TrainProgress{Epoch: res.Epochs, Epochs: res.Epochs, Valid: metrics.Valid, Phase: "storing"})
+	tm, err := trainedModel(res.Model, d, metrics, cal)
+	if err != nil {
+		return fmt.Errorf("learn: %s: %w", m.Version, err)
+	}
+	if _, err := st.SaveTrainedModel(ctx, m, tm); err != nil {
+		return fmt.Errorf("learn: %w", err)
+	}
+	report(TrainProgress{Epoch: res.Epochs, Epochs: res.Epochs, Valid: metrics.Valid, Phase: "done"})
+	return nil
+}
+
+func newOrResumedTrainer(ctx context.Context, st *store.Store, m store.Model, ds *embed.Dataset, cfg embed.Config) (*embed.Trainer, error) {
+	_, data, err := st.Checkpoint(ctx, m.ID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		tr, err := embed.NewTrainer(ds, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("learn: %w", err)
+		}
+		return tr, nil
+	case err != nil:
+		return nil, fmt.Errorf("learn: %w", err)
+	}
+	tr, err := embed.ResumeTrainer(ds, cfg, bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("learn: resume %s: %w", m.Version, err)
+	}
+	return tr, nil
+}
