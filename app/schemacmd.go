@@ -50,14 +50,27 @@ func schemaCommand() *command {
 }
 
 func rulesCommand() *command {
+	var mineOpts mineOptions
 	return &command{
 		name:    "rules",
-		args:    "lint FILE...",
-		summary: "Lint rule (.json, .tsv) and check (.yaml) files.",
-		details: "Prints each problem as file:line:col: severity: message; exit 1 if any is an error.",
-		run: func(_ context.Context, inv *invocation) error {
+		args:    "lint FILE... | mine PATH...",
+		summary: "Lint rule (.json, .tsv) and check (.yaml) files, or mine Horn rules from records.",
+		details: `  lint FILE...  prints each problem as file:line:col: severity: message;
+                exit 1 if any is an error
+  mine PATH...  learns Horn rules from the records in files (one JSON document
+                or NDJSON) and directories (their .json, .txt, .ndjson and
+                .jsonl files), AnyBURL-style: cyclic and acyclic rules with
+                constants, bodies of one or two atoms, support and confidence
+                counted over all records; writes them as AnyBURL TSV
+                (predictions, correct, confidence, rule), best first, which
+                pff validate --rules and rules lint read`,
+		flags: func(fs *flag.FlagSet, _ *invocation) { mineOpts.flags(fs) },
+		run: func(ctx context.Context, inv *invocation) error {
+			if len(inv.args) >= 2 && inv.args[0] == "mine" {
+				return mineRules(ctx, inv, inv.args[1:], mineOpts)
+			}
 			if len(inv.args) < 2 || inv.args[0] != "lint" {
-				return usagef("expected: rules lint FILE...")
+				return usagef("expected: rules lint FILE... or rules mine PATH...")
 			}
 			var diags rules.Diagnostics
 			for _, path := range inv.args[1:] {

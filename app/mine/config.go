@@ -43,8 +43,9 @@ type Config struct {
 	Workers int
 }
 
-// check reports settings out of range; zeros are fine.
-func (c Config) check() error {
+// Check reports settings out of range; zeros are fine (they mean the
+// defaults).
+func (c Config) Check() error {
 	switch {
 	case c.MinSupport < 0:
 		return fmt.Errorf("mine: min support %d is negative", c.MinSupport)

@@ -98,7 +98,7 @@ type Result struct {
 // corpus, and returns those above the thresholds. A cancelled context ends
 // it with the context's error; the time budget ends it with what was found.
 func (m *Miner) Mine(ctx context.Context) (*Result, error) {
-	if err := m.cfg.check(); err != nil {
+	if err := m.cfg.Check(); err != nil {
 		return nil, err
 	}
 	cfg := m.cfg.withDefaults()
