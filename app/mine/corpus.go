@@ -36,11 +36,10 @@ type record struct {
 	// constant was known to be one.
 	hashes []uint64
 	// Set by corpus.finalize:
-	constOf []int32     // by term: its constant's id, or -1
-	consts  []constTerm // by constant id: which term holds it here
+	constOf   []int32  // by term: its constant's id, or -1
+	termOf    []int32  // by constant id: the term that holds it here, or -1
+	predStart []uint32 // spo[predStart[p]:predStart[p+1]] holds p(_, _)
 }
-
-type constTerm struct{ id, term uint32 }
 
 // corpus is the records the miner learns from. Predicates are numbered
 // across the corpus; terms within each record; constants across the corpus
@@ -62,6 +61,8 @@ type corpus struct {
 	// Set by finalize:
 	constNames []string
 	predRecs   [][]uint32 // by predicate: the records that state it
+	// constRecs lists the records that state p(_, c), by constKey(p, c).
+	constRecs map[uint64][]uint32
 }
 
 func newCorpus(seed uint64, maxFacts int) *corpus {
@@ -182,34 +183,46 @@ func (c *corpus) finalize(minCount int) {
 	}
 
 	c.predRecs = make([][]uint32, len(c.predNames))
+	c.constRecs = map[uint64][]uint32{}
 	for ri, r := range c.records {
 		r.constOf = make([]int32, len(r.hashes))
-		r.consts = r.consts[:0]
-		for t, h := range r.hashes {
-			id, ok := constOf[h]
-			if !ok {
-				r.constOf[t] = -1
-				continue
-			}
-			r.constOf[t] = int32(id)
-			r.consts = append(r.consts, constTerm{id: id, term: uint32(t)})
+		r.termOf = make([]int32, len(c.constNames))
+		for i := range r.termOf {
+			r.termOf[i] = -1
 		}
-		slices.SortFunc(r.consts, func(a, b constTerm) int { return cmp.Compare(a.id, b.id) })
+		for t, h := range r.hashes {
+			r.constOf[t] = -1
+			if id, ok := constOf[h]; ok {
+				r.constOf[t], r.termOf[id] = int32(id), int32(t)
+			}
+		}
+		r.predStart = make([]uint32, len(c.predNames)+1)
+		for _, f := range r.spo {
+			r.predStart[f.p+1]++
+		}
+		for p := range c.predNames {
+			r.predStart[p+1] += r.predStart[p]
+		}
 		for i, f := range r.spo {
 			if i == 0 || r.spo[i-1].p != f.p {
 				c.predRecs[f.p] = append(c.predRecs[f.p], uint32(ri))
+			}
+			if id := r.constOf[f.o]; id >= 0 {
+				k := constKey(f.p, uint32(id))
+				if recs := c.constRecs[k]; len(recs) == 0 || recs[len(recs)-1] != uint32(ri) {
+					c.constRecs[k] = append(recs, uint32(ri))
+				}
 			}
 		}
 	}
 }
 
-// termOf returns the term that holds constant id in the record.
-func (r *record) termOf(id uint32) (uint32, bool) {
-	i, ok := slices.BinarySearchFunc(r.consts, id, func(ct constTerm, id uint32) int { return cmp.Compare(ct.id, id) })
-	if !ok {
-		return 0, false
-	}
-	return r.consts[i].term, true
+func constKey(p, c uint32) uint64 { return uint64(p)<<32 | uint64(c) }
+
+// constTerm returns the term that holds constant id in the record.
+func (r *record) constTerm(id uint32) (uint32, bool) {
+	t := r.termOf[id]
+	return uint32(t), t >= 0
 }
 
 // predicateOK reports whether a rule can name the predicate: the rule

@@ -8,13 +8,25 @@ type judgement struct {
 	correct     int // those for which the head holds
 }
 
-// judge counts a candidate's predictions over the whole corpus. It visits
-// only the records that state the body's rarest predicate.
-func (c *corpus) judge(ctx context.Context, cd *candidate) (judgement, error) {
-	recs := c.predRecs[cd.body[0].p]
-	if cd.n == 2 && len(c.predRecs[cd.body[1].p]) < len(recs) {
-		recs = c.predRecs[cd.body[1].p]
+// recordsFor lists the records a candidate's body may match in: the shortest
+// of its atoms' lists, by predicate or by predicate and constant.
+func (c *corpus) recordsFor(cd *candidate) []uint32 {
+	var recs []uint32
+	for i, a := range cd.atoms() {
+		r := c.predRecs[a.p]
+		if !a.o.isVar() {
+			r = c.constRecs[constKey(a.p, a.o.c)]
+		}
+		if i == 0 || len(r) < len(recs) {
+			recs = r
+		}
 	}
+	return recs
+}
+
+// judge counts a candidate's predictions over the whole corpus.
+func (c *corpus) judge(ctx context.Context, cd *candidate) (judgement, error) {
+	recs := c.recordsFor(cd)
 	var (
 		j judgement
 		m matcher
@@ -89,7 +101,7 @@ func (m *matcher) resolve(a atom, inBody bool) (ratom, bool) {
 	for i, t := range [2]term{a.s, a.o} {
 		rt := rterm{v: t.v}
 		if !t.isVar() {
-			id, ok := m.r.termOf(t.c)
+			id, ok := m.r.constTerm(t.c)
 			if !ok {
 				return ratom{}, false
 			}

@@ -15,7 +15,8 @@ type sampler struct {
 	// the others, so rare relations get rules too.
 	heads []uint32
 	// scratch
-	next []step
+	next  []step
+	kinds []relation
 }
 
 // step is one edge of a path: the fact crossed and the node reached.
@@ -64,7 +65,7 @@ func (s *sampler) sample(emit func(candidate)) {
 		if len(s.next) == 0 {
 			break
 		}
-		path[n] = s.next[s.rng.IntN(len(s.next))]
+		path[n] = s.pick(r)
 		nodes = append(nodes, path[n].node)
 		n++
 		if path[n-1].node == other {
@@ -75,6 +76,43 @@ func (s *sampler) sample(emit func(candidate)) {
 		return
 	}
 	s.generalise(r, h, fromSubject, path[:n], emit)
+}
+
+// pick draws one of the steps in s.next: a relation (predicate and
+// direction) first, each as likely as the others, then one of its facts. A
+// product has one parent contract and dozens of characteristics; drawn
+// uniformly, paths would seldom leave it by its contract.
+func (s *sampler) pick(r *record) step {
+	s.kinds = s.kinds[:0]
+	for _, st := range s.next {
+		k := relation{r.spo[st.fact].p, st.forward}
+		if !slices.Contains(s.kinds, k) {
+			s.kinds = append(s.kinds, k)
+		}
+	}
+	k := s.kinds[s.rng.IntN(len(s.kinds))]
+	n := 0
+	for _, st := range s.next {
+		if (relation{r.spo[st.fact].p, st.forward}) == k {
+			n++
+		}
+	}
+	i := s.rng.IntN(n)
+	for _, st := range s.next {
+		if (relation{r.spo[st.fact].p, st.forward}) == k {
+			if i == 0 {
+				return st
+			}
+			i--
+		}
+	}
+	return s.next[0] // not reached
+}
+
+// relation is a predicate crossed in one direction.
+type relation struct {
+	p       uint32
+	forward bool
 }
 
 // neighbours lists the steps from the path's last node: not back over the
