@@ -201,13 +201,27 @@ func adamStepScalar(p, g, m, v []float32, stepSize, invSqrtBias2 float32) {
 }
 
 // adagradStepScalar is Adagrad's update of parameters p with gradient g and
-// sum of squares v.
+// sum of squares v: p −= lr·g/√(v + ε²), which differs from the textbook
+// lr·g/(√v + ε) only for v near ε². The reciprocal square root is
+// rsqrt32's, not a square root and a division: those two wait on the one
+// divider unit and made Adagrad half of an epoch's CPU time on WN18RR.
 func adagradStepScalar(p, g, v []float32, lr float32) {
 	g, v = g[:len(p)], v[:len(p)]
 	for i, gi := range g {
-		v[i] += gi * gi
-		p[i] -= lr * gi / (sqrt32(v[i]) + adagradEps)
+		vi := v[i] + gi*gi
+		v[i] = vi
+		p[i] -= lr * gi * rsqrt32(vi+adagradEps*adagradEps)
 	}
+}
+
+// rsqrt32 returns 1/√x for normal x > 0 to a relative error below 1e-5:
+// the bit-level first guess of "fast inverse square root" (with Lomont's
+// constant) refined by two Newton steps, all of it pipelined multiplies.
+func rsqrt32(x float32) float32 {
+	y := math.Float32frombits(0x5f375a86 - math.Float32bits(x)>>1)
+	half := 0.5 * x
+	y *= 1.5 - half*y*y
+	return y * (1.5 - half*y*y)
 }
 
 // normalize scales v to unit L2 norm, or, if onlyLonger, only when its norm

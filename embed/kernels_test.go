@@ -156,3 +156,13 @@ func TestOptimizerKernelsMatchFormulas(t *testing.T) {
 		require.InDeltaSlice(t, toFloat64(wantV), toFloat64(v), 1e-6, "adagrad n=%d", n)
 	}
 }
+
+func TestRsqrt32(t *testing.T) {
+	t.Parallel()
+	// Powers of two and the values between them cover every exponent and
+	// mantissa pattern that matters for the bit-level first guess.
+	for x := float32(1e-20); x < 1e20; x *= 1.0173 {
+		want := 1 / math.Sqrt(float64(x))
+		require.InEpsilon(t, want, float64(rsqrt32(x)), 1e-5, "x=%g", x)
+	}
+}
