@@ -137,7 +137,7 @@ func setOf(t testing.TB, res *Result, minConf float64) *rules.Set {
 // relations between entities, and few clean ones.
 func TestRulesFromCleanRecordsCatchFaults(t *testing.T) {
 	t.Parallel()
-	res := mineClean(t, 150, 1, Config{Seed: 1, Samples: 6000, MinSupport: 10})
+	res := mineClean(t, 300, 1, Config{Seed: 1, Samples: 300, MinSupport: 50})
 	set := setOf(t, res, 1)
 	d := detect(t, set, 240, 99, 0.5)
 	t.Logf("%d rules\n%s", set.Len(), d.table())

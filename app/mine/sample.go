@@ -14,9 +14,10 @@ type sampler struct {
 	// heads are the predicates to draw head facts from: each as likely as
 	// the others, so rare relations get rules too.
 	heads []uint32
+	// headConsts are each predicate's constants, to draw heads by.
+	headConsts [][]uint32
 	// scratch
-	next  []step
-	kinds []relation
+	first, second []step
 }
 
 // step is one edge of a path: the fact crossed and the node reached.
@@ -33,94 +34,80 @@ func newSampler(c *corpus, seed uint64, maxLen int) *sampler {
 			s.heads = append(s.heads, uint32(p))
 		}
 	}
+	s.headConsts = make([][]uint32, len(c.predRecs))
+	for k := range c.constRecs {
+		p := uint32(k >> 32)
+		s.headConsts[p] = append(s.headConsts[p], uint32(k))
+	}
+	for _, cs := range s.headConsts {
+		slices.Sort(cs) // map order is random; draws must not be
+	}
 	return s
 }
 
-// sample draws one path and passes each rule it generalises to emit.
+// sample draws one head fact and passes to emit every rule that a path of
+// up to maxLen steps from it generalises to. AnyBURL follows one random path
+// per head; taking them all makes each draw count, which matters when the
+// corpus is judged exactly and a rule is only found if a path to it is.
 func (s *sampler) sample(emit func(candidate)) {
 	if len(s.heads) == 0 {
 		return
 	}
+	r, hi := s.head()
+	h := r.spo[hi]
+	for _, fromSubject := range [2]bool{true, false} {
+		// A path starts from the head's subject, or from its object when
+		// that is an entity.
+		start, other := h.s, h.o
+		if !fromSubject {
+			if h.flags&flagEntity == 0 {
+				break
+			}
+			start, other = h.o, h.s
+		}
+		nodes := [3]uint32{start}
+		s.first = s.neighbours(s.first[:0], r, hi, nodes[:1], other, true)
+		for _, a := range s.first {
+			s.generalise(r, h, fromSubject, []step{a}, emit)
+		}
+		if s.maxLen < 2 {
+			continue
+		}
+		s.first = s.neighbours(s.first[:0], r, hi, nodes[:1], other, false)
+		for _, a := range s.first {
+			nodes[1] = a.node
+			s.second = s.neighbours(s.second[:0], r, hi, nodes[:2], other, true)
+			for _, b := range s.second {
+				s.generalise(r, h, fromSubject, []step{a, b}, emit)
+			}
+		}
+	}
+}
+
+// head draws a head fact: a predicate, each as likely as the others; then,
+// half the time, one of its constants, each as likely as the others (a rare
+// status is a head as often as a common one); then a fact.
+func (s *sampler) head() (*record, int) {
 	p := s.heads[s.rng.IntN(len(s.heads))]
+	if consts := s.headConsts[p]; len(consts) > 0 && s.rng.IntN(2) == 0 {
+		c := consts[s.rng.IntN(len(consts))]
+		recs := s.c.constRecs[constKey(p, c)]
+		r := s.c.records[recs[s.rng.IntN(len(recs))]]
+		t, _ := r.constTerm(c)
+		sp := r.byObject(p, t)
+		return r, int(r.pos[sp.lo+s.rng.IntN(sp.hi-sp.lo)])
+	}
 	recs := s.c.predRecs[p]
 	r := s.c.records[recs[s.rng.IntN(len(recs))]]
 	sp := r.byPredicate(p)
-	hi := sp.lo + s.rng.IntN(sp.hi-sp.lo)
-	h := r.spo[hi]
-
-	// The path starts from the head's subject, or from its object when that
-	// is an entity.
-	fromSubject := h.flags&flagEntity == 0 || s.rng.IntN(2) == 0
-	start, other := h.s, h.o
-	if !fromSubject {
-		start, other = h.o, h.s
-	}
-	length := 1 + s.rng.IntN(s.maxLen)
-	var path [2]step
-	nodes := []uint32{start}
-	n := 0
-	for n < length {
-		last := n == length-1
-		s.next = s.neighbours(r, hi, nodes, other, last)
-		if len(s.next) == 0 {
-			break
-		}
-		path[n] = s.pick(r)
-		nodes = append(nodes, path[n].node)
-		n++
-		if path[n-1].node == other {
-			break // a cycle closes the path
-		}
-	}
-	if n == 0 {
-		return
-	}
-	s.generalise(r, h, fromSubject, path[:n], emit)
-}
-
-// pick draws one of the steps in s.next: a relation (predicate and
-// direction) first, each as likely as the others, then one of its facts. A
-// product has one parent contract and dozens of characteristics; drawn
-// uniformly, paths would seldom leave it by its contract.
-func (s *sampler) pick(r *record) step {
-	s.kinds = s.kinds[:0]
-	for _, st := range s.next {
-		k := relation{r.spo[st.fact].p, st.forward}
-		if !slices.Contains(s.kinds, k) {
-			s.kinds = append(s.kinds, k)
-		}
-	}
-	k := s.kinds[s.rng.IntN(len(s.kinds))]
-	n := 0
-	for _, st := range s.next {
-		if (relation{r.spo[st.fact].p, st.forward}) == k {
-			n++
-		}
-	}
-	i := s.rng.IntN(n)
-	for _, st := range s.next {
-		if (relation{r.spo[st.fact].p, st.forward}) == k {
-			if i == 0 {
-				return st
-			}
-			i--
-		}
-	}
-	return s.next[0] // not reached
-}
-
-// relation is a predicate crossed in one direction.
-type relation struct {
-	p       uint32
-	forward bool
+	return r, sp.lo + s.rng.IntN(sp.hi-sp.lo)
 }
 
 // neighbours lists the steps from the path's last node: not back over the
 // head fact, not to a node already on the path, not to the head's other
 // term but on the last step, and not to a literal but on the last step.
-func (s *sampler) neighbours(r *record, head int, nodes []uint32, other uint32, last bool) []step {
+func (s *sampler) neighbours(out []step, r *record, head int, nodes []uint32, other uint32, last bool) []step {
 	x := nodes[len(nodes)-1]
-	out := s.next[:0]
 	ok := func(y uint32, literal bool) bool {
 		return !slices.Contains(nodes, y) && (last || y != other && !literal)
 	}
