@@ -25,7 +25,7 @@ func (o *mineOptions) flags(fs *flag.FlagSet) {
 	fs.Float64Var(&o.cfg.MinConfidence, "min-confidence", 0, "mine: lowest confidence a rule needs (0: 0.95)")
 	fs.IntVar(&o.cfg.MaxRules, "max-rules", 0, "mine: most rules to write, best first (0: 10000; negative: all)")
 	fs.Uint64Var(&o.cfg.Seed, "seed", 0, "mine: seed of the path sampling")
-	fs.IntVar(&o.cfg.Samples, "samples", 0, "mine: paths to sample (0: 20000)")
+	fs.IntVar(&o.cfg.Samples, "samples", 0, "mine: anchors to draw, each with all its paths; mining stops sooner when saturated (0: 20000)")
 	fs.DurationVar(&o.cfg.MaxDuration, "max-time", 0, "mine: stop sampling after this long and keep what was found (0: no limit)")
 	fs.StringVar(&o.out, "out", "", "mine: write the rules to this `file` instead of standard output")
 }

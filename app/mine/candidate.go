@@ -98,3 +98,85 @@ func (c *candidate) rule(predNames, constNames []string) (rules.Atom, []rules.At
 	}
 	return a(c.head), body
 }
+
+// body is a rule body before its heads are chosen. Its anchor is X, the
+// term the head will be about; a two-atom path's middle node is A; its end
+// is a constant or a variable (A after one atom, B after two), which a
+// cyclic head names too.
+type body struct {
+	atoms [2]atom
+	n     uint8
+}
+
+// endVar is the slot of the body's end when it is a variable.
+func (b *body) endVar() (int8, bool) {
+	a := b.atoms[b.n-1]
+	end := int8(varA + b.n - 1)
+	if a.s.v == end || a.o.v == end {
+		return end, true
+	}
+	return 0, false
+}
+
+// Heads, relative to a body's anchor X and end E.
+const (
+	headConst       uint8 = iota // h(X,'c')
+	headSome                     // h(X,Y), Y existential
+	headSomeSubject              // h(Y,X), Y existential
+	headCycle                    // h(X,E)
+	headCycleBack                // h(E,X)
+)
+
+// headKey is a head for a body: a predicate, a kind, and for headConst a
+// constant.
+type headKey struct {
+	p    uint32
+	kind uint8
+	c    uint32
+}
+
+// rename returns t with slot from renamed to to.
+func rename(t term, from, to int8) term {
+	if t.v == from {
+		t.v = to
+	}
+	return t
+}
+
+// candidate writes the rule a body and a head make, the way the candidate
+// type requires: head h(X,Y) or h(X,'c'), the body written from X for a
+// cyclic rule.
+func (b *body) candidate(h headKey) candidate {
+	c := candidate{n: b.n}
+	c.body = b.atoms
+	each := func(f func(term) term) {
+		for i := range c.body[:c.n] {
+			c.body[i].s, c.body[i].o = f(c.body[i].s), f(c.body[i].o)
+		}
+	}
+	end, _ := b.endVar()
+	switch h.kind {
+	case headConst:
+		c.head = atom{p: h.p, s: variable(varX), o: constant(h.c)}
+	case headSome:
+		c.head = atom{p: h.p, s: variable(varX), o: variable(varY)}
+	case headSomeSubject: // the anchor is the head's object: Y
+		each(func(t term) term { return rename(t, varX, varY) })
+		c.head = atom{p: h.p, s: variable(varX), o: variable(varY)}
+	case headCycle:
+		each(func(t term) term { return rename(t, end, varY) })
+		c.head = atom{p: h.p, s: variable(varX), o: variable(varY)}
+	case headCycleBack: // the anchor is Y, the end X; written from X
+		each(func(t term) term {
+			if t.v == varX {
+				return variable(varY)
+			}
+			return rename(t, end, varX)
+		})
+		if c.n == 2 {
+			c.body[0], c.body[1] = c.body[1], c.body[0]
+		}
+		c.head = atom{p: h.p, s: variable(varX), o: variable(varY)}
+	}
+	return c
+}

@@ -24,11 +24,13 @@ type Config struct {
 	MaxBodyLength int
 	// Seed makes the sampling reproducible.
 	Seed uint64
-	// Samples is the number of paths sampled. Default 20,000.
+	// Samples is the number of anchors drawn; each yields the bodies of
+	// all paths from it. Default 20,000, which generated records never need:
+	// mining saturates first.
 	Samples int
-	// Batch is the number of paths sampled before their new rules are
-	// evaluated, on all workers. Mining stops early, saturated, when a whole
-	// batch yields no rule not seen before. Default 1,000.
+	// Batch is the number of anchors drawn before their new bodies are
+	// judged, on all workers. Mining stops early, saturated, when a whole
+	// batch yields no body not seen before. Default 1,000.
 	Batch int
 	// MaxDuration stops sampling once it has run this long, keeping what was
 	// found; the result then depends on the machine's speed. Zero means no

@@ -31,6 +31,9 @@ type fact struct {
 type record struct {
 	spo []fact   // by predicate, subject, object; no duplicates
 	pos []uint32 // positions in spo, by predicate, object, subject
+	// out and in are positions in spo by subject and by object, for a
+	// node's facts whatever their predicate.
+	out, in []uint32
 	// hashes identify the terms' strings across records, so that the
 	// corpus's constants can be recognised in records added before the
 	// constant was known to be one.
@@ -140,6 +143,16 @@ func (c *corpus) index(g *kg.Graph) *record {
 	slices.SortFunc(r.pos, func(a, b uint32) int {
 		x, y := r.spo[a], r.spo[b]
 		return cmp.Or(cmp.Compare(x.p, y.p), cmp.Compare(x.o, y.o), cmp.Compare(x.s, y.s))
+	})
+	r.out = slices.Clone(r.pos)
+	slices.SortFunc(r.out, func(a, b uint32) int {
+		x, y := r.spo[a], r.spo[b]
+		return cmp.Or(cmp.Compare(x.s, y.s), cmp.Compare(x.p, y.p), cmp.Compare(x.o, y.o))
+	})
+	r.in = slices.Clone(r.pos)
+	slices.SortFunc(r.in, func(a, b uint32) int {
+		x, y := r.spo[a], r.spo[b]
+		return cmp.Or(cmp.Compare(x.o, y.o), cmp.Compare(x.p, y.p), cmp.Compare(x.s, y.s))
 	})
 	return r
 }

@@ -1,18 +1,23 @@
 package mine
 
-import "context"
+import (
+	"cmp"
+	"context"
+	"slices"
+)
 
-// judgement is what the corpus says of a candidate.
-type judgement struct {
-	predictions int // bindings of the body
-	correct     int // those for which the head holds
+// verdict is what the corpus says of a body: its bindings, and for each
+// head how many of them it holds for.
+type verdict struct {
+	predictions int
+	heads       map[headKey]int
 }
 
-// recordsFor lists the records a candidate's body may match in: the shortest
-// of its atoms' lists, by predicate or by predicate and constant.
-func (c *corpus) recordsFor(cd *candidate) []uint32 {
+// recordsFor lists the records a body may match in: the shortest of its
+// atoms' lists, by predicate or by predicate and constant.
+func (c *corpus) recordsFor(b *body) []uint32 {
 	var recs []uint32
-	for i, a := range cd.atoms() {
+	for i, a := range b.atoms[:b.n] {
 		r := c.predRecs[a.p]
 		if !a.o.isVar() {
 			r = c.constRecs[constKey(a.p, a.o.c)]
@@ -24,22 +29,95 @@ func (c *corpus) recordsFor(cd *candidate) []uint32 {
 	return recs
 }
 
-// judge counts a candidate's predictions over the whole corpus.
-func (c *corpus) judge(ctx context.Context, cd *candidate) (judgement, error) {
-	recs := c.recordsFor(cd)
+// judge counts a body's bindings over the whole corpus and, for every head
+// the bindings suggest, those for which it holds: one join of the body
+// judges all the rules that share it. Heads about X alone are counted for
+// bodies that end in a constant or have one atom; cyclic heads for bodies
+// that end in a variable.
+func (c *corpus) judge(ctx context.Context, b *body) (verdict, error) {
+	v := verdict{heads: map[headKey]int{}}
+	end, cyclic := b.endVar()
+	about := b.n == 1 || !cyclic
 	var (
-		j judgement
-		m matcher
+		m     matcher
+		xs    []uint32
+		pairs [][2]uint32
 	)
-	for i, ri := range recs {
+	m.found = func() {
+		v.predictions++
+		if about {
+			xs = append(xs, m.vals[varX])
+		}
+		if cyclic {
+			pairs = append(pairs, [2]uint32{m.vals[varX], m.vals[end]})
+		}
+	}
+	for i, ri := range c.recordsFor(b) {
 		if i%512 == 0 {
 			if err := ctx.Err(); err != nil {
-				return judgement{}, err
+				return verdict{}, err
 			}
 		}
-		m.run(c.records[ri], cd, &j)
+		r := c.records[ri]
+		xs, pairs = xs[:0], pairs[:0]
+		m.run(r, b)
+		slices.Sort(xs)
+		for i := 0; i < len(xs); {
+			j := i + 1
+			for j < len(xs) && xs[j] == xs[i] {
+				j++
+			}
+			r.countAbout(xs[i], j-i, v.heads)
+			i = j
+		}
+		slices.SortFunc(pairs, func(a, b [2]uint32) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
+		for i := 0; i < len(pairs); {
+			j := i + 1
+			for j < len(pairs) && pairs[j] == pairs[i] {
+				j++
+			}
+			r.countCycles(pairs[i][0], pairs[i][1], j-i, v.heads)
+			i = j
+		}
 	}
-	return j, nil
+	return v, nil
+}
+
+// countAbout adds k bindings of X = x to every head that holds of x: each
+// of its categorical facts h(x,'c'), and once per predicate h(x,_) and
+// h(_,x).
+func (r *record) countAbout(x uint32, k int, heads map[headKey]int) {
+	out := r.outOf(x)
+	for i, fi := range out {
+		f := r.spo[fi]
+		if i == 0 || r.spo[out[i-1]].p != f.p {
+			heads[headKey{p: f.p, kind: headSome}] += k
+		}
+		if f.flags&flagCategory != 0 && r.constOf[f.o] >= 0 {
+			heads[headKey{p: f.p, kind: headConst, c: uint32(r.constOf[f.o])}] += k
+		}
+	}
+	in := r.inOf(x)
+	for i, fi := range in {
+		if f := r.spo[fi]; i == 0 || r.spo[in[i-1]].p != f.p {
+			heads[headKey{p: f.p, kind: headSomeSubject}] += k
+		}
+	}
+}
+
+// countCycles adds k bindings of X = x, E = e to every head that links
+// them: h(x,e) and h(e,x).
+func (r *record) countCycles(x, e uint32, k int, heads map[headKey]int) {
+	for _, fi := range r.outOf(x) {
+		if f := r.spo[fi]; f.o == e {
+			heads[headKey{p: f.p, kind: headCycle}] += k
+		}
+	}
+	for _, fi := range r.inOf(x) {
+		if f := r.spo[fi]; f.s == e {
+			heads[headKey{p: f.p, kind: headCycleBack}] += k
+		}
+	}
 }
 
 // rterm is a term resolved in one record: a variable's slot, or the term
@@ -55,35 +133,30 @@ type ratom struct {
 }
 
 // matcher enumerates a body's bindings in one record by backtracking, with
-// the semantics of app/rules: object identity (distinct variables bind
-// distinct values, none of them a constant of the body) and existential
-// head variables.
+// the semantics of app/rules: distinct variables bind distinct values, none
+// of them a constant of the body. It calls found at each binding.
 type matcher struct {
+	found   func()
 	r       *record
 	body    [2]ratom
 	order   [2]int
 	n       int
 	consts  [4]uint32
 	nconsts int
-	head    ratom
-	// headAbsent: the head names a constant the record lacks, so it never holds.
-	headAbsent bool
-	vals       [numVars]uint32
-	bound      [numVars]bool
-	j          *judgement
+	vals    [numVars]uint32
+	bound   [numVars]bool
 }
 
-func (m *matcher) run(r *record, cd *candidate, j *judgement) {
-	*m = matcher{r: r, n: int(cd.n), j: j}
-	for i, a := range cd.atoms() {
-		ra, ok := m.resolve(a, true)
+func (m *matcher) run(r *record, b *body) {
+	m.r, m.n, m.nconsts = r, int(b.n), 0
+	m.bound = [numVars]bool{}
+	for i, a := range b.atoms[:b.n] {
+		ra, ok := m.resolve(a)
 		if !ok {
 			return // the body names a constant the record lacks
 		}
 		m.body[i] = ra
 	}
-	h, ok := m.resolve(cd.head, false)
-	m.head, m.headAbsent = h, !ok
 	// Start from an atom with a constant: it has the fewest facts.
 	m.order = [2]int{0, 1}
 	if m.n == 2 && !hasConst(m.body[0]) && hasConst(m.body[1]) {
@@ -94,9 +167,9 @@ func (m *matcher) run(r *record, cd *candidate, j *judgement) {
 
 func hasConst(a ratom) bool { return a.s.v < 0 || a.o.v < 0 }
 
-// resolve finds an atom's constants in the record; inBody collects them for
+// resolve finds an atom's constants in the record and notes them for
 // object identity.
-func (m *matcher) resolve(a atom, inBody bool) (ratom, bool) {
+func (m *matcher) resolve(a atom) (ratom, bool) {
 	ra := ratom{p: a.p}
 	for i, t := range [2]term{a.s, a.o} {
 		rt := rterm{v: t.v}
@@ -106,10 +179,8 @@ func (m *matcher) resolve(a atom, inBody bool) (ratom, bool) {
 				return ratom{}, false
 			}
 			rt.t = id
-			if inBody {
-				m.consts[m.nconsts] = id
-				m.nconsts++
-			}
+			m.consts[m.nconsts] = id
+			m.nconsts++
 		}
 		if i == 0 {
 			ra.s = rt
@@ -134,10 +205,8 @@ func (m *matcher) bind(t rterm, v uint32) bool {
 			return false
 		}
 	}
-	for _, c := range m.consts[:m.nconsts] {
-		if c == v {
-			return false
-		}
+	if slices.Contains(m.consts[:m.nconsts], v) {
+		return false
 	}
 	m.vals[t.v], m.bound[t.v] = v, true
 	return true
@@ -145,10 +214,7 @@ func (m *matcher) bind(t rterm, v uint32) bool {
 
 func (m *matcher) match(depth int) {
 	if depth == m.n {
-		m.j.predictions++
-		if m.holds() {
-			m.j.correct++
-		}
+		m.found()
 		return
 	}
 	r := m.r
@@ -191,29 +257,5 @@ func (m *matcher) match(depth int) {
 			}
 			m.bound[a.s.v] = false
 		}
-	}
-}
-
-// holds reports whether the head is a fact under the current binding; an
-// existential variable may take any value.
-func (m *matcher) holds() bool {
-	if m.headAbsent {
-		return false
-	}
-	r, a := m.r, m.head
-	s, sKnown := m.value(a.s)
-	o, oKnown := m.value(a.o)
-	switch {
-	case sKnown && oKnown:
-		return r.has(a.p, s, o)
-	case sKnown:
-		sp := r.bySubject(a.p, s)
-		return sp.hi > sp.lo
-	case oKnown:
-		sp := r.byObject(a.p, o)
-		return sp.hi > sp.lo
-	default:
-		sp := r.byPredicate(a.p)
-		return sp.hi > sp.lo
 	}
 }

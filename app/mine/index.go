@@ -41,3 +41,25 @@ func (r *record) has(p, s, o uint32) bool {
 	i := sort.Search(len(run), func(i int) bool { return run[i].s > s || run[i].s == s && run[i].o >= o })
 	return i < len(run) && run[i].s == s && run[i].o == o
 }
+
+// outOf returns the positions in spo of the facts whose subject is x, by
+// predicate and object.
+func (r *record) outOf(x uint32) []uint32 {
+	lo := sort.Search(len(r.out), func(i int) bool { return r.spo[r.out[i]].s >= x })
+	hi := lo
+	for hi < len(r.out) && r.spo[r.out[hi]].s == x {
+		hi++
+	}
+	return r.out[lo:hi]
+}
+
+// inOf returns the positions in spo of the facts whose object is x, by
+// predicate and subject.
+func (r *record) inOf(x uint32) []uint32 {
+	lo := sort.Search(len(r.in), func(i int) bool { return r.spo[r.in[i]].o >= x })
+	hi := lo
+	for hi < len(r.in) && r.spo[r.in[hi]].o == x {
+		hi++
+	}
+	return r.in[lo:hi]
+}

@@ -78,8 +78,11 @@ type Stats struct {
 	// appear in a rule.
 	Constants int
 	Samples   int
-	// Candidates is the number of distinct rules judged; Kept those that
-	// cleared the thresholds, before Config.MaxRules.
+	// Bodies is the number of distinct rule bodies judged, each against
+	// every head its bindings suggest; Candidates counts those rules, and
+	// Kept the ones that cleared the thresholds and are not dominated by a
+	// more general rule, before Config.MaxRules.
+	Bodies     int
 	Candidates int
 	Kept       int
 	Duration   time.Duration
@@ -116,19 +119,19 @@ func (m *Miner) Mine(ctx context.Context) (*Result, error) {
 	}
 
 	s := newSampler(c, cfg.Seed, cfg.MaxBodyLength)
-	seen := map[candidate]struct{}{}
-	var (
-		judged   []candidate
-		verdicts []judgement
-	)
+	seen := map[body]struct{}{}
+	// found holds every rule that cleared the thresholds; a rule two bodies
+	// lead to (a cyclic one, from either end) is counted alike by both.
+	found := map[candidate]judgement{}
+	var order []candidate
 	stats := Stats{Records: len(c.records), Facts: c.facts, Constants: len(c.constNames), Stop: StopSamples}
 	for stats.Samples < cfg.Samples {
-		var fresh []candidate
+		var fresh []body
 		for range min(cfg.Batch, cfg.Samples-stats.Samples) {
-			s.sample(func(cd candidate) {
-				if _, ok := seen[cd]; !ok {
-					seen[cd] = struct{}{}
-					fresh = append(fresh, cd)
+			s.sample(func(b body) {
+				if _, ok := seen[b]; !ok {
+					seen[b] = struct{}{}
+					fresh = append(fresh, b)
 				}
 			})
 			stats.Samples++
@@ -137,37 +140,41 @@ func (m *Miner) Mine(ctx context.Context) (*Result, error) {
 			stats.Stop = StopSaturated
 			break
 		}
-		js, done := c.judgeAll(budget, fresh, cfg.Workers)
+		kept, done := c.judgeAll(budget, fresh, cfg)
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("mine: %w", err)
 		}
-		judged = append(judged, fresh[:done]...)
-		verdicts = append(verdicts, js[:done]...)
+		stats.Bodies += done
+		for _, rs := range kept[:done] {
+			stats.Candidates += rs.considered
+			for _, r := range rs.rules {
+				if _, dup := found[r.cd]; !dup {
+					found[r.cd] = r.j
+					order = append(order, r.cd)
+				}
+			}
+		}
 		if done < len(fresh) || budget.Err() != nil {
 			stats.Stop = StopTime
 			break
 		}
 	}
-	stats.Candidates = len(judged)
 
-	passed := make(map[candidate]float64, len(judged))
-	for i, cd := range judged {
-		if j := verdicts[i]; j.correct >= cfg.MinSupport && float64(j.correct) >= cfg.MinConfidence*float64(j.predictions) {
-			passed[cd] = float64(j.correct) / float64(j.predictions)
-		}
+	passed := make(map[candidate]float64, len(found))
+	for cd, j := range found {
+		passed[cd] = float64(j.correct) / float64(j.predictions)
 	}
 	res := &Result{}
-	for i := range judged {
-		j := verdicts[i]
-		conf, ok := passed[judged[i]]
-		if !ok || dominated(judged[i], conf, passed) {
+	for _, cd := range order {
+		j := found[cd]
+		if dominated(cd, passed[cd], passed) {
 			continue
 		}
-		head, body := judged[i].rule(c.predNames, c.constNames)
+		head, body := cd.rule(c.predNames, c.constNames)
 		res.Rules = append(res.Rules, Rule{
 			Head: head, Body: body,
 			Predictions: j.predictions, Correct: j.correct,
-			Confidence: float64(j.correct) / float64(j.predictions),
+			Confidence: passed[cd],
 		})
 	}
 	stats.Kept = len(res.Rules)
@@ -227,27 +234,46 @@ func rank(rs []Rule) {
 	copy(rs, sorted)
 }
 
-// judgeAll judges candidates on all workers. It returns the judgements and
-// how many candidates, from the first, were judged before ctx ended.
-func (c *corpus) judgeAll(ctx context.Context, cands []candidate, workers int) ([]judgement, int) {
-	js := make([]judgement, len(cands))
-	ok := make([]bool, len(cands))
+// judgement is what the corpus says of a rule.
+type judgement struct {
+	predictions int // bindings of the body
+	correct     int // those for which the head holds
+}
+
+// judged is a rule that cleared the thresholds.
+type judged struct {
+	cd candidate
+	j  judgement
+}
+
+// bodyRules are the rules one body leads to that cleared the thresholds,
+// and how many it led to.
+type bodyRules struct {
+	rules      []judged
+	considered int
+}
+
+// judgeAll judges bodies on all workers. It returns the rules of each and
+// how many bodies, from the first, were judged before ctx ended.
+func (c *corpus) judgeAll(ctx context.Context, bodies []body, cfg Config) ([]bodyRules, int) {
+	out := make([]bodyRules, len(bodies))
+	ok := make([]bool, len(bodies))
 	var (
 		next atomic.Int64
 		wg   sync.WaitGroup
 	)
-	for range min(workers, len(cands)) {
+	for range min(cfg.Workers, len(bodies)) {
 		wg.Go(func() {
 			for {
 				i := int(next.Add(1) - 1)
-				if i >= len(cands) {
+				if i >= len(bodies) {
 					return
 				}
-				j, err := c.judge(ctx, &cands[i])
+				v, err := c.judge(ctx, &bodies[i])
 				if err != nil {
 					return
 				}
-				js[i], ok[i] = j, true
+				out[i], ok[i] = rulesOf(&bodies[i], v, cfg), true
 			}
 		})
 	}
@@ -256,5 +282,26 @@ func (c *corpus) judgeAll(ctx context.Context, cands []candidate, workers int) (
 	for done < len(ok) && ok[done] {
 		done++
 	}
-	return js, done
+	return out, done
+}
+
+// rulesOf keeps a body's rules that clear the thresholds, in a fixed order.
+func rulesOf(b *body, v verdict, cfg Config) bodyRules {
+	out := bodyRules{considered: len(v.heads)}
+	for h, correct := range v.heads {
+		if correct < cfg.MinSupport || float64(correct) < cfg.MinConfidence*float64(v.predictions) {
+			continue
+		}
+		cd := b.candidate(h)
+		if cd.trivial() {
+			continue
+		}
+		out.rules = append(out.rules, judged{cd: cd, j: judgement{predictions: v.predictions, correct: correct}})
+	}
+	slices.SortFunc(out.rules, func(x, y judged) int { return compareHeads(x.cd.head, y.cd.head) })
+	return out
+}
+
+func compareHeads(a, b atom) int {
+	return cmp.Or(cmp.Compare(a.p, b.p), cmp.Compare(a.s.v, b.s.v), cmp.Compare(a.s.c, b.s.c), cmp.Compare(a.o.v, b.o.v), cmp.Compare(a.o.c, b.o.c))
 }
