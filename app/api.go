@@ -106,5 +106,6 @@ func (a *api) routes() []route {
 	rs = append(rs, a.auditRoutes()...)
 	rs = append(rs, a.knowledgeRoutes()...)
 	rs = append(rs, a.recordRoutes()...)
+	rs = append(rs, a.learnRoutes()...)
 	return rs
 }

@@ -1,17 +1,12 @@
 package app
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/pff/pff/app/auth"
 	"github.com/pff/pff/app/ingest"
@@ -270,99 +265,4 @@ func (a *api) recordStats(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, stats)
-}
-
-// jobView is a background job as the API shows it: what it was asked to do,
-// how far it got, and how each failed attempt ended.
-type jobView struct {
-	ID          int64                    `json:"id"`
-	Kind        string                   `json:"kind"`
-	State       string                   `json:"state"`
-	Args        json.RawMessage          `json:"args"`
-	Output      json.RawMessage          `json:"output"`
-	Attempt     int                      `json:"attempt"`
-	MaxAttempts int                      `json:"max_attempts"`
-	Errors      []rivertype.AttemptError `json:"errors"`
-	CreatedAt   time.Time                `json:"created_at"`
-	ScheduledAt time.Time                `json:"scheduled_at"`
-	AttemptedAt *time.Time               `json:"attempted_at"`
-	FinalizedAt *time.Time               `json:"finalized_at"`
-}
-
-func newJobView(j *rivertype.JobRow) jobView {
-	output := json.RawMessage(j.Output())
-	if output == nil {
-		output = json.RawMessage("null")
-	}
-	errs := j.Errors
-	if errs == nil {
-		errs = []rivertype.AttemptError{}
-	}
-	return jobView{
-		ID: j.ID, Kind: j.Kind, State: string(j.State), Args: j.EncodedArgs, Output: output,
-		Attempt: j.Attempt, MaxAttempts: j.MaxAttempts, Errors: errs,
-		CreatedAt: j.CreatedAt, ScheduledAt: j.ScheduledAt, AttemptedAt: j.AttemptedAt, FinalizedAt: j.FinalizedAt,
-	}
-}
-
-func (a *api) jobRoutes() []route {
-	const tag = "jobs"
-	return []route{
-		{Method: http.MethodGet, Path: apiPrefix + "/jobs", Role: auth.RoleViewer, Tag: tag, Summary: "List background jobs, newest first",
-			Query:    []param{{"kind", "only jobs of this kind"}, {"state", "only jobs in this state (available, running, completed, ...)"}, cursorParam, limitParam},
-			Response: page[jobView]{}, Handler: a.listJobs},
-		{Method: http.MethodGet, Path: apiPrefix + "/jobs/:id", Role: auth.RoleViewer, Tag: tag,
-			Summary: "Get a background job: its state, output and errors", Response: jobView{}, Handler: a.getJob},
-	}
-}
-
-func (a *api) listJobs(c echo.Context) error {
-	after, limit, err := pageRequest(c)
-	if err != nil {
-		return err
-	}
-	params := river.NewJobListParams().OrderBy(river.JobListOrderByID, river.SortOrderDesc).First(limit + 1)
-	if kind := c.QueryParam("kind"); kind != "" {
-		params = params.Kinds(kind)
-	}
-	if state := c.QueryParam("state"); state != "" {
-		if !slices.Contains(rivertype.JobStates(), rivertype.JobState(state)) {
-			var problems fieldErrors
-			problems.add("state", "must be one of %v", rivertype.JobStates())
-			return problems.err()
-		}
-		params = params.States(rivertype.JobState(state))
-	}
-	if after != "" {
-		// Jobs are listed by id alone, so a job with just its id is a cursor.
-		id, err := strconv.ParseInt(after, 10, 64)
-		if err != nil {
-			return badRequest("invalid_cursor", "cursor is not one this API returned")
-		}
-		params = params.After(river.JobListCursorFromJob(&rivertype.JobRow{ID: id}))
-	}
-	res, err := a.jobs.River().JobList(c.Request().Context(), params)
-	if err != nil {
-		return fmt.Errorf("list jobs: %w", err)
-	}
-	views := make([]jobView, len(res.Jobs))
-	for i, j := range res.Jobs {
-		views[i] = newJobView(j)
-	}
-	return c.JSON(http.StatusOK, newPage(views, limit, func(j jobView) string { return strconv.FormatInt(j.ID, 10) }))
-}
-
-func (a *api) getJob(c echo.Context) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil {
-		return fmt.Errorf("job %q: %w", c.Param("id"), store.ErrNotFound)
-	}
-	job, err := a.jobs.River().JobGet(c.Request().Context(), id)
-	if errors.Is(err, river.ErrNotFound) {
-		return fmt.Errorf("job %d: %w", id, store.ErrNotFound)
-	}
-	if err != nil {
-		return fmt.Errorf("job %d: %w", id, err)
-	}
-	return c.JSON(http.StatusOK, newJobView(job))
 }

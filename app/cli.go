@@ -67,6 +67,7 @@ func commands() []*command {
 		apikeyCommand(),
 		validateCommand(), genCommand(), schemaCommand(), rulesCommand(),
 		ingestCommand(),
+		kgCommand(), trainCommand(), evalCommand(), modelsCommand(), predictCommand(),
 	}
 }
 

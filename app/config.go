@@ -37,6 +37,7 @@ type Config struct {
 	Audit     AuditConfig     `koanf:"audit"`
 	RateLimit RateLimitConfig `koanf:"rate_limit"`
 	Ingest    IngestConfig    `koanf:"ingest"`
+	Learn     LearnConfig     `koanf:"learn"`
 	// BootstrapAdmin and BootstrapPassword create the first admin at start
 	// when the users table is empty (PFF_BOOTSTRAP_ADMIN, PFF_BOOTSTRAP_PASSWORD).
 	BootstrapAdmin    string `koanf:"bootstrap_admin"`
@@ -83,6 +84,22 @@ type JobsConfig struct {
 	// StopTimeout is how long running jobs may finish on shutdown before they
 	// are cancelled and handed back to the queue.
 	StopTimeout time.Duration `koanf:"stop_timeout"`
+}
+
+// LearnConfig configures the learning pipeline: the knowledge graph, training
+// and the learned term of validation.
+type LearnConfig struct {
+	// MaxCategoryValues is the most distinct objects a categorical predicate
+	// may have and still be learned from.
+	MaxCategoryValues int `koanf:"max_category_values"`
+	// TrainTimeout bounds one attempt of a training job; River rescues the
+	// job of a dead worker after TrainTimeout plus 10 minutes.
+	TrainTimeout time.Duration `koanf:"train_timeout"`
+	// MinConfidence is the least probability that a fact is wrong for a
+	// report to name it.
+	MinConfidence float64 `koanf:"min_confidence"`
+	// EfSearch is pgvector's hnsw.ef_search for predictions.
+	EfSearch int `koanf:"ef_search"`
 }
 
 // DatabaseConfig configures PostgreSQL.
@@ -183,6 +200,10 @@ func defaultConfig() map[string]any {
 		"ingest.max_depth":            64,
 		"ingest.max_string_length":    "1MiB",
 		"ingest.batch_size":           500,
+		"learn.max_category_values":   1000,
+		"learn.train_timeout":         "2h",
+		"learn.min_confidence":        0.5,
+		"learn.ef_search":             100,
 		"bootstrap_admin":             "",
 		"bootstrap_password":          "",
 		"bootstrap_email":             "",
@@ -351,6 +372,7 @@ func (c Config) validate() error {
 		"auth.token_ttl":           c.Auth.TokenTTL,
 		"ingest.upload_timeout":    c.Ingest.UploadTimeout,
 		"jobs.stop_timeout":        c.Jobs.StopTimeout,
+		"learn.train_timeout":      c.Learn.TrainTimeout,
 		"database.connect_timeout": c.Database.ConnectTimeout,
 	} {
 		if d <= 0 {
@@ -388,6 +410,14 @@ func (c Config) validate() error {
 	}
 	if err := c.Ingest.validate(); err != nil {
 		return err
+	}
+	switch l := c.Learn; {
+	case l.MaxCategoryValues < 1:
+		return problem("learn.max_category_values", "must be at least 1")
+	case l.MinConfidence <= 0 || l.MinConfidence >= 1:
+		return problem("learn.min_confidence", "%v is outside (0, 1)", l.MinConfidence)
+	case l.EfSearch < 1 || l.EfSearch > 1000:
+		return problem("learn.ef_search", "%d is outside 1..1000 (pgvector's range)", l.EfSearch)
 	}
 	if c.Audit.RetentionDays < 1 {
 		return problem("audit.retention_days", "must be at least 1")

@@ -14,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/pff/pff/app/learn"
 	"github.com/pff/pff/store"
 )
 
@@ -175,6 +176,10 @@ func toAPIError(err error) *apiError {
 	case errors.As(err, &conflict):
 		return &apiError{Status: http.StatusConflict, Code: "conflict", Message: "already exists",
 			Details: map[string]string{"constraint": conflict.Constraint}}
+	case errors.Is(err, store.ErrModelActive), errors.Is(err, store.ErrModelNotReady):
+		return &apiError{Status: http.StatusConflict, Code: "model_state", Message: strings.TrimPrefix(err.Error(), "store: ")}
+	case errors.Is(err, learn.ErrUnknown):
+		return &apiError{Status: http.StatusNotFound, Code: "unknown_to_model", Message: err.Error()}
 	case errors.Is(err, context.DeadlineExceeded):
 		return &apiError{Status: http.StatusServiceUnavailable, Code: "timeout", Message: "the request took too long"}
 	}

@@ -11,7 +11,9 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/pff/pff/app/knowledge"
+	"github.com/pff/pff/app/learn"
 	"github.com/pff/pff/app/resp"
+	"github.com/pff/pff/app/validation"
 	"github.com/pff/pff/jobs"
 	"github.com/pff/pff/store"
 )
@@ -79,17 +81,20 @@ func startServices(ctx context.Context, cfg Config, logger *slog.Logger, migrate
 	}
 	// One source of the active schema, rules and checks per process: the
 	// API's validations and the workers' judge alike.
-	s.knowledge, err = knowledge.NewSource(knowledge.SourceConfig{Store: s.store, Recheck: time.Second})
+	s.knowledge, err = knowledge.NewSource(knowledge.SourceConfig{Store: s.store, Recheck: time.Second,
+		Plausibility: s.loadPlausibility})
 	if err != nil {
 		s.close()
 		return nil, err
 	}
-	deps := jobs.Deps{Store: s.store, AuditRetentionDays: cfg.Audit.RetentionDays, Validators: s.knowledge}
+	deps := jobs.Deps{Store: s.store, AuditRetentionDays: cfg.Audit.RetentionDays, Validators: s.knowledge,
+		TrainTimeout: cfg.Learn.TrainTimeout}
 	s.jobs, err = jobs.New(pool, jobs.Config{
-		Workers:      cfg.Jobs.Workers,
-		Logger:       logger.With("component", "river"),
-		Register:     jobs.Register(deps),
-		PeriodicJobs: jobs.PeriodicJobs(deps),
+		Workers:              cfg.Jobs.Workers,
+		Logger:               logger.With("component", "river"),
+		Register:             jobs.Register(deps),
+		PeriodicJobs:         jobs.PeriodicJobs(deps),
+		RescueStuckJobsAfter: cfg.Learn.TrainTimeout + 10*time.Minute,
 	})
 	if err != nil {
 		s.close()
@@ -97,6 +102,15 @@ func startServices(ctx context.Context, cfg Config, logger *slog.Logger, migrate
 	}
 	s.registry.MustRegister(newPoolCollector(pool), newJobCollector(s.store, logger))
 	return s, nil
+}
+
+// loadPlausibility loads the active model as the validators' learned term.
+func (s *services) loadPlausibility(ctx context.Context, modelID int64) (validation.Plausibility, error) {
+	m, err := s.store.ModelByID(ctx, modelID)
+	if err != nil {
+		return nil, err
+	}
+	return learn.LoadPlausibility(ctx, s.store, m, learn.PlausibilityConfig{MinConfidence: s.cfg.Learn.MinConfidence})
 }
 
 // prepareSchema waits until PostgreSQL answers, then applies pending

@@ -49,7 +49,12 @@ type Deps struct {
 	AuditRetentionDays int
 	// Validators gives the active validator; nil means the embedded defaults.
 	Validators records.ValidatorSource
+	// TrainTimeout bounds one attempt of a training; 0 means 2 hours.
+	TrainTimeout time.Duration
 }
+
+// DefaultTrainTimeout is how long one attempt of a training may run.
+const DefaultTrainTimeout = 2 * time.Hour
 
 // Register returns the function that adds PFF's workers to a River bundle.
 func Register(deps Deps) func(*river.Workers) {
@@ -57,6 +62,12 @@ func Register(deps Deps) func(*river.Workers) {
 		river.AddWorker(workers, &PruneAuditLogWorker{Store: deps.Store})
 		river.AddWorker(workers, &ValidateRecordsWorker{Store: deps.Store, Validators: deps.Validators})
 		river.AddWorker(workers, &RevalidateWorker{Store: deps.Store})
+		river.AddWorker(workers, &BuildKGWorker{Store: deps.Store})
+		timeout := deps.TrainTimeout
+		if timeout == 0 {
+			timeout = DefaultTrainTimeout
+		}
+		river.AddWorker(workers, &TrainModelWorker{Store: deps.Store, AttemptTimeout: timeout})
 	}
 }
 

@@ -34,6 +34,10 @@ type Config struct {
 	// River's 100 ms. With many short jobs it caps throughput at about
 	// Workers per cooldown, so lower it for floods of tiny jobs.
 	FetchCooldown time.Duration
+	// RescueStuckJobsAfter is how long a job may run before River takes its
+	// worker for dead and retries it; 0 means River's 1 hour. It must exceed
+	// the longest job timeout (a training's).
+	RescueStuckJobsAfter time.Duration
 }
 
 // Client is a River client that knows how to shut down without losing work.
@@ -53,7 +57,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	c := &Client{workers: cfg.Workers}
-	riverConfig := &river.Config{Logger: logger, FetchCooldown: cfg.FetchCooldown}
+	riverConfig := &river.Config{Logger: logger, FetchCooldown: cfg.FetchCooldown, RescueStuckJobsAfter: cfg.RescueStuckJobsAfter}
 	if cfg.Workers > 0 {
 		if cfg.Register == nil {
 			return nil, errors.New("jobs: a client with workers needs Config.Register")

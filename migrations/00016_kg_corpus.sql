@@ -4,8 +4,11 @@
 -- Learnable facts are entity edges and categorical literals of predicates
 -- with at most kg_builds.max_category_values distinct objects; ids, free
 -- numbers, dates and dangling references are kept out. kg_learning is what
--- training reads.
+-- training reads. A rebuild rewrites the whole table, so it keeps only the
+-- indexes lookups need: by subject (the unique key) and by object; the
+-- (predicate, object) index made a rebuild of 380,000 triples 3x slower.
 -- +goose Up
+DROP INDEX kg_triples_predicate_object_idx;
 ALTER TABLE kg_triples
 	DROP COLUMN confidence,
 	ADD COLUMN count     integer NOT NULL DEFAULT 1 CHECK (count >= 1),
@@ -28,6 +31,7 @@ CREATE VIEW kg_learning AS
 	SELECT subject, predicate, object, class, count FROM kg_triples WHERE learnable;
 
 -- +goose Down
+CREATE INDEX kg_triples_predicate_object_idx ON kg_triples (predicate, object);
 DROP VIEW kg_learning;
 DROP TABLE kg_builds;
 ALTER TABLE kg_triples

@@ -73,7 +73,7 @@ FROM customer_records WHERE current`
 
 // ReplaceKG replaces the corpus knowledge graph with the triples next yields
 // until it returns false, all in one transaction: readers see the old graph
-// or the new one, never a mix. Equal triples are counted once with their
+// or the new one, never a mix (they wait while it is rebuilt). Equal triples are counted once with their
 // number. A categorical predicate is learnable when it has at most
 // maxValues distinct objects; entity edges always are. corpus is called
 // after the last triple, so that a concurrent reader of the corpus can
@@ -105,27 +105,28 @@ func (s *Store) ReplaceKG(ctx context.Context, corpus func() Corpus, maxValues i
 }
 
 func replaceKGFromStage(ctx context.Context, tx pgx.Tx, b *KGBuild) error {
-	// TRUNCATE would lock readers out for the whole rebuild; DELETE lets them
-	// read the old graph until commit.
-	if _, err := tx.Exec(ctx, `DELETE FROM kg_triples`); err != nil {
+	// TRUNCATE makes readers of the graph wait for the rebuild to commit,
+	// but DELETE of the old rows and the dead tuples it leaves made a
+	// rebuild of 380,000 triples take 4x longer.
+	if _, err := tx.Exec(ctx, `TRUNCATE kg_triples`); err != nil {
 		return err
 	}
 	tag, err := tx.Exec(ctx, `
-INSERT INTO kg_triples (subject, predicate, object, class, count)
-SELECT subject, predicate, object, max(class), count(*) FROM kg_stage GROUP BY subject, predicate, object`)
+WITH categorical AS (
+	SELECT predicate FROM kg_stage WHERE class = 'category'
+	GROUP BY predicate HAVING count(DISTINCT object) <= $1)
+INSERT INTO kg_triples (subject, predicate, object, class, count, learnable)
+SELECT subject, predicate, object, max(class), count(*),
+	max(class) = 'edge' OR (max(class) = 'category' AND predicate IN (SELECT predicate FROM categorical))
+FROM kg_stage GROUP BY subject, predicate, object`, b.MaxValues)
 	if err != nil {
 		return err
 	}
 	b.Triples = tag.RowsAffected()
-	tag, err = tx.Exec(ctx, `
-UPDATE kg_triples SET learnable = true
-WHERE class = 'edge' OR (class = 'category' AND predicate IN (
-	SELECT predicate FROM kg_triples WHERE class = 'category'
-	GROUP BY predicate HAVING count(DISTINCT object) <= $1))`, b.MaxValues)
+	err = tx.QueryRow(ctx, `SELECT count(*) FROM kg_triples WHERE learnable`).Scan(&b.Learnable)
 	if err != nil {
 		return err
 	}
-	b.Learnable = tag.RowsAffected()
 	return tx.QueryRow(ctx, `
 INSERT INTO kg_builds (fingerprint, records, triples, learnable, max_category_values)
 VALUES ($1, $2, $3, $4, $5) RETURNING id, built_at`,

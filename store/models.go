@@ -193,3 +193,9 @@ func (s *Store) DeleteModel(ctx context.Context, version string) error {
 	})
 	return wrap(err, "delete model %s", version)
 }
+
+// ModelByID returns the model with this id.
+func (s *Store) ModelByID(ctx context.Context, id int64) (Model, error) {
+	m, err := scanModel(s.pool.QueryRow(ctx, `SELECT `+modelColumns+` FROM models WHERE id = $1`, id))
+	return m, wrap(err, "model %d", id)
+}

@@ -36,7 +36,9 @@ func (p Predictor) efSearch() int {
 	return p.EfSearch
 }
 
-func directCalibration(m store.Model) (*CalibrationFit, error) {
+// DirectCalibration is the calibration of facts scored with the model's
+// own entity vectors.
+func DirectCalibration(m store.Model) (*CalibrationFit, error) {
 	var cal Calibrations
 	if err := json.Unmarshal(m.Calibration, &cal); err != nil {
 		return nil, fmt.Errorf("learn: calibration of model %s: %w", m.Version, err)
@@ -56,7 +58,7 @@ func normOf(m store.Model) embed.Norm {
 
 // Score returns the plausibility of each triple under model m.
 func (p Predictor) Score(ctx context.Context, m store.Model, triples []embed.NamedTriple) ([]ScoredTriple, error) {
-	cal, err := directCalibration(m)
+	cal, err := DirectCalibration(m)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +112,7 @@ type Candidate struct {
 // (or anchor − r) with the model's distance. With filterKnown, completions
 // already in the knowledge graph are left out.
 func (p Predictor) Complete(ctx context.Context, m store.Model, anchor, relation string, tail bool, k int, filterKnown bool) ([]Candidate, error) {
-	cal, err := directCalibration(m)
+	cal, err := DirectCalibration(m)
 	if err != nil {
 		return nil, err
 	}
