@@ -70,8 +70,8 @@ func mineRules(ctx context.Context, inv *invocation, paths []string, opts mineOp
 		return err
 	}
 	s := res.Stats
-	fmt.Fprintf(inv.Stderr, "mined %d rules (%d above the thresholds) from %d records, %d facts: %d samples, %d candidates, %s, stopped on %s\n",
-		len(res.Rules), s.Kept, s.Records, s.Facts, s.Samples, s.Candidates, s.Duration.Round(time.Millisecond), s.Stop)
+	fmt.Fprintf(inv.Stderr, "mined %d rules (%d kept) from %d records, %d facts: %d samples, %d bodies, %d candidate rules, %s, stopped on %s\n",
+		len(res.Rules), s.Kept, s.Records, s.Facts, s.Samples, s.Bodies, s.Candidates, s.Duration.Round(time.Millisecond), s.Stop)
 	return nil
 }
 
