@@ -150,6 +150,11 @@ func (s *Store) Checkpoint(ctx context.Context, modelID int64) (epoch int, data 
 func (s *Store) ActivateModel(ctx context.Context, version string) (Model, error) {
 	var m Model
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// Activations take turns: two at once would both demote the same
+		// active row, and the second would then break models_one_active.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('models/activate', 0))`); err != nil {
+			return err
+		}
 		var err error
 		m, err = scanModel(tx.QueryRow(ctx, `SELECT `+modelColumns+` FROM models WHERE version = $1 FOR UPDATE`, version))
 		if err != nil {
