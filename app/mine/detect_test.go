@@ -137,6 +137,9 @@ func setOf(t testing.TB, res *Result, minConf float64) *rules.Set {
 // relations between entities, and few clean ones.
 func TestRulesFromCleanRecordsCatchFaults(t *testing.T) {
 	t.Parallel()
+	if raceEnabled {
+		t.Skip("40 s under the race detector; the other tests race the parallel judging")
+	}
 	res := mineClean(t, 300, 1, Config{Seed: 1, Samples: 300, MinSupport: 50})
 	set := setOf(t, res, 1)
 	d := detect(t, set, 240, 99, 0.5)
