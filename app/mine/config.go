@@ -41,8 +41,11 @@ type Config struct {
 	// corpus stays a uniform sample of the records added. Default 5,000,000
 	// (some 200 MB).
 	MaxFacts int
-	// Workers evaluate candidate rules in parallel. Default GOMAXPROCS.
+	// Workers judge rule bodies in parallel. Default GOMAXPROCS.
 	Workers int
+	// Progress, if set, is called after each batch with the run's figures
+	// so far (a job reports them); Mine waits for it to return.
+	Progress func(Stats)
 }
 
 // Check reports settings out of range; zeros are fine (they mean the

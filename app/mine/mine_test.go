@@ -272,10 +272,12 @@ func TestMaxFactsKeepsASample(t *testing.T) {
 		m.Add(g)
 	}
 	require.Less(t, m.Records(), 400)
+	require.Equal(t, 400, m.Offered())
 	require.Less(t, m.Facts(), 2500)
 	res, err := m.Mine(context.Background())
 	require.NoError(t, err)
 	require.Equal(t, m.Records(), res.Stats.Records)
+	require.Equal(t, 400, res.Stats.Offered)
 }
 
 func TestMaxBodyLengthOne(t *testing.T) {
@@ -295,4 +297,27 @@ func TestMaxRules(t *testing.T) {
 	require.Equal(t, all.Rules[:3], top.Rules)
 	require.Greater(t, top.Stats.Kept, 3)
 	require.True(t, strings.HasPrefix(tsv(t, all), tsv(t, top)))
+}
+
+func TestWideNodesAreThinned(t *testing.T) {
+	t.Parallel()
+	m := New(Config{MinSupport: 2, Samples: 50, Workers: 1})
+	for i := range 3 {
+		c := fmt.Sprint("c", i)
+		b := newGraph(c)
+		for j := range 3 * maxFanout {
+			k := fmt.Sprint(c, "-k", j)
+			b.entity(k, "contract")
+			b.edge(c, "contract", k)
+			b.cat(k, "status", "ContractActive")
+		}
+		m.Add(b.g)
+	}
+	var progress []Stats
+	m.cfg.Progress = func(s Stats) { progress = append(progress, s) }
+	res, err := m.Mine(context.Background())
+	require.NoError(t, err)
+	require.Contains(t, tsv(t, res), "status(X,'ContractActive') <= type(X,'contract')")
+	require.NotEmpty(t, progress)
+	require.Equal(t, res.Stats.Samples, progress[len(progress)-1].Samples)
 }

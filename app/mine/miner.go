@@ -37,6 +37,9 @@ func (m *Miner) Add(g *kg.Graph) {
 	}
 }
 
+// Offered is the number of records added so far.
+func (m *Miner) Offered() int { return m.corpus.offered }
+
 // Records is the number of records the corpus holds.
 func (m *Miner) Records() int { return len(m.corpus.records) }
 
@@ -72,6 +75,9 @@ const (
 
 // Stats describe a run.
 type Stats struct {
+	// Offered is the number of records added; Records those the corpus
+	// kept (fewer past Config.MaxFacts).
+	Offered int
 	Records int
 	Facts   int
 	// Constants is the number of categorical values frequent enough to
@@ -84,9 +90,12 @@ type Stats struct {
 	// more general rule, before Config.MaxRules.
 	Bodies     int
 	Candidates int
-	Kept       int
-	Duration   time.Duration
-	Stop       Stop
+	// Found is the number of rules that cleared the thresholds so far, for
+	// Config.Progress.
+	Found    int
+	Kept     int
+	Duration time.Duration
+	Stop     Stop
 }
 
 // Result is what a run found.
@@ -124,10 +133,13 @@ func (m *Miner) Mine(ctx context.Context) (*Result, error) {
 	// lead to (a cyclic one, from either end) is counted alike by both.
 	found := map[candidate]judgement{}
 	var order []candidate
-	stats := Stats{Records: len(c.records), Facts: c.facts, Constants: len(c.constNames), Stop: StopSamples}
+	stats := Stats{Offered: c.offered, Records: len(c.records), Facts: c.facts, Constants: len(c.constNames), Stop: StopSamples}
 	for stats.Samples < cfg.Samples {
 		var fresh []body
 		for range min(cfg.Batch, cfg.Samples-stats.Samples) {
+			if budget.Err() != nil {
+				break
+			}
 			s.sample(func(b body) {
 				if _, ok := seen[b]; !ok {
 					seen[b] = struct{}{}
@@ -136,7 +148,10 @@ func (m *Miner) Mine(ctx context.Context) (*Result, error) {
 			})
 			stats.Samples++
 		}
-		if len(fresh) == 0 {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("mine: %w", err)
+		}
+		if len(fresh) == 0 && budget.Err() == nil {
 			stats.Stop = StopSaturated
 			break
 		}
@@ -153,6 +168,12 @@ func (m *Miner) Mine(ctx context.Context) (*Result, error) {
 					order = append(order, r.cd)
 				}
 			}
+		}
+		stats.Found = len(found)
+		if cfg.Progress != nil {
+			p := stats
+			p.Duration = time.Since(start)
+			cfg.Progress(p)
 		}
 		if done < len(fresh) || budget.Err() != nil {
 			stats.Stop = StopTime

@@ -61,17 +61,17 @@ func (s *sampler) sample(emit func(body)) {
 		x = f.o
 	}
 	nodes := [3]uint32{x}
-	s.first = s.neighbours(s.first[:0], r, nodes[:1], true)
+	s.first = s.thin(s.neighbours(s.first[:0], r, nodes[:1], true))
 	for _, a := range s.first {
 		s.generalise(r, []step{a}, emit)
 	}
 	if s.maxLen < 2 {
 		return
 	}
-	s.first = s.neighbours(s.first[:0], r, nodes[:1], false)
+	s.first = s.thin(s.neighbours(s.first[:0], r, nodes[:1], false))
 	for _, a := range s.first {
 		nodes[1] = a.node
-		s.second = s.neighbours(s.second[:0], r, nodes[:2], true)
+		s.second = s.thin(s.neighbours(s.second[:0], r, nodes[:2], true))
 		for _, b := range s.second {
 			s.generalise(r, []step{a, b}, emit)
 		}
@@ -96,6 +96,23 @@ func (s *sampler) head() (*record, int) {
 	r := s.c.records[recs[s.rng.IntN(len(recs))]]
 	sp := r.byPredicate(p)
 	return r, sp.lo + s.rng.IntN(sp.hi-sp.lo)
+}
+
+// maxFanout bounds the steps taken from one node, so that a node with
+// thousands of facts costs a draw no more than maxFanout² paths. Generated
+// records never reach it.
+const maxFanout = 256
+
+// thin keeps a random maxFanout of steps when there are more.
+func (s *sampler) thin(steps []step) []step {
+	if len(steps) <= maxFanout {
+		return steps
+	}
+	for i := range maxFanout {
+		j := i + s.rng.IntN(len(steps)-i)
+		steps[i], steps[j] = steps[j], steps[i]
+	}
+	return steps[:maxFanout]
 }
 
 // neighbours lists the steps from the path's last node: not to a node
