@@ -24,8 +24,12 @@ import (
 //	  the best entity and relation matrices, all float32
 //	CRC-32 (IEEE) of everything before it, uint32
 const (
-	checkpointMagic   = "PFFTRNSE"
-	checkpointVersion = 1
+	checkpointMagic = "PFFTRNSE"
+	// checkpointVersion 2: Sampler, Optimizer and EntityConstraint were
+	// renumbered so that their zero values are the new defaults, and the
+	// logistic loss skips negligible negatives; a version 1 checkpoint would
+	// resume with different settings.
+	checkpointVersion = 2
 )
 
 // hyperparameter is a setting that shapes the trajectory of training, so a

@@ -51,13 +51,13 @@ func (l Loss) String() string {
 type Sampler uint8
 
 const (
-	// Uniform corrupts the head or the tail with equal probability.
-	Uniform Sampler = iota
 	// Bernoulli ("bern", Wang et al. 2014) corrupts the head of a triple of
 	// relation r with probability tph/(tph+hpt), where tph is the mean number
 	// of tails per head of r and hpt of heads per tail. It makes fewer false
 	// negatives on one-to-many and many-to-one relations.
-	Bernoulli
+	Bernoulli Sampler = iota
+	// Uniform corrupts the head or the tail with equal probability.
+	Uniform
 )
 
 func (s Sampler) String() string {
@@ -76,8 +76,8 @@ func (s Sampler) String() string {
 type Optimizer uint8
 
 const (
-	Adam    Optimizer = iota // Kingma and Ba 2015, β1 = 0.9, β2 = 0.999, ε = 1e-8
-	Adagrad                  // Duchi et al. 2011, ε = 1e-10
+	Adagrad Optimizer = iota // Duchi et al. 2011, ε = 1e-10
+	Adam                     // Kingma and Ba 2015, β1 = 0.9, β2 = 0.999, ε = 1e-8
 	SGD                      // plain stochastic gradient descent
 )
 
@@ -95,12 +95,12 @@ func (o Optimizer) String() string {
 
 func (o Optimizer) defaultLearningRate() float32 {
 	switch o {
-	case Adagrad:
-		return 0.1
+	case Adam:
+		return 0.001
 	case SGD:
 		return 0.01
 	}
-	return 0.001
+	return 0.1
 }
 
 // Constraint bounds the entity embeddings, which stops the margin loss from
@@ -108,11 +108,11 @@ func (o Optimizer) defaultLearningRate() float32 {
 type Constraint uint8
 
 const (
+	// UnitBall scales entity vectors longer than 1 back to 1.
+	UnitBall Constraint = iota
 	// UnitSphere rescales every entity vector to L2 norm 1 after each
 	// update, as in the TransE paper.
-	UnitSphere Constraint = iota
-	// UnitBall scales entity vectors longer than 1 back to 1.
-	UnitBall
+	UnitSphere
 	// Unconstrained leaves entity vectors as the optimizer makes them.
 	Unconstrained
 )
@@ -142,19 +142,19 @@ type Config struct {
 	Margin float32
 	// Negatives is the number of corruptions per positive triple; default 32.
 	Negatives int
-	// Sampler picks the corrupted side; default Uniform.
+	// Sampler picks the corrupted side; default Bernoulli.
 	Sampler Sampler
 	// AdversarialTemperature α > 0 weights each positive's negatives by
 	// softmax(−α·d(negative)) instead of uniformly, so that hard negatives
 	// count more (self-adversarial sampling, Sun et al. 2019). Default 0: off.
 	AdversarialTemperature float32
-	// EntityConstraint bounds the entity vectors; default UnitSphere.
+	// EntityConstraint bounds the entity vectors; default UnitBall.
 	EntityConstraint Constraint
-	// Optimizer is the update rule; default Adam.
+	// Optimizer is the update rule; default Adagrad.
 	Optimizer Optimizer
-	// LearningRate defaults to 0.001 for Adam, 0.1 for Adagrad and 0.01 for SGD.
+	// LearningRate defaults to 0.1 for Adagrad, 0.001 for Adam and 0.01 for SGD.
 	LearningRate float32
-	// BatchSize is the number of positive triples per update; default 1024.
+	// BatchSize is the number of positive triples per update; default 256.
 	BatchSize int
 	// Epochs is the maximum number of passes over the training triples;
 	// default 100.
@@ -189,7 +189,7 @@ func (c Config) resolved() (Config, error) {
 	setDefault(&c.Dim, 128)
 	setDefault(&c.Margin, 5)
 	setDefault(&c.Negatives, 32)
-	setDefault(&c.BatchSize, 1024)
+	setDefault(&c.BatchSize, 256)
 	setDefault(&c.Epochs, 100)
 	setDefault(&c.Workers, runtime.GOMAXPROCS(0))
 	setDefault(&c.EvalEvery, 10)
@@ -204,7 +204,7 @@ func (c Config) resolved() (Config, error) {
 		return c, fmt.Errorf("unknown loss %v", c.Loss)
 	case c.Norm > L2:
 		return c, fmt.Errorf("unknown norm %v", c.Norm)
-	case c.Sampler > Bernoulli:
+	case c.Sampler > Uniform:
 		return c, fmt.Errorf("unknown sampler %v", c.Sampler)
 	case c.Optimizer > SGD:
 		return c, fmt.Errorf("unknown optimizer %v", c.Optimizer)

@@ -38,8 +38,8 @@ func gridDataset(t *testing.T, side int) *Dataset {
 
 // smallConfig trains quickly on gridDataset, also under the race detector.
 func smallConfig() Config {
-	return Config{Dim: 16, Norm: L2, Margin: 2, Negatives: 8, BatchSize: 64, Epochs: 200, LearningRate: 0.02,
-		EntityConstraint: UnitBall, Workers: 1, Seed: 7, EvalEvery: -1}
+	return Config{Dim: 16, Norm: L2, Margin: 2, Negatives: 8, Sampler: Uniform, EntityConstraint: UnitBall,
+		Optimizer: Adam, LearningRate: 0.02, BatchSize: 64, Epochs: 200, Workers: 1, Seed: 7, EvalEvery: -1}
 }
 
 func train(t *testing.T, ds *Dataset, cfg Config) *Result {
