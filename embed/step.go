@@ -27,6 +27,13 @@ type shard struct {
 	rng      rng
 	ent, rel *sparseGrad
 	negs     []negative
+	// negligible is the coefficient below which a negative's gradient is
+	// left out: 1e-3/k, so that the left-out coefficients of a positive's k
+	// negatives add up to less than 1e-3 (of at most 1). The logistic loss
+	// never saturates, but with self-adversarial weights most negatives are
+	// far beyond the margin and weigh almost nothing; skipping their rows
+	// saves most of the memory traffic of an update.
+	negligible float32
 	// tailAnchor = h + r and headAnchor = t − r: a tail corruption t' is at
 	// distance ‖tailAnchor − t'‖, a head corruption h' at ‖headAnchor − h'‖.
 	tailAnchor, headAnchor []float32
@@ -40,6 +47,7 @@ func newShard(ents, rels, dim, negatives, maxPositives, workers int) *shard {
 		ent:        newSparseGrad(ents, dim, maxPositives*(negatives+2), workers),
 		rel:        newSparseGrad(rels, dim, maxPositives, workers),
 		negs:       make([]negative, negatives),
+		negligible: 1e-3 / float32(negatives),
 		tailAnchor: make([]float32, dim),
 		headAnchor: make([]float32, dim),
 		tailGrad:   make([]float32, dim),
@@ -133,6 +141,9 @@ func (s *shard) backward(m *Model, obj *objective, pos Triple, scale float32) fl
 		case Logistic:
 			loss += n.weight * softplus(obj.margin-n.dist)
 			negCoef = n.weight * sigmoid32(obj.margin-n.dist)
+			if negCoef < s.negligible {
+				continue
+			}
 		}
 		e, grad := m.Entity(n.entity), s.ent.row(n.entity)
 		if n.head {
