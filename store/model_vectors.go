@@ -65,6 +65,12 @@ func distanceOps(norm string) (ops, op string) {
 // what an earlier, failed attempt left.
 func (s *Store) SaveTrainedModel(ctx context.Context, m Model, tm TrainedModel) (Model, error) {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// Saves take turns: CREATE INDEX needs a SHARE lock, which the ROW
+		// EXCLUSIVE lock of another save's COPY blocks, and the other way
+		// round, a deadlock. Searches (ACCESS SHARE) are not held up.
+		if _, err := tx.Exec(ctx, `LOCK TABLE model_entities IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+			return err
+		}
 		for _, q := range []string{
 			`DELETE FROM model_entities WHERE model_id = $1`,
 			`DELETE FROM model_relations WHERE model_id = $1`,
