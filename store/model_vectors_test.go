@@ -351,3 +351,31 @@ func entityCount(t *testing.T, admin *pgxpool.Pool, modelID int64) int {
 	require.NoError(t, admin.QueryRow(context.Background(), `SELECT count(*) FROM model_entities WHERE model_id = $1`, modelID).Scan(&n))
 	return n
 }
+
+// Trainings that finish together store their models side by side.
+func TestSaveTrainedModelConcurrently(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := newVectorStore(t)
+	rng := rand.New(rand.NewPCG(11, 12))
+	var models []store.Model
+	var vecs [][][]float32
+	for i := range 3 {
+		m, err := s.CreateModel(ctx, store.NewModel{Version: fmt.Sprintf("v%d", i), Source: "test", Fingerprint: "f", Dim: 16, Norm: "L1"})
+		require.NoError(t, err)
+		models = append(models, m)
+		vecs = append(vecs, unitVectors(rng, 2000, 16))
+	}
+	errs := make([]error, len(models))
+	var wg sync.WaitGroup
+	for i, m := range models {
+		wg.Go(func() {
+			_, errs[i] = s.SaveTrainedModel(ctx, m, store.TrainedModel{Entities: entityVectors(vecs[i])})
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	requireStates(t, s, map[string]string{"v0": store.ModelReady, "v1": store.ModelReady, "v2": store.ModelReady})
+}
