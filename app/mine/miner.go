@@ -77,25 +77,25 @@ const (
 type Stats struct {
 	// Offered is the number of records added; Records those the corpus
 	// kept (fewer past Config.MaxFacts).
-	Offered int
-	Records int
-	Facts   int
+	Offered int `json:"offered"`
+	Records int `json:"records"`
+	Facts   int `json:"facts"`
 	// Constants is the number of categorical values frequent enough to
 	// appear in a rule.
-	Constants int
-	Samples   int
+	Constants int `json:"constants"`
+	Samples   int `json:"samples"`
 	// Bodies is the number of distinct rule bodies judged, each against
 	// every head its bindings suggest; Candidates counts those rules, and
 	// Kept the ones that cleared the thresholds and are not dominated by a
 	// more general rule, before Config.MaxRules.
-	Bodies     int
-	Candidates int
+	Bodies     int `json:"bodies"`
+	Candidates int `json:"candidates"`
 	// Found is the number of rules that cleared the thresholds so far, for
 	// Config.Progress.
-	Found    int
-	Kept     int
-	Duration time.Duration
-	Stop     Stop
+	Found    int           `json:"found"`
+	Kept     int           `json:"kept"`
+	Duration time.Duration `json:"duration_ns"`
+	Stop     Stop          `json:"stop,omitempty"`
 }
 
 // Result is what a run found.
