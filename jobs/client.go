@@ -34,9 +34,12 @@ type Config struct {
 	// River's 100 ms. With many short jobs it caps throughput at about
 	// Workers per cooldown, so lower it for floods of tiny jobs.
 	FetchCooldown time.Duration
+	// JobTimeout bounds jobs whose worker sets no timeout; 0 means River's
+	// 1 minute.
+	JobTimeout time.Duration
 	// RescueStuckJobsAfter is how long a job may run before River takes its
 	// worker for dead and retries it; 0 means River's 1 hour. It must exceed
-	// the longest job timeout (a training's).
+	// JobTimeout and the timeouts workers set (a training's).
 	RescueStuckJobsAfter time.Duration
 }
 
@@ -57,7 +60,8 @@ func New(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	c := &Client{workers: cfg.Workers}
-	riverConfig := &river.Config{Logger: logger, FetchCooldown: cfg.FetchCooldown, RescueStuckJobsAfter: cfg.RescueStuckJobsAfter}
+	riverConfig := &river.Config{Logger: logger, FetchCooldown: cfg.FetchCooldown, RescueStuckJobsAfter: cfg.RescueStuckJobsAfter,
+		JobTimeout: cfg.JobTimeout}
 	if cfg.Workers > 0 {
 		if cfg.Register == nil {
 			return nil, errors.New("jobs: a client with workers needs Config.Register")

@@ -48,6 +48,9 @@ type (
 		// CalibrationRecords is how many records were held out of training
 		// to calibrate record plausibility.
 		CalibrationRecords int `json:"calibration_records,omitempty"`
+		// ResumedFromEpoch is the checkpoint's epoch when training resumed
+		// after an interruption.
+		ResumedFromEpoch int `json:"resumed_from_epoch,omitempty"`
 	}
 	// LinkMetrics are filtered link-prediction metrics.
 	LinkMetrics struct {
@@ -210,7 +213,7 @@ func trainRegistered(ctx context.Context, st *store.Store, req TrainRequest, cfg
 		}
 		return st.SaveCheckpoint(ctx, m.ID, epoch, buf.Bytes())
 	}
-	tr, err := newOrResumedTrainer(ctx, st, m, d.ds, cfg)
+	tr, resumed, err := newOrResumedTrainer(ctx, st, m, d.ds, cfg)
 	if err != nil {
 		return err
 	}
@@ -223,6 +226,7 @@ func trainRegistered(ctx context.Context, st *store.Store, req TrainRequest, cfg
 		Valid: linkMetrics(res.Valid), Epochs: res.Epochs, BestEpoch: res.BestEpoch, StoppedEarly: res.StoppedEarly,
 		TrainSeconds: time.Since(started).Seconds(), Triples: [3]int{len(d.ds.Train), len(d.ds.Valid), len(d.ds.Test)},
 		Entities: d.ds.Entities.Len(), Relations: d.ds.Relations.Len(), CalibrationRecords: len(d.heldOut),
+		ResumedFromEpoch: resumed,
 	}
 	report(TrainProgress{Epoch: res.Epochs, Epochs: res.Epochs, Valid: metrics.Valid, Phase: "evaluating"})
 	cal, err := evaluate(ctx, res.Model, d, &metrics, cfg)
@@ -241,21 +245,23 @@ func trainRegistered(ctx context.Context, st *store.Store, req TrainRequest, cfg
 	return nil
 }
 
-func newOrResumedTrainer(ctx context.Context, st *store.Store, m store.Model, ds *embed.Dataset, cfg embed.Config) (*embed.Trainer, error) {
-	_, data, err := st.Checkpoint(ctx, m.ID)
+// newOrResumedTrainer continues from the model's checkpoint, if it has
+// one, and says from which epoch.
+func newOrResumedTrainer(ctx context.Context, st *store.Store, m store.Model, ds *embed.Dataset, cfg embed.Config) (*embed.Trainer, int, error) {
+	epoch, data, err := st.Checkpoint(ctx, m.ID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		tr, err := embed.NewTrainer(ds, cfg)
 		if err != nil {
-			return nil, fmt.Errorf("learn: %w", err)
+			return nil, 0, fmt.Errorf("learn: %w", err)
 		}
-		return tr, nil
+		return tr, 0, nil
 	case err != nil:
-		return nil, fmt.Errorf("learn: %w", err)
+		return nil, 0, fmt.Errorf("learn: %w", err)
 	}
 	tr, err := embed.ResumeTrainer(ds, cfg, bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("learn: resume %s: %w", m.Version, err)
+		return nil, 0, fmt.Errorf("learn: resume %s: %w", m.Version, err)
 	}
-	return tr, nil
+	return tr, epoch, nil
 }

@@ -1,0 +1,155 @@
+package jobs_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river/rivertype"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pff/pff/app/gen"
+	"github.com/pff/pff/app/ingest"
+	"github.com/pff/pff/app/learn"
+	"github.com/pff/pff/app/records"
+	"github.com/pff/pff/jobs"
+	"github.com/pff/pff/store"
+)
+
+// corpusPool returns a database holding the knowledge graph of n clean
+// generated records.
+func corpusPool(t *testing.T, n int) *pgxpool.Pool {
+	t.Helper()
+	ctx := context.Background()
+	pool := newPool(t)
+	st := store.New(pool)
+	g, err := gen.New(gen.Config{N: n, Seed: 5, Compact: true})
+	require.NoError(t, err)
+	var batch []store.NewRecord
+	for r, ok := g.Next(); ok; r, ok = g.Next() {
+		nr, err := records.Prepare(ingest.Document{Data: r.Doc})
+		require.NoError(t, err)
+		batch = append(batch, nr)
+	}
+	_, err = st.WriteRecords(ctx, batch, nil)
+	require.NoError(t, err)
+	_, _, err = learn.BuildKG(ctx, st, learn.CorpusConfig{})
+	require.NoError(t, err)
+	return pool
+}
+
+func TestTrainingJobsAreUniquePerCorpus(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := corpusPool(t, 10)
+	client, err := jobs.New(pool, jobs.Config{})
+	require.NoError(t, err)
+	args := jobs.TrainModelArgs{Fingerprint: "f1", Hyperparameters: learn.Hyperparameters{Epochs: 3}}
+	first, err := client.River().Insert(ctx, args, nil)
+	require.NoError(t, err)
+	again, err := client.River().Insert(ctx, args, nil)
+	require.NoError(t, err)
+	require.True(t, again.UniqueSkippedAsDuplicate)
+	require.Equal(t, first.Job.ID, again.Job.ID)
+	args.Fingerprint = "f2"
+	other, err := client.River().Insert(ctx, args, nil)
+	require.NoError(t, err)
+	require.False(t, other.UniqueSkippedAsDuplicate, "another corpus trains anew")
+}
+
+// workerProcessEnv makes the test binary a training worker (see
+// TestTrainingWorkerProcess) on the database it names.
+const workerProcessEnv = "PFF_TEST_TRAINING_WORKER_DB"
+
+// TestTrainingWorkerProcess is not a test: run by
+// TestKilledTrainingResumesFromItsCheckpoint in a child process, it works
+// training jobs until it is killed.
+func TestTrainingWorkerProcess(t *testing.T) {
+	url := os.Getenv(workerProcessEnv)
+	if url == "" {
+		t.Skip("runs only as the child of TestKilledTrainingResumesFromItsCheckpoint")
+	}
+	ctx := context.Background()
+	pool, err := store.Connect(ctx, store.PoolConfig{URL: url})
+	require.NoError(t, err)
+	client, err := jobs.New(pool, jobs.Config{Workers: 1, Register: jobs.Register(jobs.Deps{Store: store.New(pool)})})
+	require.NoError(t, err)
+	require.NoError(t, client.Start(ctx))
+	select {} // until SIGKILL
+}
+
+func TestKilledTrainingResumesFromItsCheckpoint(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("waits a minute or two for River's rescuer")
+	}
+	ctx := context.Background()
+	pool := corpusPool(t, 30)
+	st := store.New(pool)
+
+	// Ten epochs between checkpoints; enough epochs that the child is
+	// killed long before the end.
+	hp := learn.Hyperparameters{Dim: 16, Epochs: 40, Negatives: 2, BatchSize: 512, EvalEvery: -1, Seed: 1}
+	inserter, err := jobs.New(pool, jobs.Config{})
+	require.NoError(t, err)
+	res, err := inserter.River().Insert(ctx, jobs.TrainModelArgs{Fingerprint: "corpus", Hyperparameters: hp}, nil)
+	require.NoError(t, err)
+	jobID := res.Job.ID
+
+	child := exec.Command(os.Args[0], "-test.run=^TestTrainingWorkerProcess$", "-test.count=1")
+	child.Env = append(os.Environ(), workerProcessEnv+"="+pool.Config().ConnString())
+	child.Stdout, child.Stderr = os.Stderr, os.Stderr
+	require.NoError(t, child.Start())
+	t.Cleanup(func() { _ = child.Process.Kill(); _ = child.Wait() })
+
+	var model store.Model
+	require.Eventually(t, func() bool {
+		model, err = st.ModelByJob(ctx, jobID)
+		if err != nil {
+			return false
+		}
+		epoch, _, err := st.Checkpoint(ctx, model.ID)
+		return err == nil && epoch >= 10
+	}, 60*time.Second, 50*time.Millisecond, "the child never wrote a checkpoint")
+	require.NoError(t, child.Process.Signal(syscall.SIGKILL))
+	_ = child.Wait()
+
+	job, err := inserter.River().JobGet(ctx, jobID)
+	require.NoError(t, err)
+	require.Equal(t, rivertype.JobStateRunning, job.State, "a killed worker leaves its job running")
+	_, err = st.ActiveModel(ctx)
+	require.ErrorIs(t, err, store.ErrNotFound, "no half-trained model is active")
+
+	// A new worker whose rescuer takes jobs running for more than 3 s for
+	// dead. The rescuer runs on River's leader, which the new worker becomes
+	// once the killed one's leadership expired (about a minute), then
+	// every 30 s.
+	const rescueAfter = 3 * time.Second
+	time.Sleep(time.Until(job.AttemptedAt.Add(rescueAfter)))
+	deps := jobs.Deps{Store: st, TrainTimeout: 2 * time.Minute}
+	rescuer, err := jobs.New(pool, jobs.Config{Workers: 1, Register: jobs.Register(deps),
+		JobTimeout: time.Second, RescueStuckJobsAfter: rescueAfter})
+	require.NoError(t, err)
+	require.NoError(t, rescuer.Start(ctx))
+	t.Cleanup(func() { _ = rescuer.Stop(context.Background(), 5*time.Second, 5*time.Second) })
+	require.Eventually(t, func() bool {
+		job, err = rescuer.River().JobGet(ctx, jobID)
+		return err == nil && job.State == rivertype.JobStateCompleted
+	}, 3*time.Minute, 200*time.Millisecond, "the rescued job never completed")
+	require.NotEmpty(t, job.Errors, "the rescue is recorded as a failed attempt")
+
+	model, err = st.ModelByJob(ctx, jobID)
+	require.NoError(t, err)
+	require.Equal(t, store.ModelReady, model.State)
+	var metrics learn.TrainMetrics
+	require.NoError(t, json.Unmarshal(model.Metrics, &metrics))
+	require.GreaterOrEqual(t, metrics.ResumedFromEpoch, 10, "training resumed from the checkpoint")
+	require.Equal(t, 40, metrics.Epochs)
+	_, _, err = st.Checkpoint(ctx, model.ID)
+	require.ErrorIs(t, err, store.ErrNotFound, "a stored model keeps no checkpoint")
+}
