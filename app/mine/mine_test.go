@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/pff/pff/app/gen"
 	"github.com/pff/pff/app/kg"
 	"github.com/pff/pff/app/rules"
 )
@@ -178,8 +179,25 @@ func TestMinedRulesLoadAsARuleSet(t *testing.T) {
 // the corpus are the predictions the miner counted as wrong.
 func TestConfidenceMatchesTheRuleEngine(t *testing.T) {
 	t.Parallel()
-	graphs := plantedCorpus(60, 5)
-	m := New(Config{Seed: 3, MinConfidence: 0.01, MinSupport: 1, MaxRules: -1})
+	t.Run("planted", func(t *testing.T) {
+		t.Parallel()
+		matchesEngine(t, plantedCorpus(60, 5), Config{Seed: 3, MinConfidence: 0.01, MinSupport: 1, MaxRules: -1})
+	})
+	t.Run("generated", func(t *testing.T) {
+		t.Parallel()
+		g, err := gen.New(gen.Config{N: 12, Seed: 4, FaultRate: 0.5})
+		require.NoError(t, err)
+		var graphs []*kg.Graph
+		for r, ok := g.Next(); ok; r, ok = g.Next() {
+			graphs = append(graphs, graphOf(t, r.Doc))
+		}
+		matchesEngine(t, graphs, Config{Seed: 3, MinConfidence: 0.2, MinSupport: 2, MaxRules: -1, Samples: 300})
+	})
+}
+
+func matchesEngine(t *testing.T, graphs []*kg.Graph, cfg Config) {
+	t.Helper()
+	m := New(cfg)
 	for _, g := range graphs {
 		m.Add(g)
 	}
@@ -206,6 +224,7 @@ func TestConfidenceMatchesTheRuleEngine(t *testing.T) {
 		}
 	}
 	require.Greater(t, imperfect, 10, "the comparison covers rules with violations")
+	t.Logf("%d rules compared, %d with violations", len(res.Rules), imperfect)
 }
 
 func TestMineCancelled(t *testing.T) {
