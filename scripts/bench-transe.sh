@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# TransE training throughput and full filtered evaluation time of package
+# embed against the PyTorch reference (SHARED/bench/transe_torch.py), in one
+# run, on WN18RR, with the reference's defaults on both sides: dimension 128,
+# 32 negatives, batch 1024, margin 5, L1, Adam at 0.001, uniform corruption,
+# unit-norm entities. Runs, in order: embed (default build), the reference
+# with dense Adam (its default), embed built with GOEXPERIMENT=simd, and with
+# SPARSE=1 also the reference with SparseAdam (the lazy update embed makes);
+# then prints the ratios. The machine is shared: the load average is printed
+# before every run.
+#
+#   [SPARSE=1] scripts/bench-transe.sh [SHARED] [EPOCHS]   (defaults /work/shared, 10)
+#
+# Needs Debian's python3-torch (apt-get install -y python3-torch).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+shared=$(cd "${1:-/work/shared}" && pwd)
+epochs=${2:-10}
+python=/usr/bin/python3 # Debian's, which has torch; not a pyenv shim
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+log() { printf '%s\n' "$*" >&2; }
+
+go test -c -o "$tmp/embed.test" ./embed
+GOEXPERIMENT=simd go test -c -o "$tmp/embed-simd.test" ./embed
+
+# go_run NAME BINARY runs embed's throughput benchmark and keeps its summary.
+go_run() {
+	log "load average: $(cut -d' ' -f1-3 /proc/loadavg); $1, $epochs epochs"
+	(cd embed && PFF_DATASETS="$shared/datasets" PFF_EPOCHS=$epochs \
+		"$2" -test.run '^TestBenchmarkThroughput$' -test.v -test.timeout 2h) >"$tmp/$1.log"
+	sed -n 's/.*summary: //p' "$tmp/$1.log" >"$tmp/$1.json"
+	cat "$tmp/$1.json"
+}
+# torch_run NAME OPTIMIZER runs the reference and keeps its final line.
+torch_run() {
+	log "load average: $(cut -d' ' -f1-3 /proc/loadavg); $1, $epochs epochs"
+	"$python" "$shared/bench/transe_torch.py" "$shared/datasets/wn18rr" --epochs "$epochs" \
+		--optimizer "$2" --threads "$(nproc)" | tail -1 >"$tmp/$1.json"
+	cat "$tmp/$1.json"
+}
+
+refs=(torch)
+go_run go "$tmp/embed.test"
+torch_run torch adam
+go_run go-simd "$tmp/embed-simd.test"
+if [ "${SPARSE:-0}" = 1 ]; then
+	torch_run torch-sparse sparse_adam
+	refs+=(torch-sparse)
+fi
+log "load average: $(cut -d' ' -f1-3 /proc/loadavg); done"
+
+"$python" - "$tmp" "${refs[@]}" <<'EOF'
+import json, os, sys
+refs = sys.argv[2:]
+r = {n: json.load(open(os.path.join(sys.argv[1], n + ".json"))) for n in ["go", "go-simd"] + refs}
+labels = {"go": "embed (default build)", "go-simd": "embed (GOEXPERIMENT=simd)",
+          "torch": "PyTorch, Adam", "torch-sparse": "PyTorch, SparseAdam"}
+print(f"{'':28}{'triples/s':>12}{'eval s':>9}{'test MRR':>10}")
+for n in r:
+    print(f"{labels[n]:28}{r[n]['triples_per_s']:12.0f}{r[n]['eval_seconds']:9.1f}{r[n]['mrr']:10.4f}")
+for n in ("go", "go-simd"):
+    for ref in refs:
+        print(f"{n} / {ref}: training {r[n]['triples_per_s'] / r[ref]['triples_per_s']:.2f}x, "
+              f"evaluation {r[ref]['eval_seconds'] / r[n]['eval_seconds']:.2f}x faster")
+EOF
