@@ -42,12 +42,14 @@ func TestDetectionTable(t *testing.T) {
 	runtime.GC()
 	var mem runtime.MemStats
 	runtime.ReadMemStats(&mem)
+	cpu := processCPU()
 	res, err := m.Mine(context.Background())
 	require.NoError(t, err)
+	cpu = processCPU() - cpu
 	s := res.Stats
 	t.Logf("generate+build %d graphs: %s; corpus heap %.0f MB; GOMAXPROCS %d", train, built.Round(time.Millisecond), float64(mem.HeapInuse)/1e6, runtime.GOMAXPROCS(0))
-	t.Logf("mine: %s, %d facts, %d constants, %d samples, %d bodies judged, %d candidate rules, %d kept, %d after max-rules, stopped on %s",
-		s.Duration.Round(time.Millisecond), s.Facts, s.Constants, s.Samples, s.Bodies, s.Candidates, s.Kept, len(res.Rules), s.Stop)
+	t.Logf("mine: %s wall, %s CPU, %d facts, %d constants, %d samples, %d bodies judged, %d candidate rules, %d kept, %d after max-rules, stopped on %s",
+		s.Duration.Round(time.Millisecond), cpu.Round(time.Millisecond), s.Facts, s.Constants, s.Samples, s.Bodies, s.Candidates, s.Kept, len(res.Rules), s.Stop)
 	if out := os.Getenv("PFF_MINE_OUT"); out != "" {
 		f, err := os.Create(out)
 		require.NoError(t, err)

@@ -120,11 +120,11 @@ func (b *body) endVar() (int8, bool) {
 
 // Heads, relative to a body's anchor X and end E.
 const (
-	headConst       uint8 = iota // h(X,'c')
-	headSome                     // h(X,Y), Y existential
+	headSome        uint8 = iota // h(X,Y), Y existential
 	headSomeSubject              // h(Y,X), Y existential
 	headCycle                    // h(X,E)
 	headCycleBack                // h(E,X)
+	headConst                    // h(X,'c')
 )
 
 // headKey is a head for a body: a predicate, a kind, and for headConst a

@@ -32,8 +32,10 @@ type record struct {
 	spo []fact   // by predicate, subject, object; no duplicates
 	pos []uint32 // positions in spo, by predicate, object, subject
 	// out and in are positions in spo by subject and by object, for a
-	// node's facts whatever their predicate.
-	out, in []uint32
+	// node's facts whatever their predicate: out[outStart[x]:outStart[x+1]]
+	// are x's facts as subject.
+	out, in           []uint32
+	outStart, inStart []uint32
 	// hashes identify the terms' strings across records, so that the
 	// corpus's constants can be recognised in records added before the
 	// constant was known to be one.
@@ -154,6 +156,16 @@ func (c *corpus) index(g *kg.Graph) *record {
 		x, y := r.spo[a], r.spo[b]
 		return cmp.Or(cmp.Compare(x.o, y.o), cmp.Compare(x.p, y.p), cmp.Compare(x.s, y.s))
 	})
+	r.outStart = make([]uint32, len(r.hashes)+1)
+	r.inStart = make([]uint32, len(r.hashes)+1)
+	for _, f := range r.spo {
+		r.outStart[f.s+1]++
+		r.inStart[f.o+1]++
+	}
+	for t := range r.hashes {
+		r.outStart[t+1] += r.outStart[t]
+		r.inStart[t+1] += r.inStart[t]
+	}
 	return r
 }
 

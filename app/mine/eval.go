@@ -10,7 +10,7 @@ import (
 // head how many of them it holds for.
 type verdict struct {
 	predictions int
-	heads       map[headKey]int
+	heads       *tally
 }
 
 // recordsFor lists the records a body may match in: the shortest of its
@@ -34,8 +34,9 @@ func (c *corpus) recordsFor(b *body) []uint32 {
 // judges all the rules that share it. Heads about X alone are counted for
 // bodies that end in a constant or have one atom; cyclic heads for bodies
 // that end in a variable.
-func (c *corpus) judge(ctx context.Context, b *body) (verdict, error) {
-	v := verdict{heads: map[headKey]int{}}
+func (c *corpus) judge(ctx context.Context, b *body, heads *tally) (verdict, error) {
+	heads.reset()
+	v := verdict{heads: heads}
 	end, cyclic := b.endVar()
 	about := b.n == 1 || !cyclic
 	var (
@@ -86,36 +87,36 @@ func (c *corpus) judge(ctx context.Context, b *body) (verdict, error) {
 // countAbout adds k bindings of X = x to every head that holds of x: each
 // of its categorical facts h(x,'c'), and once per predicate h(x,_) and
 // h(_,x).
-func (r *record) countAbout(x uint32, k int, heads map[headKey]int) {
+func (r *record) countAbout(x uint32, k int, heads *tally) {
 	out := r.outOf(x)
 	for i, fi := range out {
 		f := r.spo[fi]
 		if i == 0 || r.spo[out[i-1]].p != f.p {
-			heads[headKey{p: f.p, kind: headSome}] += k
+			heads.add(headKey{p: f.p, kind: headSome}, k)
 		}
 		if f.flags&flagCategory != 0 && r.constOf[f.o] >= 0 {
-			heads[headKey{p: f.p, kind: headConst, c: uint32(r.constOf[f.o])}] += k
+			heads.add(headKey{p: f.p, kind: headConst, c: uint32(r.constOf[f.o])}, k)
 		}
 	}
 	in := r.inOf(x)
 	for i, fi := range in {
 		if f := r.spo[fi]; i == 0 || r.spo[in[i-1]].p != f.p {
-			heads[headKey{p: f.p, kind: headSomeSubject}] += k
+			heads.add(headKey{p: f.p, kind: headSomeSubject}, k)
 		}
 	}
 }
 
 // countCycles adds k bindings of X = x, E = e to every head that links
 // them: h(x,e) and h(e,x).
-func (r *record) countCycles(x, e uint32, k int, heads map[headKey]int) {
+func (r *record) countCycles(x, e uint32, k int, heads *tally) {
 	for _, fi := range r.outOf(x) {
 		if f := r.spo[fi]; f.o == e {
-			heads[headKey{p: f.p, kind: headCycle}] += k
+			heads.add(headKey{p: f.p, kind: headCycle}, k)
 		}
 	}
 	for _, fi := range r.inOf(x) {
 		if f := r.spo[fi]; f.s == e {
-			heads[headKey{p: f.p, kind: headCycleBack}] += k
+			heads.add(headKey{p: f.p, kind: headCycleBack}, k)
 		}
 	}
 }

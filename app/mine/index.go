@@ -44,22 +44,8 @@ func (r *record) has(p, s, o uint32) bool {
 
 // outOf returns the positions in spo of the facts whose subject is x, by
 // predicate and object.
-func (r *record) outOf(x uint32) []uint32 {
-	lo := sort.Search(len(r.out), func(i int) bool { return r.spo[r.out[i]].s >= x })
-	hi := lo
-	for hi < len(r.out) && r.spo[r.out[hi]].s == x {
-		hi++
-	}
-	return r.out[lo:hi]
-}
+func (r *record) outOf(x uint32) []uint32 { return r.out[r.outStart[x]:r.outStart[x+1]] }
 
 // inOf returns the positions in spo of the facts whose object is x, by
 // predicate and subject.
-func (r *record) inOf(x uint32) []uint32 {
-	lo := sort.Search(len(r.in), func(i int) bool { return r.spo[r.in[i]].o >= x })
-	hi := lo
-	for hi < len(r.in) && r.spo[r.in[hi]].o == x {
-		hi++
-	}
-	return r.in[lo:hi]
-}
+func (r *record) inOf(x uint32) []uint32 { return r.in[r.inStart[x]:r.inStart[x+1]] }

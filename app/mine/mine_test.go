@@ -340,3 +340,34 @@ func TestWideNodesAreThinned(t *testing.T) {
 	require.NotEmpty(t, progress)
 	require.Equal(t, res.Stats.Samples, progress[len(progress)-1].Samples)
 }
+
+func TestTallyNumbersHeads(t *testing.T) {
+	t.Parallel()
+	heads := []headKey{
+		{p: 0, kind: headSome}, {p: 6, kind: headSomeSubject}, {p: 6, kind: headCycle},
+		{p: 3, kind: headCycleBack}, {p: 0, kind: headConst, c: 0}, {p: 6, kind: headConst, c: 4},
+	}
+	for _, tt := range []struct {
+		name          string
+		preds, consts int
+	}{{"dense", 7, 5}, {"sparse", 7, maxDense}} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ty := newTally(tt.preds, tt.consts)
+			for round := range 2 {
+				ty.reset()
+				for i, h := range heads {
+					ty.add(h, i+1)
+					ty.add(h, round)
+				}
+				got := map[headKey]int{}
+				ty.each(func(h headKey, n int) { got[h] = n })
+				require.Len(t, got, len(heads))
+				require.Equal(t, len(heads), ty.len())
+				for i, h := range heads {
+					require.Equal(t, i+1+round, got[h], "%+v", h)
+				}
+			}
+		})
+	}
+}

@@ -285,12 +285,13 @@ func (c *corpus) judgeAll(ctx context.Context, bodies []body, cfg Config) ([]bod
 	)
 	for range min(cfg.Workers, len(bodies)) {
 		wg.Go(func() {
+			heads := newTally(len(c.predNames), len(c.constNames))
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(bodies) {
 					return
 				}
-				v, err := c.judge(ctx, &bodies[i])
+				v, err := c.judge(ctx, &bodies[i], heads)
 				if err != nil {
 					return
 				}
@@ -308,17 +309,15 @@ func (c *corpus) judgeAll(ctx context.Context, bodies []body, cfg Config) ([]bod
 
 // rulesOf keeps a body's rules that clear the thresholds, in a fixed order.
 func rulesOf(b *body, v verdict, cfg Config) bodyRules {
-	out := bodyRules{considered: len(v.heads)}
-	for h, correct := range v.heads {
+	out := bodyRules{considered: v.heads.len()}
+	v.heads.each(func(h headKey, correct int) {
 		if correct < cfg.MinSupport || float64(correct) < cfg.MinConfidence*float64(v.predictions) {
-			continue
+			return
 		}
-		cd := b.candidate(h)
-		if cd.trivial() {
-			continue
+		if cd := b.candidate(h); !cd.trivial() {
+			out.rules = append(out.rules, judged{cd: cd, j: judgement{predictions: v.predictions, correct: correct}})
 		}
-		out.rules = append(out.rules, judged{cd: cd, j: judgement{predictions: v.predictions, correct: correct}})
-	}
+	})
 	slices.SortFunc(out.rules, func(x, y judged) int { return compareHeads(x.cd.head, y.cd.head) })
 	return out
 }
