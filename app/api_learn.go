@@ -27,6 +27,15 @@ type kgBuildRequest struct {
 	MaxCategoryValues int `json:"max_category_values,omitempty"`
 }
 
+// mineRequest are the miner's settings; zero values mean its defaults
+// (support 20, confidence 0.95, at most 10,000 rules).
+type mineRequest struct {
+	MinSupport    int     `json:"min_support,omitempty"`
+	MinConfidence float64 `json:"min_confidence,omitempty"`
+	MaxRules      int     `json:"max_rules,omitempty"`
+	Seed          uint64  `json:"seed,omitempty"`
+}
+
 type scoreRequest struct {
 	Triples []embed.NamedTriple `json:"triples"`
 }
@@ -70,6 +79,9 @@ func (a *api) learnRoutes() []route {
 			Summary: "Make a ready model the active one, atomically", Response: store.Model{}, Handler: a.activateModel},
 		{Method: http.MethodDelete, Path: apiPrefix + "/models/:version", Role: auth.RoleAdmin, Tag: modelTag,
 			Summary: "Delete a model that is not active, with its embeddings", Status: http.StatusNoContent, Handler: a.deleteModel},
+		{Method: http.MethodPost, Path: apiPrefix + "/rules/mine", Role: auth.RoleAdmin, Tag: kgTag,
+			Summary: "Mine Horn rules from the current records, as a job; they are stored as a new, inactive version of the rule set \"mined\"",
+			MaxBody: 4 << 10, Request: mineRequest{}, Response: queuedJob{}, Status: http.StatusAccepted, Handler: a.mineRules},
 		{Method: http.MethodPost, Path: apiPrefix + "/predict/score", Role: auth.RoleOperator, Tag: predictTag,
 			Summary: "Plausibility of triples as calibrated probabilities", MaxBody: 1 << 20, Query: []param{modelParam},
 			Request: scoreRequest{}, Response: scoreResponse{}, Handler: a.predictScore},
@@ -141,6 +153,26 @@ func (a *api) trainModel(c echo.Context) error {
 	}
 	p, _ := principalOf(c)
 	res, err := a.jobs.River().Insert(ctx, jobs.TrainModelArgs{Fingerprint: build.Fingerprint, Hyperparameters: hp, CreatedBy: p.actor()}, nil)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, queuedJob{JobID: res.Job.ID, Duplicate: res.UniqueSkippedAsDuplicate})
+}
+
+func (a *api) mineRules(c echo.Context) error {
+	var req mineRequest
+	if c.Request().ContentLength != 0 {
+		if err := decodeJSON(c, &req); err != nil {
+			return err
+		}
+	}
+	p, _ := principalOf(c)
+	args := jobs.MineRulesArgs{MinSupport: req.MinSupport, MinConfidence: req.MinConfidence, MaxRules: req.MaxRules,
+		Seed: req.Seed, CreatedBy: p.actor()}
+	if err := args.Config().Check(); err != nil {
+		return badRequest("invalid_settings", "%v", err)
+	}
+	res, err := a.jobs.River().Insert(c.Request().Context(), args, nil)
 	if err != nil {
 		return err
 	}

@@ -98,6 +98,9 @@ type LearnConfig struct {
 	// MinConfidence is the least probability that a fact is wrong for a
 	// report to name it.
 	MinConfidence float64 `koanf:"min_confidence"`
+	// FactErrorRate is the prior probability that a categorical fact of a
+	// record is wrong, which turns the model's odds into probabilities.
+	FactErrorRate float64 `koanf:"fact_error_rate"`
 	// EfSearch is pgvector's hnsw.ef_search for predictions.
 	EfSearch int `koanf:"ef_search"`
 }
@@ -203,6 +206,7 @@ func defaultConfig() map[string]any {
 		"learn.max_category_values":   1000,
 		"learn.train_timeout":         "2h",
 		"learn.min_confidence":        0.5,
+		"learn.fact_error_rate":       0.01,
 		"learn.ef_search":             100,
 		"bootstrap_admin":             "",
 		"bootstrap_password":          "",
@@ -416,6 +420,8 @@ func (c Config) validate() error {
 		return problem("learn.max_category_values", "must be at least 1")
 	case l.MinConfidence <= 0 || l.MinConfidence >= 1:
 		return problem("learn.min_confidence", "%v is outside (0, 1)", l.MinConfidence)
+	case l.FactErrorRate <= 0 || l.FactErrorRate >= 1:
+		return problem("learn.fact_error_rate", "%v is outside (0, 1)", l.FactErrorRate)
 	case l.EfSearch < 1 || l.EfSearch > 1000:
 		return problem("learn.ef_search", "%d is outside 1..1000 (pgvector's range)", l.EfSearch)
 	}

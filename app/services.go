@@ -110,7 +110,8 @@ func (s *services) loadPlausibility(ctx context.Context, modelID int64) (validat
 	if err != nil {
 		return nil, err
 	}
-	return learn.LoadPlausibility(ctx, s.store, m, learn.PlausibilityConfig{MinConfidence: s.cfg.Learn.MinConfidence})
+	return learn.LoadPlausibility(ctx, s.store, m, learn.PlausibilityConfig{
+		MinConfidence: s.cfg.Learn.MinConfidence, FactErrorRate: s.cfg.Learn.FactErrorRate})
 }
 
 // prepareSchema waits until PostgreSQL answers, then applies pending

@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/pff/pff/app/kg"
+	"github.com/pff/pff/app/knowledge"
 	"github.com/pff/pff/app/learn"
+	"github.com/pff/pff/app/mine"
 	"github.com/pff/pff/store"
 )
 
@@ -117,6 +121,81 @@ func (w *TrainModelWorker) Work(ctx context.Context, job *river.Job[TrainModelAr
 	out := map[string]any{"model": m.Version, "phase": "done"}
 	if m, err = w.Store.ModelByVersion(ctx, m.Version); err == nil {
 		out["metrics"] = m.Metrics
+	}
+	if err := river.RecordOutput(ctx, out); err != nil {
+		return fmt.Errorf("record output: %w", err)
+	}
+	return nil
+}
+
+// MineRulesArgs mines Horn rules from the current records and stores them
+// as a new, inactive version of the rule set "mined".
+type MineRulesArgs struct {
+	MinSupport    int     `json:"min_support,omitempty"`
+	MinConfidence float64 `json:"min_confidence,omitempty"`
+	MaxRules      int     `json:"max_rules,omitempty"`
+	Seed          uint64  `json:"seed,omitempty"`
+	CreatedBy     string  `json:"created_by,omitempty"`
+}
+
+// Kind is the job kind stored in river_job.
+func (MineRulesArgs) Kind() string { return "mine_rules" }
+
+// InsertOpts collapse equal requests made while one is queued or running.
+func (MineRulesArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: activeStates}}
+}
+
+// Config is the miner's configuration.
+func (a MineRulesArgs) Config() mine.Config {
+	return mine.Config{MinSupport: a.MinSupport, MinConfidence: a.MinConfidence, MaxRules: a.MaxRules, Seed: a.Seed}
+}
+
+// MinedRulesName is the name mined rule sets are stored under.
+const MinedRulesName = "mined"
+
+// MineRulesWorker mines rules.
+type MineRulesWorker struct {
+	river.WorkerDefaults[MineRulesArgs]
+	Store *store.Store
+}
+
+// Timeout lets mining a large corpus take its time.
+func (w *MineRulesWorker) Timeout(*river.Job[MineRulesArgs]) time.Duration { return time.Hour }
+
+// Work mines the corpus and stores the rules; activating them is an admin's
+// decision.
+func (w *MineRulesWorker) Work(ctx context.Context, job *river.Job[MineRulesArgs]) error {
+	cfg := job.Args.Config()
+	if err := cfg.Check(); err != nil {
+		return river.JobCancel(err)
+	}
+	miner := mine.New(cfg)
+	builder := kg.Builder{}
+	if _, err := w.Store.ReadCorpus(ctx, func(doc []byte) error {
+		if g, err := builder.Build(doc); err == nil {
+			miner.Add(g)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	res, err := miner.Mine(ctx)
+	if err != nil {
+		return err
+	}
+	out := map[string]any{"rules": len(res.Rules), "stats": res.Stats}
+	if len(res.Rules) > 0 {
+		var tsv strings.Builder
+		if err := res.WriteTSV(&tsv); err != nil {
+			return err
+		}
+		k, _, err := w.Store.CreateKnowledge(ctx, store.NewKnowledge{Kind: string(knowledge.KindRules),
+			Name: MinedRulesName, Format: "tsv", Content: tsv.String(), CreatedBy: job.Args.CreatedBy})
+		if err != nil {
+			return err
+		}
+		out["rules_id"], out["version"] = k.ID, k.Version
 	}
 	if err := river.RecordOutput(ctx, out); err != nil {
 		return fmt.Errorf("record output: %w", err)

@@ -79,29 +79,32 @@ func evaluate(ctx context.Context, m *embed.Model, d *trainingData, metrics *Tra
 	return cal, nil
 }
 
-// calibrateRecords fits the fold-in distances of the held-out records'
-// value facts (true) against the same facts with another value of the
-// relation (false).
+// calibrateRecords fits how far a value fact's recorded value is behind the
+// best other value of its relation (its margin, see scoredFact.margin) for
+// the held-out records' true facts against the same facts with another
+// value of the relation: the corruptions a wrong value in a record looks
+// like. Both classes are equally many, so the fit's odds are likelihood
+// ratios; Plausibility adds the prior.
 func calibrateRecords(sp *space, records [][]fact, seed uint64) (*CalibrationFit, error) {
 	rng := rand.New(rand.NewPCG(seed, 0x70ff)) // #nosec G404 -- sampling, not secrets
 	var (
-		dists  []float32
-		labels []bool
+		margins []float32
+		labels  []bool
 	)
 	for _, rec := range records {
 		for _, sf := range sp.scoreRecord(rec, maxTails) {
 			if len(sf.alternatives) == 0 {
 				continue
 			}
-			neg := sf.alternatives[rng.IntN(len(sf.alternatives))]
-			dists = append(dists, sf.distance, neg.distance)
+			wrong := rng.IntN(len(sf.alternatives))
+			margins = append(margins, sf.margin(), sf.marginOf(wrong))
 			labels = append(labels, true, false)
 		}
 	}
-	if len(dists) < 4 {
+	if len(margins) < 4 {
 		return nil, nil
 	}
-	c, err := embed.FitPlatt(dists, labels)
+	c, err := embed.FitPlatt(margins, labels)
 	if err != nil {
 		return nil, fmt.Errorf("calibrate records: %w", err)
 	}

@@ -63,6 +63,26 @@ type candidate struct {
 	distance float32
 }
 
+// margin is how much farther the recorded value is than the nearest other
+// value: positive when the model prefers another value.
+func (sf *scoredFact) margin() float32 {
+	return sf.distance - sf.alternatives[0].distance
+}
+
+// marginOf is the margin alternative i would have if it were the recorded
+// value: its distance less that of the nearest of the others, the recorded
+// value included.
+func (sf *scoredFact) marginOf(i int) float32 {
+	best := sf.distance
+	for j, c := range sf.alternatives {
+		if j != i {
+			best = min(best, c.distance)
+			break // alternatives are sorted: the first other one is the nearest
+		}
+	}
+	return sf.alternatives[i].distance - best
+}
+
 // foldSum accumulates estimates of an entity's vector.
 type foldSum struct {
 	sum []float32

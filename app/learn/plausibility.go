@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/pff/pff/app/kg"
@@ -24,6 +25,11 @@ type PlausibilityConfig struct {
 	MaxFindings int
 	// Alternatives is how many likelier values are suggested; default 3.
 	Alternatives int
+	// FactErrorRate is the prior probability that a categorical fact of a
+	// record is wrong; default 0.01. The calibration weighs right and wrong
+	// facts equally, so this turns its odds into probabilities for records
+	// where wrong facts are rare.
+	FactErrorRate float64
 }
 
 func (c PlausibilityConfig) resolved() PlausibilityConfig {
@@ -35,6 +41,9 @@ func (c PlausibilityConfig) resolved() PlausibilityConfig {
 	}
 	if c.Alternatives == 0 {
 		c.Alternatives = 3
+	}
+	if c.FactErrorRate == 0 {
+		c.FactErrorRate = 0.01
 	}
 	return c
 }
@@ -98,15 +107,20 @@ func (p *Plausibility) Assess(ctx context.Context, g *kg.Graph) (validation.Asse
 	}
 	scored := p.sp.scoreRecord(facts, p.cfg.Alternatives)
 	a := validation.Assessment{Scored: len(scored)}
+	priorLogit := math.Log(p.cfg.FactErrorRate / (1 - p.cfg.FactErrorRate))
 	for _, sf := range scored {
-		wrong := 1 - p.cal.Probability(sf.distance)
-		if wrong < p.cfg.MinConfidence || len(sf.alternatives) == 0 {
+		if len(sf.alternatives) == 0 {
+			continue
+		}
+		// The fit's P(right | margin) is σ(−(A·m + B)) at even odds.
+		wrong := sigmoid(p.cal.A*float64(sf.margin()) + p.cal.B + priorLogit)
+		if wrong < p.cfg.MinConfidence {
 			continue
 		}
 		var alts []validation.Alternative
-		for _, c := range sf.alternatives {
+		for i, c := range sf.alternatives {
 			if c.distance < sf.distance {
-				alts = append(alts, validation.Alternative{Value: c.value, Probability: p.cal.Probability(c.distance)})
+				alts = append(alts, validation.Alternative{Value: c.value, Probability: p.cal.Probability(sf.marginOf(i))})
 			}
 		}
 		// A doubt without a likelier value says only that the model knows
@@ -126,6 +140,8 @@ func (p *Plausibility) Assess(ctx context.Context, g *kg.Graph) (validation.Asse
 	}
 	return a, nil
 }
+
+func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
 
 func entityType(g *kg.Graph, id string) string {
 	if e, ok := g.Entities[id]; ok && e.Type != "" {
