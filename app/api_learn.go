@@ -37,7 +37,14 @@ type mineRequest struct {
 }
 
 type scoreRequest struct {
-	Triples []embed.NamedTriple `json:"triples"`
+	Triples []namedTriple `json:"triples"`
+}
+
+// namedTriple is a fact relation(head, tail) by name.
+type namedTriple struct {
+	Head     string `json:"head"`
+	Relation string `json:"relation"`
+	Tail     string `json:"tail"`
 }
 
 type scoreResponse struct {
@@ -240,10 +247,12 @@ func (a *api) predictScore(c echo.Context) error {
 	if len(req.Triples) == 0 || len(req.Triples) > 1000 {
 		problems.add("triples", "give 1 to 1000 triples")
 	}
+	triples := make([]embed.NamedTriple, len(req.Triples))
 	for i, t := range req.Triples {
 		if t.Head == "" || t.Relation == "" || t.Tail == "" {
 			problems.add("triples["+strconv.Itoa(i)+"]", "head, relation and tail are required")
 		}
+		triples[i] = embed.NamedTriple{Head: t.Head, Relation: t.Relation, Tail: t.Tail}
 	}
 	if err := problems.err(); err != nil {
 		return err
@@ -252,7 +261,7 @@ func (a *api) predictScore(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	scored, err := a.predictor().Score(c.Request().Context(), m, req.Triples)
+	scored, err := a.predictor().Score(c.Request().Context(), m, triples)
 	if err != nil {
 		return err
 	}

@@ -72,7 +72,7 @@ func newTestServer(t testing.TB, configure func(*Config)) *testServer {
 	jobsClient, err := jobs.New(pool, jobs.Config{})
 	require.NoError(t, err)
 	s := &services{cfg: cfg, logger: slog.New(slog.DiscardHandler), pool: pool, store: store.New(pool), jobs: jobsClient, registry: newRegistry()}
-	s.knowledge, err = knowledge.NewSource(knowledge.SourceConfig{Store: s.store, Recheck: time.Second})
+	s.knowledge, err = knowledge.NewSource(knowledge.SourceConfig{Store: s.store, Recheck: time.Second, Plausibility: s.loadPlausibility})
 	require.NoError(t, err)
 	if cfg.Redis.URL != "" {
 		s.redis, err = resp.Open(cfg.Redis.URL, resp.Options{})
