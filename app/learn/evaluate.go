@@ -59,7 +59,7 @@ func evaluate(ctx context.Context, m *embed.Model, d *trainingData, metrics *Tra
 	metrics.EvalSeconds = time.Since(started).Seconds()
 	held := d.ds.Valid
 	if len(held) < 2 {
-		held = d.ds.Test
+		held = slices.Concat(d.ds.Valid, d.ds.Test)
 	}
 	if len(held) >= 2 {
 		c, err := m.Calibrate(held, embed.CalibrationConfig{Known: known, Seed: cfg.Seed})
