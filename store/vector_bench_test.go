@@ -34,7 +34,8 @@ import (
 //
 // PFF_BENCH_PGVECTOR_SIZES (40000,500000), _DIM (128), _QUERIES (1000),
 // _EF (40,100,200), _SEQ_QUERIES (20), _DATA (clustered or uniform) change
-// the run. See scripts/bench-pgvector.sh.
+// the run; _REINDEX_MEM (e.g. 1GB) also times a rebuild of the cosine index
+// with that maintenance_work_mem, after the searches. See scripts/bench-pgvector.sh.
 func TestBenchmarkPgvector(t *testing.T) {
 	if os.Getenv("PFF_BENCH_PGVECTOR") == "" {
 		t.Skip("set PFF_BENCH_PGVECTOR=1 to run the pgvector benchmark")
@@ -65,11 +66,12 @@ func benchPgvector(t *testing.T, cfg benchConfig, n int) {
 	url := storetest.NewDatabase(t)
 	var notices []string
 	var mu sync.Mutex
-	st := store.New(vectorPool(t, url, nil, func(n *pgconn.Notice) {
+	indexed := vectorPool(t, url, nil, func(n *pgconn.Notice) {
 		mu.Lock()
 		notices = append(notices, n.Message)
 		mu.Unlock()
-	}))
+	})
+	st := store.New(indexed)
 	// The same searches as the exact sequential scan PostgreSQL runs
 	// without the index.
 	seq := store.New(vectorPool(t, url, map[string]string{"enable_indexscan": "off"}, nil))
@@ -183,6 +185,29 @@ FROM pg_extension WHERE extname = 'vector'`).Scan(&pgv, &maxWorkers))
 				n, cfg.data, c.name, ef, ms(p50), ms(p95), recall/float64(len(c.queries)), ms(bare50), ms(bare95),
 				ms(seqP50), ms(seqP95), float64(seqP50)/float64(p50), loadAvg())
 		}
+	}
+	// SaveTrainedModel builds with maintenance_work_mem 512MB; rebuilding
+	// one index with more shows what a graph that fits in memory saves.
+	if mem := os.Getenv("PFF_BENCH_PGVECTOR_REINDEX_MEM"); mem != "" {
+		mu.Lock()
+		notices = notices[:0]
+		mu.Unlock()
+		conn, err := indexed.Acquire(ctx)
+		require.NoError(t, err)
+		_, err = conn.Exec(ctx, fmt.Sprintf(`SET maintenance_work_mem = '%s'`, mem))
+		require.NoError(t, err)
+		t0 := time.Now()
+		_, err = conn.Exec(ctx, fmt.Sprintf(`REINDEX INDEX model_entities_%d_cos_idx`, m.ID))
+		require.NoError(t, err)
+		t.Logf("REINDEX of the cosine index with maintenance_work_mem %s: %s (load %s)", mem, time.Since(t0).Round(time.Millisecond), loadAvg())
+		_, err = conn.Exec(ctx, `RESET maintenance_work_mem`)
+		require.NoError(t, err)
+		conn.Release()
+		mu.Lock()
+		for _, msg := range notices {
+			t.Logf("  notice: %s", msg)
+		}
+		mu.Unlock()
 	}
 	// The plans really are the index's (ANALYZEd, default settings) and,
 	// for the reference, a scan of all the model's rows.
