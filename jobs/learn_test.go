@@ -153,3 +153,42 @@ func TestKilledTrainingResumesFromItsCheckpoint(t *testing.T) {
 	_, _, err = st.Checkpoint(ctx, model.ID)
 	require.ErrorIs(t, err, store.ErrNotFound, "a stored model keeps no checkpoint")
 }
+
+func TestCancelledTrainingFailsItsModel(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := corpusPool(t, 10)
+	st := store.New(pool)
+	client, err := jobs.New(pool, jobs.Config{Workers: 1, FetchCooldown: 10 * time.Millisecond,
+		Register: jobs.Register(jobs.Deps{Store: st})})
+	require.NoError(t, err)
+	require.NoError(t, client.Start(ctx))
+	t.Cleanup(func() { _ = client.Stop(context.Background(), 5*time.Second, 5*time.Second) })
+
+	hp := learn.Hyperparameters{Dim: 8, Epochs: 100_000, EvalEvery: -1}
+	res, err := client.River().Insert(ctx, jobs.TrainModelArgs{Fingerprint: "corpus", Hyperparameters: hp}, nil)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		m, err := st.ModelByJob(ctx, res.Job.ID)
+		return err == nil && len(m.Progress) > 2 // training has reported an epoch
+	}, 30*time.Second, 20*time.Millisecond)
+
+	running, err := client.River().JobGet(ctx, res.Job.ID)
+	require.NoError(t, err)
+	require.Equal(t, rivertype.JobStateRunning, running.State)
+	var progress learn.TrainProgress
+	require.NoError(t, json.Unmarshal(running.Output(), &progress), "a running training shows its progress as the job's output")
+	require.Equal(t, "training", progress.Phase)
+	require.Positive(t, progress.Epoch)
+
+	_, err = client.River().JobCancel(ctx, res.Job.ID)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		job, err := client.River().JobGet(ctx, res.Job.ID)
+		return err == nil && job.State == rivertype.JobStateCancelled
+	}, 30*time.Second, 20*time.Millisecond)
+	m, err := st.ModelByJob(ctx, res.Job.ID)
+	require.NoError(t, err)
+	require.Equal(t, store.ModelFailed, m.State)
+	require.Equal(t, "cancelled", m.Error)
+}
