@@ -53,12 +53,16 @@ CREATE TABLE model_entities (
 );
 
 -- tails are the categorical objects seen with the relation in training, most
--- frequent first: the candidates a suggestion picks from.
+-- frequent first: the candidates a suggestion picks from. facts counts the
+-- relation's categorical facts and singletons the values seen once, which
+-- estimate how often a correct fact has a value never seen before.
 CREATE TABLE model_relations (
-	model_id  bigint NOT NULL REFERENCES models (id) ON DELETE CASCADE,
-	relation  text NOT NULL,
-	embedding vector NOT NULL,
-	tails     text[] NOT NULL DEFAULT '{}',
+	model_id   bigint NOT NULL REFERENCES models (id) ON DELETE CASCADE,
+	relation   text NOT NULL,
+	embedding  vector NOT NULL,
+	tails      text[] NOT NULL DEFAULT '{}',
+	facts      integer NOT NULL DEFAULT 0,
+	singletons integer NOT NULL DEFAULT 0,
 	PRIMARY KEY (model_id, relation)
 );
 

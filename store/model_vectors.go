@@ -17,11 +17,13 @@ type EntityVector struct {
 }
 
 // RelationVector is a relation's embedding and the categorical objects seen
-// with it, most frequent first.
+// with it, most frequent first; Facts counts its categorical facts and
+// Singletons the values seen once.
 type RelationVector struct {
-	Name   string
-	Vector []float32
-	Tails  []string
+	Name              string
+	Vector            []float32
+	Tails             []string
+	Facts, Singletons int
 }
 
 // TrainedModel is what training produced for a registered model.
@@ -86,10 +88,10 @@ func (s *Store) SaveTrainedModel(ctx context.Context, m Model, tm TrainedModel) 
 			})); err != nil {
 			return fmt.Errorf("copy entity embeddings: %w", err)
 		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"model_relations"}, []string{"model_id", "relation", "embedding", "tails"},
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"model_relations"}, []string{"model_id", "relation", "embedding", "tails", "facts", "singletons"},
 			pgx.CopyFromSlice(len(tm.Relations), func(i int) ([]any, error) {
 				r := tm.Relations[i]
-				return []any{m.ID, r.Name, pgvector.NewVector(r.Vector), r.Tails}, nil
+				return []any{m.ID, r.Name, pgvector.NewVector(r.Vector), r.Tails, r.Facts, r.Singletons}, nil
 			})); err != nil {
 			return fmt.Errorf("copy relation embeddings: %w", err)
 		}
@@ -223,13 +225,13 @@ func (s *Store) ModelVocabulary(ctx context.Context, modelID int64) ([]EntityVec
 		return nil, nil, wrap(err, "values of model %d", modelID)
 	}
 	rows, err = s.pool.Query(ctx,
-		`SELECT relation, embedding, tails FROM model_relations WHERE model_id = $1 ORDER BY relation`, modelID)
+		`SELECT relation, embedding, tails, facts, singletons FROM model_relations WHERE model_id = $1 ORDER BY relation`, modelID)
 	if err != nil {
 		return nil, nil, wrap(err, "relations of model %d", modelID)
 	}
 	var rels []RelationVector
 	var r RelationVector
-	_, err = pgx.ForEachRow(rows, []any{&r.Name, &v, &r.Tails}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&r.Name, &v, &r.Tails, &r.Facts, &r.Singletons}, func() error {
 		r.Vector = v.Slice()
 		rels = append(rels, r)
 		return nil

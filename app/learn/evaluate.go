@@ -69,7 +69,7 @@ func evaluate(ctx context.Context, m *embed.Model, d *trainingData, metrics *Tra
 		cal.Direct = fitOf(c)
 	}
 	if len(d.heldOut) > 0 {
-		sp := spaceOf(m, d.ds, d.values, d.tails)
+		sp := spaceOf(m, d.ds, d.values, d.ranges)
 		c, err := calibrateRecords(sp, d.heldOut, cfg.Seed)
 		if err != nil {
 			return cal, err
@@ -93,7 +93,7 @@ func calibrateRecords(sp *space, records [][]fact, seed uint64) (*CalibrationFit
 	)
 	for _, rec := range records {
 		for _, sf := range sp.scoreRecord(rec, maxTails) {
-			if len(sf.alternatives) == 0 {
+			if sf.unseen || len(sf.alternatives) == 0 {
 				continue
 			}
 			wrong := rng.IntN(len(sf.alternatives))
@@ -112,7 +112,7 @@ func calibrateRecords(sp *space, records [][]fact, seed uint64) (*CalibrationFit
 }
 
 // spaceOf is the scoring space of a trained model.
-func spaceOf(m *embed.Model, ds *embed.Dataset, values map[string]bool, tails map[string][]string) *space {
+func spaceOf(m *embed.Model, ds *embed.Dataset, values map[string]bool, ranges map[string]relationRange) *space {
 	sp := &space{dim: m.Dim(), norm: m.Norm(), values: map[string][]float32{}, relations: map[string]relationVector{}}
 	for i, name := range ds.Entities.Names() {
 		if values[name] {
@@ -120,7 +120,7 @@ func spaceOf(m *embed.Model, ds *embed.Dataset, values map[string]bool, tails ma
 		}
 	}
 	for i, name := range ds.Relations.Names() {
-		sp.relations[name] = relationVector{vec: m.Relation(int32(i)), tails: tails[name]}
+		sp.relations[name] = relationVector{vec: m.Relation(int32(i)), relationRange: ranges[name]}
 	}
 	return sp
 }
@@ -143,11 +143,12 @@ func trainedModel(m *embed.Model, d *trainingData, metrics TrainMetrics, cal Cal
 		tm.Entities = append(tm.Entities, store.EntityVector{Name: name, Kind: kind, Vector: slices.Clone(m.Entity(int32(i)))})
 	}
 	for i, name := range d.ds.Relations.Names() {
-		tails := d.tails[name]
-		if tails == nil {
-			tails = []string{}
+		rr := d.ranges[name]
+		if rr.tails == nil {
+			rr.tails = []string{}
 		}
-		tm.Relations = append(tm.Relations, store.RelationVector{Name: name, Vector: slices.Clone(m.Relation(int32(i))), Tails: tails})
+		tm.Relations = append(tm.Relations, store.RelationVector{Name: name, Vector: slices.Clone(m.Relation(int32(i))),
+			Tails: rr.tails, Facts: rr.facts, Singletons: rr.singletons})
 	}
 	return tm, nil
 }

@@ -19,8 +19,8 @@ type fact struct {
 // relationVector is a relation's embedding and the categorical values seen
 // as its objects, most frequent first.
 type relationVector struct {
-	vec   []float32
-	tails []string
+	vec []float32
+	relationRange
 }
 
 // space is what scoring the facts of an unseen record needs: the model's
@@ -51,8 +51,10 @@ func (sp *space) distance(a, b []float32) float32 {
 // scoredFact is a value fact scored by a fold-in that left it out.
 type scoredFact struct {
 	fact
-	// distance is ‖head + relation − value‖ for the recorded value.
+	// distance is ‖head + relation − value‖ for the recorded value; +Inf
+	// when the value was never seen with the relation (unseen).
 	distance float32
+	unseen   bool
 	// alternatives are the relation's other values with their distances,
 	// nearest first.
 	alternatives []candidate
@@ -162,16 +164,28 @@ func (sp *space) scoreRecord(facts []fact, maxAlternatives int) []scoredFact {
 	head := make([]float32, sp.dim)
 	for _, f := range facts {
 		r, ok := sp.relations[f.relation]
-		v, known := sp.values[f.object]
 		s := second[f.subject]
-		if !f.value || !ok || !known || s == nil || s.n < 2 {
+		if !f.value || !ok || s == nil {
 			continue
 		}
-		// Leave the fact out: h = (Σ − (v − r)) / (n − 1), then h + r.
-		for i := range head {
-			head[i] = (s.sum[i]-(v[i]-r.vec[i]))/float32(s.n-1) + r.vec[i]
+		v, known := sp.values[f.object]
+		var sf scoredFact
+		switch {
+		case known && s.n >= 2:
+			// Leave the fact out: h = (Σ − (v − r)) / (n − 1), then h + r.
+			for i := range head {
+				head[i] = (s.sum[i]-(v[i]-r.vec[i]))/float32(s.n-1) + r.vec[i]
+			}
+			sf = scoredFact{fact: f, distance: sp.distance(head, v)}
+		case !known && r.complete() && !slices.Contains(r.tails, f.object):
+			// A value never seen with the relation added nothing to the sum.
+			for i := range head {
+				head[i] = s.sum[i]/float32(s.n) + r.vec[i]
+			}
+			sf = scoredFact{fact: f, distance: float32(math.Inf(1)), unseen: true}
+		default:
+			continue
 		}
-		sf := scoredFact{fact: f, distance: sp.distance(head, v)}
 		for _, alt := range r.tails {
 			if alt == f.object {
 				continue

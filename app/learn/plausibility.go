@@ -84,7 +84,7 @@ func LoadPlausibility(ctx context.Context, st *store.Store, m store.Model, cfg P
 		sp.values[v.Name] = v.Vector
 	}
 	for _, r := range rels {
-		sp.relations[r.Name] = relationVector{vec: r.Vector, tails: r.Tails}
+		sp.relations[r.Name] = relationVector{vec: r.Vector, relationRange: relationRange{tails: r.Tails, facts: r.Facts, singletons: r.Singletons}}
 	}
 	return &Plausibility{version: m.Version, sp: sp, cal: cal.Records, cfg: cfg.resolved()}, nil
 }
@@ -112,8 +112,13 @@ func (p *Plausibility) Assess(ctx context.Context, g *kg.Graph) (validation.Asse
 		if len(sf.alternatives) == 0 {
 			continue
 		}
-		// The fit's P(right | margin) is σ(−(A·m + B)) at even odds.
-		wrong := sigmoid(p.cal.A*float64(sf.margin()) + p.cal.B + priorLogit)
+		var wrong float64
+		if sf.unseen {
+			wrong = p.unseenWrong(sf.relation)
+		} else {
+			// The fit's P(right | margin) is σ(−(A·m + B)) at even odds.
+			wrong = sigmoid(p.cal.A*float64(sf.margin()) + p.cal.B + priorLogit)
+		}
 		if wrong < p.cfg.MinConfidence {
 			continue
 		}
@@ -128,10 +133,14 @@ func (p *Plausibility) Assess(ctx context.Context, g *kg.Graph) (validation.Asse
 		if len(alts) == 0 {
 			continue
 		}
+		unseen := ""
+		if sf.unseen {
+			unseen = ", a value never seen for it"
+		}
 		a.Findings = append(a.Findings, validation.Finding{
 			Pointer: sf.pointer, Confidence: wrong, Alternatives: alts,
-			Description: fmt.Sprintf("this %s's %s is %s; records like it say %s, p=%.2f",
-				entityType(g, sf.subject), sf.relation, sf.object, alts[0].Value, alts[0].Probability),
+			Description: fmt.Sprintf("this %s's %s is %s%s; records like it say %s, p=%.2f",
+				entityType(g, sf.subject), sf.relation, sf.object, unseen, alts[0].Value, alts[0].Probability),
 		})
 	}
 	slices.SortStableFunc(a.Findings, func(x, y validation.Finding) int { return cmp.Compare(y.Confidence, x.Confidence) })
@@ -139,6 +148,17 @@ func (p *Plausibility) Assess(ctx context.Context, g *kg.Graph) (validation.Asse
 		a.Findings = a.Findings[:p.cfg.MaxFindings]
 	}
 	return a, nil
+}
+
+// unseenWrong is the probability that a value never seen with the relation
+// is wrong. A correct fact has an unseen value about as often as the
+// relation's training facts had a value seen once (Good-Turing, smoothed);
+// a wrong value is taken to be unseen.
+func (p *Plausibility) unseenWrong(relation string) float64 {
+	r := p.sp.relations[relation]
+	right := float64(r.singletons+1) / float64(r.facts+1)
+	prior := p.cfg.FactErrorRate
+	return prior / (prior + right*(1-prior))
 }
 
 func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }

@@ -89,9 +89,21 @@ func holdOutRecords(recs [][]fact, fraction float64, maxRecords int, seed uint64
 	return train, out
 }
 
-// relationTails counts the categorical objects of every relation and lists
+// relationRange is what a relation's categorical facts look like: its
+// values, most frequent first, how many facts there are and how many values
+// occur once.
+type relationRange struct {
+	tails             []string
+	facts, singletons int
+}
+
+// complete says tails lists every value seen, so a value not among them is
+// one never seen.
+func (rr relationRange) complete() bool { return rr.facts > 0 && len(rr.tails) < maxTails }
+
+// relationRanges counts the categorical objects of every relation and lists
 // them most frequent first, at most limit of them.
-func relationTails(triples []embed.NamedTriple, values map[string]bool, limit int) map[string][]string {
+func relationRanges(triples []embed.NamedTriple, values map[string]bool, limit int) map[string]relationRange {
 	counts := map[string]map[string]int{}
 	for _, t := range triples {
 		if !values[t.Tail] {
@@ -102,11 +114,16 @@ func relationTails(triples []embed.NamedTriple, values map[string]bool, limit in
 		}
 		counts[t.Relation][t.Tail]++
 	}
-	out := make(map[string][]string, len(counts))
+	out := make(map[string]relationRange, len(counts))
 	for rel, c := range counts {
+		var rr relationRange
 		tails := make([]string, 0, len(c))
-		for t := range c {
+		for t, n := range c {
 			tails = append(tails, t)
+			rr.facts += n
+			if n == 1 {
+				rr.singletons++
+			}
 		}
 		slices.SortFunc(tails, func(a, b string) int {
 			if c[a] != c[b] {
@@ -117,7 +134,8 @@ func relationTails(triples []embed.NamedTriple, values map[string]bool, limit in
 		if len(tails) > limit {
 			tails = tails[:limit]
 		}
-		out[rel] = tails
+		rr.tails = tails
+		out[rel] = rr
 	}
 	return out
 }

@@ -117,7 +117,7 @@ type trainingData struct {
 	fingerprint string
 	values      map[string]bool
 	heldOut     [][]fact
-	tails       map[string][]string
+	ranges      map[string]relationRange
 }
 
 func prepare(ctx context.Context, st *store.Store, req TrainRequest, seed uint64) (*trainingData, error) {
@@ -138,7 +138,7 @@ func prepare(ctx context.Context, st *store.Store, req TrainRequest, seed uint64
 	if err != nil {
 		return nil, fmt.Errorf("learn: split the corpus: %w", err)
 	}
-	d.tails = relationTails(cg.Triples, cg.Values, maxTails)
+	d.ranges = relationRanges(cg.Triples, cg.Values, maxTails)
 	return d, nil
 }
 
