@@ -62,7 +62,9 @@ func TestLearningCommands(t *testing.T) {
 	// is evaluated on it.
 	bench := filepath.Join(dir, "bench")
 	require.NoError(t, os.MkdirAll(bench, 0o755))
-	write := func(name, body string) { require.NoError(t, os.WriteFile(filepath.Join(bench, name), []byte(body), 0o600)) }
+	write := func(name, body string) {
+		require.NoError(t, os.WriteFile(filepath.Join(bench, name), []byte(body), 0o600))
+	}
 	write("train.tsv", "a\tr\tb\nb\tr\tc\nc\tr\ta\na\ts\tc\n")
 	write("valid.tsv", "b\ts\ta\n")
 	write("test.tsv", "c\ts\tb\n")
