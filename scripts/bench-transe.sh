@@ -4,10 +4,12 @@
 # run, on WN18RR, with the reference's defaults on both sides: dimension 128,
 # 32 negatives, batch 1024, margin 5, L1, Adam at 0.001, uniform corruption,
 # unit-norm entities. Runs, in order: embed (default build), the reference
-# with dense Adam (its default), embed built with GOEXPERIMENT=simd, and with
-# SPARSE=1 also the reference with SparseAdam (the lazy update embed makes);
-# then prints the ratios. The machine is shared: the load average is printed
-# before every run.
+# with dense Adam (its default), embed again, embed built with
+# GOEXPERIMENT=simd, and with SPARSE=1 also the reference with SparseAdam
+# (the lazy update embed makes); then prints the ratios. The machine is
+# shared, so the load can change between runs: the two default-build runs
+# bracket the reference and the ratios take their mean, and the load
+# average is printed before every run.
 #
 #   [SPARSE=1] scripts/bench-transe.sh [SHARED] [EPOCHS]   (defaults /work/shared, 10)
 #
@@ -41,8 +43,9 @@ torch_run() {
 }
 
 refs=(torch)
-go_run go "$tmp/embed.test"
+go_run go-before "$tmp/embed.test"
 torch_run torch adam
+go_run go-after "$tmp/embed.test"
 go_run go-simd "$tmp/embed-simd.test"
 if [ "${SPARSE:-0}" = 1 ]; then
 	torch_run torch-sparse sparse_adam
@@ -53,12 +56,13 @@ log "load average: $(cut -d' ' -f1-3 /proc/loadavg); done"
 "$python" - "$tmp" "${refs[@]}" <<'EOF'
 import json, os, sys
 refs = sys.argv[2:]
-r = {n: json.load(open(os.path.join(sys.argv[1], n + ".json"))) for n in ["go", "go-simd"] + refs}
-labels = {"go": "embed (default build)", "go-simd": "embed (GOEXPERIMENT=simd)",
-          "torch": "PyTorch, Adam", "torch-sparse": "PyTorch, SparseAdam"}
-print(f"{'':28}{'triples/s':>12}{'eval s':>9}{'test MRR':>10}")
+r = {n: json.load(open(os.path.join(sys.argv[1], n + ".json"))) for n in ["go-before", "go-after", "go-simd"] + refs}
+r["go"] = {k: (r["go-before"][k] + r["go-after"][k]) / 2 for k in ("triples_per_s", "eval_seconds", "mrr")}
+labels = {"go-before": "embed, before", "go-after": "embed, after", "go": "embed (default build), mean",
+          "go-simd": "embed (GOEXPERIMENT=simd)", "torch": "PyTorch, Adam", "torch-sparse": "PyTorch, SparseAdam"}
+print(f"{'':30}{'triples/s':>12}{'eval s':>9}{'test MRR':>10}")
 for n in r:
-    print(f"{labels[n]:28}{r[n]['triples_per_s']:12.0f}{r[n]['eval_seconds']:9.1f}{r[n]['mrr']:10.4f}")
+    print(f"{labels[n]:30}{r[n]['triples_per_s']:12.0f}{r[n]['eval_seconds']:9.1f}{r[n]['mrr']:10.4f}")
 for n in ("go", "go-simd"):
     for ref in refs:
         print(f"{n} / {ref}: training {r[n]['triples_per_s'] / r[ref]['triples_per_s']:.2f}x, "
