@@ -34,11 +34,27 @@ go_run() {
 	sed -n 's/.*summary: //p' "$tmp/$1.log" >"$tmp/$1.json"
 	cat "$tmp/$1.json"
 }
-# torch_run NAME OPTIMIZER runs the reference and keeps its final line.
+# torch_run NAME OPTIMIZER runs the reference unchanged and keeps its final
+# line, adding the process CPU time (all threads) of its training and of its
+# evaluation: it times both with pairs of time.perf_counter() calls, so a
+# wrapper notes process_time() at each call too. Wall time on a shared
+# machine depends on the load; CPU time much less.
 torch_run() {
 	log "load average: $(cut -d' ' -f1-3 /proc/loadavg); $1, $epochs epochs"
-	"$python" "$shared/bench/transe_torch.py" "$shared/datasets/wn18rr" --epochs "$epochs" \
-		--optimizer "$2" --threads "$(nproc)" | tail -1 >"$tmp/$1.json"
+	"$python" - "$shared/bench/transe_torch.py" "$shared/datasets/wn18rr" --epochs "$epochs" \
+		--optimizer "$2" --threads "$(nproc)" >"$tmp/$1.out" <<'PY'
+import json, runpy, sys, time
+cpu, perf_counter = [], time.perf_counter
+def counter():
+    cpu.append(time.process_time())
+    return perf_counter()
+time.perf_counter = counter
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+spans = [cpu[i + 1] - cpu[i] for i in range(0, len(cpu) - 1, 2)]  # the epochs, then the evaluation
+print(json.dumps({"train_cpu_seconds": sum(spans[:-1]), "eval_cpu_seconds": spans[-1]}))
+PY
+	tail -2 "$tmp/$1.out" | "$python" -c 'import json, sys; r = {}; [r.update(json.loads(l)) for l in sys.stdin]; print(json.dumps(r))' >"$tmp/$1.json"
 	cat "$tmp/$1.json"
 }
 
@@ -57,14 +73,19 @@ log "load average: $(cut -d' ' -f1-3 /proc/loadavg); done"
 import json, os, sys
 refs = sys.argv[2:]
 r = {n: json.load(open(os.path.join(sys.argv[1], n + ".json"))) for n in ["go-before", "go-after", "go-simd"] + refs}
-r["go"] = {k: (r["go-before"][k] + r["go-after"][k]) / 2 for k in ("triples_per_s", "eval_seconds", "mrr")}
+keys = ("triples_per_s", "eval_seconds", "mrr", "train_cpu_seconds", "eval_cpu_seconds")
+r["go"] = {k: (r["go-before"][k] + r["go-after"][k]) / 2 for k in keys}
 labels = {"go-before": "embed, before", "go-after": "embed, after", "go": "embed (default build), mean",
           "go-simd": "embed (GOEXPERIMENT=simd)", "torch": "PyTorch, Adam", "torch-sparse": "PyTorch, SparseAdam"}
-print(f"{'':30}{'triples/s':>12}{'eval s':>9}{'test MRR':>10}")
+print(f"{'':30}{'triples/s':>10}{'train CPU s':>12}{'eval s':>8}{'eval CPU s':>11}{'test MRR':>9}")
 for n in r:
-    print(f"{labels[n]:30}{r[n]['triples_per_s']:12.0f}{r[n]['eval_seconds']:9.1f}{r[n]['mrr']:10.4f}")
+    x = r[n]
+    print(f"{labels[n]:30}{x['triples_per_s']:10.0f}{x['train_cpu_seconds']:12.1f}{x['eval_seconds']:8.1f}"
+          f"{x['eval_cpu_seconds']:11.1f}{x['mrr']:9.4f}")
 for n in ("go", "go-simd"):
     for ref in refs:
-        print(f"{n} / {ref}: training {r[n]['triples_per_s'] / r[ref]['triples_per_s']:.2f}x, "
-              f"evaluation {r[ref]['eval_seconds'] / r[n]['eval_seconds']:.2f}x faster")
+        a, b = r[n], r[ref]
+        print(f"{n} / {ref}: training {a['triples_per_s'] / b['triples_per_s']:.2f}x the triples/s "
+              f"({b['train_cpu_seconds'] / a['train_cpu_seconds']:.2f}x per CPU second), evaluation "
+              f"{b['eval_seconds'] / a['eval_seconds']:.2f}x as fast ({b['eval_cpu_seconds'] / a['eval_cpu_seconds']:.2f}x in CPU time)")
 EOF
