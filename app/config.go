@@ -205,7 +205,7 @@ func defaultConfig() map[string]any {
 		"ingest.batch_size":           500,
 		"learn.max_category_values":   1000,
 		"learn.train_timeout":         "2h",
-		"learn.min_confidence":        0.5,
+		"learn.min_confidence":        0.9,
 		"learn.fact_error_rate":       0.01,
 		"learn.ef_search":             100,
 		"bootstrap_admin":             "",
