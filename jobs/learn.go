@@ -64,9 +64,11 @@ func (w *BuildKGWorker) Work(ctx context.Context, job *river.Job[BuildKGArgs]) e
 type TrainModelArgs struct {
 	// Fingerprint is the corpus build the request was made for: the same
 	// request for the same corpus is one job while it is queued or running.
-	Fingerprint     string                `json:"fingerprint"`
-	Hyperparameters learn.Hyperparameters `json:"hyperparameters"`
-	CreatedBy       string                `json:"created_by"`
+	Fingerprint     string                `json:"fingerprint" river:"unique"`
+	Hyperparameters learn.Hyperparameters `json:"hyperparameters" river:"unique"`
+	// CreatedBy does not make a request unique: two people asking for the
+	// same training get one.
+	CreatedBy string `json:"created_by"`
 }
 
 // Kind is the job kind stored in river_job.
@@ -131,10 +133,10 @@ func (w *TrainModelWorker) Work(ctx context.Context, job *river.Job[TrainModelAr
 // MineRulesArgs mines Horn rules from the current records and stores them
 // as a new, inactive version of the rule set "mined".
 type MineRulesArgs struct {
-	MinSupport    int     `json:"min_support,omitempty"`
-	MinConfidence float64 `json:"min_confidence,omitempty"`
-	MaxRules      int     `json:"max_rules,omitempty"`
-	Seed          uint64  `json:"seed,omitempty"`
+	MinSupport    int     `json:"min_support,omitempty" river:"unique"`
+	MinConfidence float64 `json:"min_confidence,omitempty" river:"unique"`
+	MaxRules      int     `json:"max_rules,omitempty" river:"unique"`
+	Seed          uint64  `json:"seed,omitempty" river:"unique"`
 	CreatedBy     string  `json:"created_by,omitempty"`
 }
 

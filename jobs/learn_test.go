@@ -52,9 +52,10 @@ func TestTrainingJobsAreUniquePerCorpus(t *testing.T) {
 	args := jobs.TrainModelArgs{Fingerprint: "f1", Hyperparameters: learn.Hyperparameters{Epochs: 3}}
 	first, err := client.River().Insert(ctx, args, nil)
 	require.NoError(t, err)
+	args.CreatedBy = "someone else"
 	again, err := client.River().Insert(ctx, args, nil)
 	require.NoError(t, err)
-	require.True(t, again.UniqueSkippedAsDuplicate)
+	require.True(t, again.UniqueSkippedAsDuplicate, "the same training asked for by another is one job")
 	require.Equal(t, first.Job.ID, again.Job.ID)
 	args.Fingerprint = "f2"
 	other, err := client.River().Insert(ctx, args, nil)
