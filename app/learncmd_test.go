@@ -1,6 +1,8 @@
 package app
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,8 +10,21 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/pff/pff/app/knowledge"
+	"github.com/pff/pff/store"
 	"github.com/pff/pff/store/storetest"
 )
+
+// newCLIStore connects to the database a command test's environment names.
+func newCLIStore(t *testing.T, environ []string) *store.Store {
+	t.Helper()
+	cfg, err := LoadConfig(ConfigSources{Environ: environ})
+	require.NoError(t, err)
+	pool, err := store.Connect(context.Background(), store.PoolConfig{URL: cfg.Database.URL})
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	return store.New(pool)
+}
 
 // TestLearningCommands walks the learning pipeline from a shell: records in,
 // graph built and exported, a dataset imported and trained on, models
@@ -82,6 +97,17 @@ func TestLearningCommands(t *testing.T) {
 	require.Contains(t, got.stdout, benchVersion)
 	got = run(t, environ, "models", "activate", benchVersion)
 	require.Zero(t, got.code, got.stderr)
+	// A dataset's model cannot judge records; validation says so.
+	st := newCLIStore(t, environ)
+	ks, err := knowledge.NewSource(knowledge.SourceConfig{Store: st, Plausibility: (&services{store: st}).loadPlausibility})
+	require.NoError(t, err)
+	v, err := ks.Validator(t.Context())
+	require.NoError(t, err)
+	doc, err := os.ReadFile(records)
+	require.NoError(t, err)
+	report, err := v.Validate(t.Context(), doc[:bytes.IndexByte(doc, '\n')])
+	require.NoError(t, err)
+	require.Contains(t, report.Learned.Note, "was not trained on records")
 	got = run(t, environ, "predict", "score", "a", "r", "b")
 	require.Zero(t, got.code, got.stderr)
 	require.Contains(t, got.stdout, "r(a, b)  p=")

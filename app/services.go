@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -110,8 +111,12 @@ func (s *services) loadPlausibility(ctx context.Context, modelID int64) (validat
 	if err != nil {
 		return nil, err
 	}
-	return learn.LoadPlausibility(ctx, s.store, m, learn.PlausibilityConfig{
+	p, err := learn.LoadPlausibility(ctx, s.store, m, learn.PlausibilityConfig{
 		MinConfidence: s.cfg.Learn.MinConfidence, FactErrorRate: s.cfg.Learn.FactErrorRate})
+	if errors.Is(err, learn.ErrCannotJudgeRecords) {
+		return nil, nil // validation goes on without a learned term, and says so
+	}
+	return p, err
 }
 
 // prepareSchema waits until PostgreSQL answers, then applies pending

@@ -1,7 +1,7 @@
 -- The model registry. A model is trained (state training), then its
 -- embeddings are written and indexed and it becomes ready, or it failed.
 -- At most one model is active; activation swaps the state of two rows in one
--- statement, so readers always see one complete model.
+-- transaction, so readers always see one complete model.
 -- Entity embeddings live in model_entities, with per-model partial HNSW
 -- indexes created when the model is stored, over a cast to the model's
 -- dimension: one for its distance (L1 or L2, for link prediction), one for

@@ -379,3 +379,24 @@ func TestSaveTrainedModelConcurrently(t *testing.T) {
 	}
 	requireStates(t, s, map[string]string{"v0": store.ModelReady, "v1": store.ModelReady, "v2": store.ModelReady})
 }
+
+func TestNearestEntitiesBeyondEfSearch(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := newVectorStore(t)
+	rng := rand.New(rand.NewPCG(3, 4))
+	vecs := make([][]float32, 300)
+	for i := range vecs {
+		vecs[i] = gaussian(rng, 8, 1)
+	}
+	m := trainedModel(t, s, "v-many", "L1", vecs)
+	got, err := s.NearestEntities(ctx, m, vecs[0], store.ModelDistance, 120, 10)
+	require.NoError(t, err)
+	require.Len(t, got, 120, "the scan goes on past ef_search")
+	for i := 1; i < len(got); i++ {
+		require.LessOrEqual(t, got[i-1].Distance, got[i].Distance, "in order")
+	}
+	got, err = s.NearestEntities(ctx, m, vecs[0], store.Cosine, 5, 5000)
+	require.NoError(t, err, "ef_search is capped at pgvector's 1000")
+	require.Len(t, got, 5)
+}

@@ -188,6 +188,11 @@ func (s *Store) DeleteModel(ctx context.Context, version string) error {
 		if m.State == ModelActive {
 			return ErrModelActive
 		}
+		// DROP INDEX waits for a model being stored, and searches would queue
+		// behind it: give up instead.
+		if _, err := tx.Exec(ctx, `SET LOCAL lock_timeout = '5s'`); err != nil {
+			return err
+		}
 		for _, idx := range modelIndexes(m.ID) {
 			if _, err := tx.Exec(ctx, `DROP INDEX IF EXISTS `+idx.name); err != nil {
 				return err

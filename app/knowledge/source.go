@@ -35,7 +35,8 @@ type SourceConfig struct {
 	Now func() time.Time
 	// Plausibility loads the active model (kind "model" among the active
 	// versions) as the validator's plausibility model; nil validates
-	// without one.
+	// without one. A loader that returns no model and no error says the
+	// active model cannot judge records; reports then say so.
 	Plausibility func(ctx context.Context, modelID int64) (validation.Plausibility, error)
 }
 
@@ -167,6 +168,10 @@ func (s *Source) build(ctx context.Context, active []store.ActiveKnowledge) (*va
 			p, err := s.cfg.Plausibility(ctx, a.ID)
 			if err != nil {
 				return nil, fmt.Errorf("knowledge: active model %s: %w", a.Name, err)
+			}
+			if p == nil {
+				cfg.NoModelNote = fmt.Sprintf("the active model %s was not trained on records and cannot judge them: the score is from the schema, rules and checks alone", a.Name)
+				continue
 			}
 			cfg.Plausibility = p
 			continue

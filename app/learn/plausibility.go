@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -60,6 +61,10 @@ type Plausibility struct {
 
 var _ validation.Plausibility = (*Plausibility)(nil)
 
+// ErrCannotJudgeRecords is returned for a model that was not trained on a
+// corpus of records, such as a benchmark dataset's.
+var ErrCannotJudgeRecords = errors.New("the model was not trained on records")
+
 // LoadPlausibility reads what judging records needs of model m: the
 // vectors of its categorical values and relations, and its record
 // calibration. A model trained on a benchmark dataset has neither values
@@ -70,7 +75,7 @@ func LoadPlausibility(ctx context.Context, st *store.Store, m store.Model, cfg P
 		return nil, fmt.Errorf("learn: calibration of model %s: %w", m.Version, err)
 	}
 	if cal.Records == nil {
-		return nil, fmt.Errorf("learn: model %s (%s) has no record calibration: train it on the corpus", m.Version, m.Source)
+		return nil, fmt.Errorf("learn: model %s (%s): %w", m.Version, m.Source, ErrCannotJudgeRecords)
 	}
 	values, rels, err := st.ModelVocabulary(ctx, m.ID)
 	if err != nil {

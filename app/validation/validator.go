@@ -62,6 +62,9 @@ type Config struct {
 	Thresholds Thresholds
 	// Now is the moment current statuses are judged at; nil means the clock.
 	Now func() time.Time
+	// NoModelNote is what reports say when Plausibility is nil; empty means
+	// that no model is active.
+	NoModelNote string
 }
 
 // Validator validates records. It is safe for concurrent use.
@@ -79,6 +82,9 @@ func New(cfg Config) (*Validator, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.NoModelNote == "" {
+		cfg.NoModelNote = "no active model: the score is from the schema, rules and checks alone"
 	}
 	t := cfg.Thresholds
 	switch {
@@ -147,7 +153,7 @@ func (v *Validator) Validate(ctx context.Context, record []byte) (*Report, error
 			r.EvalErrors = append(r.EvalErrors, e.Error())
 		}
 	}
-	r.Learned = Learned{Note: "no active model: the score is from the schema, rules and checks alone"}
+	r.Learned = Learned{Note: v.cfg.NoModelNote}
 	if v.cfg.Plausibility != nil {
 		a, err := v.cfg.Plausibility.Assess(ctx, g)
 		if err != nil {
