@@ -12,7 +12,8 @@
 #     (defaults clustered, 40000,500000, 40,100,200)
 #
 # PFF_BENCH_PGVECTOR_REINDEX_MEM=1GB in the environment also times a rebuild
-# of the cosine index with that maintenance_work_mem (SaveTrainedModel: 512MB).
+# of the cosine index with that maintenance_work_mem (SaveTrainedModel sizes
+# it to the graph, 512MB to 2GB).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
