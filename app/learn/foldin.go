@@ -118,8 +118,9 @@ func (f *foldSum) mean() []float32 {
 // (h ≈ t − r and t ≈ h + r) with the neighbours' first estimates. A fact's
 // own estimate is taken out of its subject's sum before it is scored, so no
 // fact vouches for itself. Facts whose subject has no other fact are not
-// scored. The alternatives are at most maxAlternatives of the relation's
-// other values.
+// scored. A value the relation was never seen with in training is scored
+// too, as unseen, with only its alternatives' distances. The alternatives
+// are at most maxAlternatives of the relation's other values.
 func (sp *space) scoreRecord(facts []fact, maxAlternatives int) []scoredFact {
 	first := map[string]*foldSum{}
 	sumOf := func(m map[string]*foldSum, e string) *foldSum {
