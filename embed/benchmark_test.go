@@ -33,7 +33,7 @@ import (
 // L1, Bernoulli corruption, unit-ball entities, Adagrad at 0.1.
 var benchmarkConfigs = map[string]Config{
 	"wn18rr": {Dim: 256, Loss: Logistic, Margin: 6, AdversarialTemperature: 1, Negatives: 32,
-		BatchSize: 256, Epochs: 250, EvalEvery: 25},
+		BatchSize: 256, Epochs: 300, EvalEvery: 25},
 	"umls":    {Dim: 128, Margin: 5, Negatives: 32, BatchSize: 128, Epochs: 300, EvalEvery: 25},
 	"nations": {Dim: 128, Margin: 10, Negatives: 32, BatchSize: 64, Epochs: 300, EvalEvery: 25},
 }
