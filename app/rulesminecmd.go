@@ -48,16 +48,8 @@ func mineRules(ctx context.Context, inv *invocation, paths []string, opts mineOp
 		m.Add(g)
 		return nil
 	}
-	for _, path := range paths {
-		files, err := recordFiles(path)
-		if err != nil {
-			return inputError(err)
-		}
-		for _, file := range files {
-			if err := readRecords(inv.Stdin, file, add); err != nil {
-				return inputError(err)
-			}
-		}
+	if err := readRecordPaths(inv, paths, add); err != nil {
+		return err
 	}
 	if m.Records() == 0 {
 		return inputError(fmt.Errorf("no records in %s", strings.Join(paths, " ")))

@@ -113,16 +113,8 @@ func inferSchema(ctx context.Context, inv *invocation, paths []string, opts sche
 		in.Add(v)
 		return nil
 	}
-	for _, path := range paths {
-		files, err := recordFiles(path)
-		if err != nil {
-			return inputError(err)
-		}
-		for _, file := range files {
-			if err := readRecords(inv.Stdin, file, add); err != nil {
-				return inputError(err)
-			}
-		}
+	if err := readRecordPaths(inv, paths, add); err != nil {
+		return err
 	}
 	if in.Records() == 0 {
 		return inputError(fmt.Errorf("no records in %s", strings.Join(paths, " ")))
@@ -165,4 +157,21 @@ func recordFiles(path string) ([]string, error) {
 		return nil
 	})
 	return files, err
+}
+
+// readRecordPaths calls add with every record in the files, directories and
+// NDJSON files named ("-" is standard input); a problem is a usage error.
+func readRecordPaths(inv *invocation, paths []string, add func(source string, doc []byte) error) error {
+	for _, path := range paths {
+		files, err := recordFiles(path)
+		if err != nil {
+			return inputError(err)
+		}
+		for _, file := range files {
+			if err := readRecords(inv.Stdin, file, add); err != nil {
+				return inputError(err)
+			}
+		}
+	}
+	return nil
 }
