@@ -165,9 +165,14 @@ type querier interface {
 // KnownObjects returns the objects of the corpus's facts relation(subject, ·),
 // or with head false the subjects of relation(·, subject).
 func (s *Store) KnownObjects(ctx context.Context, subject, relation string, head bool) (map[string]bool, error) {
-	q := `SELECT object FROM kg_triples WHERE subject = $1 AND predicate = $2`
+	// Subjects, predicates and objects can be longer than an index key
+	// holds: migration 18 indexes their first 200 characters (value_prefix),
+	// which a query must name to use the index.
+	q := `SELECT object FROM kg_triples
+		WHERE value_prefix(subject) = value_prefix($1) AND value_prefix(predicate) = value_prefix($2)
+		AND subject = $1 AND predicate = $2`
 	if !head {
-		q = `SELECT subject FROM kg_triples WHERE object = $1 AND predicate = $2`
+		q = `SELECT subject FROM kg_triples WHERE value_prefix(object) = value_prefix($1) AND object = $1 AND predicate = $2`
 	}
 	rows, err := s.pool.Query(ctx, q, subject, relation)
 	if err != nil {

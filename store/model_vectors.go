@@ -211,7 +211,11 @@ func (s *Store) NearestEntities(ctx context.Context, m Model, query []float32, m
 // names the model does not know are left out.
 func (s *Store) EntityVectors(ctx context.Context, modelID int64, names []string) (map[string]EntityVector, error) {
 	rows, err := s.pool.Query(ctx,
-		`SELECT entity, kind, embedding FROM model_entities WHERE model_id = $1 AND entity = ANY($2)`, modelID, names)
+		// Entity names can be longer than an index key holds: migration 18
+		// keys them by value_key (SHA-256), which a query must name.
+		`SELECT entity, kind, embedding FROM model_entities
+		WHERE model_id = $1 AND value_key(entity) = ANY(ARRAY(SELECT value_key(n) FROM unnest($2::text[]) AS n))
+		AND entity = ANY($2)`, modelID, names)
 	if err != nil {
 		return nil, wrap(err, "entity vectors of model %d", modelID)
 	}

@@ -87,7 +87,7 @@ func writeRecords(ctx context.Context, tx pgx.Tx, records []NewRecord, enqueue E
 	current := make(map[string]currentVersion, len(records))
 	rows, err := tx.Query(ctx, `
 		SELECT customer_id, version, content_hash FROM customer_records
-		WHERE current AND customer_id = ANY($1)`, customers)
+		WHERE current AND `+customerIn("$1"), customers)
 	if err != nil {
 		return WriteResult{}, fmt.Errorf("current versions: %w", err)
 	}
@@ -127,7 +127,7 @@ func writeRecords(ctx context.Context, tx pgx.Tx, records []NewRecord, enqueue E
 		return result, nil
 	}
 	if len(changed) > 0 {
-		if _, err := tx.Exec(ctx, `UPDATE customer_records SET current = false WHERE current AND customer_id = ANY($1)`, changed); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE customer_records SET current = false WHERE current AND `+customerIn("$1"), changed); err != nil {
 			return WriteResult{}, fmt.Errorf("retire changed versions: %w", err)
 		}
 	}
@@ -143,7 +143,7 @@ func writeRecords(ctx context.Context, tx pgx.Tx, records []NewRecord, enqueue E
 	if enqueue == nil {
 		return result, nil
 	}
-	rows, err = tx.Query(ctx, `SELECT id FROM customer_records WHERE current AND customer_id = ANY($1) ORDER BY id`, written)
+	rows, err = tx.Query(ctx, `SELECT id FROM customer_records WHERE current AND `+customerIn("$1")+` ORDER BY id`, written)
 	if err != nil {
 		return WriteResult{}, fmt.Errorf("ids of new versions: %w", err)
 	}
@@ -155,6 +155,18 @@ func writeRecords(ctx context.Context, tx pgx.Tx, records []NewRecord, enqueue E
 		return WriteResult{}, fmt.Errorf("enqueue: %w", err)
 	}
 	return result, nil
+}
+
+// Customer ids and MSISDNs can be as long as a record's strings, more than
+// an index key holds, so the indexes of migration 18 key them by
+// value_key (SHA-256) and value_prefixes (the first 200 characters). A
+// query names the same expression to use the index, and compares the whole
+// value too.
+
+// customerIn is the condition that customer_id is one of the text array
+// param.
+func customerIn(param string) string {
+	return fmt.Sprintf(`value_key(customer_id) = ANY(ARRAY(SELECT value_key(c) FROM unnest(%[1]s::text[]) AS c)) AND customer_id = ANY(%[1]s)`, param)
 }
 
 // Record is one version of a customer's record, with its latest validation.
@@ -206,7 +218,7 @@ func (s *Store) RecordByID(ctx context.Context, id int64) (Record, error) {
 // first, without documents.
 func (s *Store) RecordVersions(ctx context.Context, id int64) ([]Record, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+recordColumns+` FROM `+recordFrom+`
-		WHERE c.customer_id = (SELECT customer_id FROM customer_records WHERE id = $1)
+		WHERE value_key(c.customer_id) = (SELECT value_key(customer_id) FROM customer_records WHERE id = $1)
 		ORDER BY c.version DESC`, id)
 	if err != nil {
 		return nil, wrap(err, "versions of record %d", id)

@@ -32,10 +32,11 @@ func (f RecordFilter) where() (string, []any) {
 		conds = append(conds, fmt.Sprintf(cond, len(args)))
 	}
 	if f.MSISDN != "" {
-		add("c.msisdns @> ARRAY[$%d::text]", f.MSISDN)
+		// The keys of migration 18; see customerIn.
+		add("value_prefixes(c.msisdns) @> ARRAY[value_prefix($%[1]d::text)] AND c.msisdns @> ARRAY[$%[1]d::text]", f.MSISDN)
 	}
 	if f.CustomerID != "" {
-		add("c.customer_id = $%d", f.CustomerID)
+		add("value_key(c.customer_id) = value_key($%[1]d::text) AND c.customer_id = $%[1]d", f.CustomerID)
 	}
 	if f.Decision != "" {
 		add("r.decision = $%d", f.Decision)
