@@ -96,7 +96,7 @@ func compileExpr(raw string, pl place) (*Expr, *Diagnostic) {
 	toks := tokenize(src)
 	if c, ok := pythonOnly(toks); ok {
 		return nil, &Diagnostic{Pos: e.pos(c.off), Code: CodePython,
-			Message: fmt.Sprintf("%s is Python that expr cannot express: run pff flows migrate", c.what)}
+			Message: fmt.Sprintf("Python %s, which expr cannot express: run pff flows migrate", c.what)}
 	}
 	p := &patcher{toks: toks, callees: map[ast.Node]bool{}, locals: map[string]bool{}}
 	program, err := expr.Compile(src, p.options()...)

@@ -30,19 +30,22 @@ func pythonOnly(toks []token) (pyConstruct, bool) {
 		case t.is(tokName, "for"):
 			return comprehension(toks, opens), true
 		case t.is(tokName, "if") && isOperand(prev):
-			return pyConstruct{off: t.pos, what: "Python's conditional expression (x if c else y)"}, true
+			return pyConstruct{off: t.pos, what: "conditional expression (x if c else y)"}, true
 		case t.is(tokName, "is"):
-			return pyConstruct{off: t.pos, what: "Python's is"}, true
+			return pyConstruct{off: t.pos, what: "`is`"}, true
+		case t.is(tokOp, "//"):
+			// expr would read the rest as a comment.
+			return pyConstruct{off: t.pos, what: "`//` (floor division), which expr would read as a comment"}, true
 		case t.is(tokName, "lambda"):
-			return pyConstruct{off: t.pos, what: "a lambda"}, true
+			return pyConstruct{off: t.pos, what: "lambda"}, true
 		case t.is(tokOp, ".") && toks[i+1].kind == tokName && pyMethod(toks[i+1].text) && toks[i+2].is(tokOpen, "("):
-			return pyConstruct{off: t.pos, what: "Python's ." + toks[i+1].text + "()"}, true
+			return pyConstruct{off: t.pos, what: "`." + toks[i+1].text + "()`"}, true
 		case t.kind == tokString && strings.ContainsAny(t.text[:1], "rRbBuUfF"):
-			return pyConstruct{off: t.pos, what: "a Python string prefix"}, true
+			return pyConstruct{off: t.pos, what: "string prefix"}, true
 		}
 	}
 	if multiLine {
-		return pyConstruct{what: "a multi-line expression"}, true
+		return pyConstruct{what: "multi-line expression"}, true
 	}
 	return pyConstruct{}, false
 }
@@ -51,25 +54,25 @@ func pythonOnly(toks []token) (pyConstruct, bool) {
 // innermost of opens.
 func comprehension(toks []token, opens []int) pyConstruct {
 	if len(opens) == 0 {
-		return pyConstruct{what: "a generator expression"}
+		return pyConstruct{what: "generator expression"}
 	}
 	i := opens[len(opens)-1]
 	open := toks[i]
 	switch {
 	case open.text == "[":
-		return pyConstruct{off: open.pos, what: "a list comprehension"}
+		return pyConstruct{off: open.pos, what: "list comprehension"}
 	case open.text == "{":
-		return pyConstruct{off: open.pos, what: "a dict or set comprehension"}
+		return pyConstruct{off: open.pos, what: "dict or set comprehension"}
 	case i > 0 && toks[i-1].kind == tokName && !isKeyword(toks[i-1].text):
-		return pyConstruct{off: toks[i-1].pos, what: toks[i-1].text + "() of a generator expression"}
+		return pyConstruct{off: toks[i-1].pos, what: "`" + toks[i-1].text + "()` of a generator expression"}
 	}
-	return pyConstruct{off: open.pos, what: "a generator expression"}
+	return pyConstruct{off: open.pos, what: "generator expression"}
 }
 
 // pyMethod reports whether the migrator rewrites a Python method.
 func pyMethod(name string) bool {
 	switch name {
-	case "get", "startswith", "endswith", "lower", "upper", "strip":
+	case "get", "startswith", "endswith", "lower", "upper", "strip", "keys", "values":
 		return true
 	}
 	return false

@@ -149,11 +149,11 @@ type Value struct {
 	// Pos is where the value is written.
 	Pos Pos
 
-	lit  any       // a literal scalar, when the others are unset
-	tmpl *Template // a string with placeholders
-	list []*Value  // a list, when isList
-	keys []string  // a map's keys in file order, when isMap
-	vals []*Value  // a map's values
+	lit           any       // a literal scalar, when the others are unset
+	tmpl          *Template // a string with placeholders
+	list          []*Value  // a list, when isList
+	keys          []string  // a map's keys in file order, when isMap
+	vals          []*Value  // a map's values
 	isList, isMap bool
 }
 

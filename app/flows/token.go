@@ -86,7 +86,7 @@ func tokenize(src string) []token {
 }
 
 // isStringStart reports whether a string literal starts at rs[i], counting
-// Python's prefixes (r'', b'', f'', u'' and pairs such as rb'').
+// Python's prefixes (r”, b”, f”, u” and pairs such as rb”).
 func isStringStart(rs []rune, i int) bool {
 	for n := 0; n <= 2 && i+n < len(rs); n++ {
 		switch c := rs[i+n]; {
