@@ -15,9 +15,12 @@ import (
 func Describe(err error) string {
 	var pgErr *pgconn.PgError
 	var dnsErr *net.DNSError
+	var connectErr *ConnectError
 	switch {
 	case err == nil:
 		return "ok"
+	case errors.As(err, &connectErr):
+		return connectErr.msg
 	case errors.As(err, &pgErr):
 		switch pgErr.Code {
 		case "28P01", "28000":
@@ -40,6 +43,8 @@ func Describe(err error) string {
 		return "connection reset"
 	case errors.As(err, &dnsErr):
 		return "host not found"
+	case errors.Is(err, errNoVectorTypes):
+		return "pgvector types missing (has `pff migrate up` run?)"
 	}
 	var netErr net.Error
 	if errors.As(err, &netErr) {

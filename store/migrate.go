@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"log/slog"
 	"path"
@@ -33,6 +32,7 @@ type MigrationStatus struct {
 // through goose, under a PostgreSQL advisory lock.
 type Migrator struct {
 	db       *sql.DB
+	database string // the database the URL names, for messages
 	provider *goose.Provider
 	logger   *slog.Logger
 }
@@ -42,7 +42,7 @@ type Migrator struct {
 func OpenMigrator(url string, logger *slog.Logger) (*Migrator, error) {
 	connConfig, err := pgx.ParseConfig(url)
 	if err != nil {
-		return nil, errors.New("store: database URL is not a valid PostgreSQL connection string")
+		return nil, badURLError()
 	}
 	db := stdlib.OpenDB(*connConfig)
 	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(migrationLockID))
@@ -63,13 +63,15 @@ func OpenMigrator(url string, logger *slog.Logger) (*Migrator, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: load migrations: %w", err)
 	}
-	return &Migrator{db: db, provider: provider, logger: logger}, nil
+	return &Migrator{db: db, database: connConfig.Database, provider: provider, logger: logger}, nil
 }
 
 // WaitReachable retries, with backoff, until the database answers or timeout
-// passes, so a process started before PostgreSQL still comes up.
+// passes, so a process started before PostgreSQL still comes up. What
+// waiting cannot mend (a missing database, a refused login) is a
+// *ConnectError at once.
 func (m *Migrator) WaitReachable(ctx context.Context, timeout time.Duration) error {
-	return waitReachable(ctx, PoolConfig{ConnectTimeout: timeout, Logger: m.logger}, m.db.PingContext)
+	return waitReachable(ctx, PoolConfig{ConnectTimeout: timeout, Logger: m.logger}, m.database, m.db.PingContext)
 }
 
 // Close releases the migrator's connection.

@@ -32,11 +32,12 @@ type PoolConfig struct {
 // Connect opens a pool and waits, retrying with backoff, until PostgreSQL
 // answers or cfg.ConnectTimeout passes. Every connection registers pgvector's
 // types, so the vector extension must exist: run the migrations first.
+// What waiting cannot mend (a bad URL, a missing database, a refused login,
+// no pgvector types) is a *ConnectError at once.
 func Connect(ctx context.Context, cfg PoolConfig) (*pgxpool.Pool, error) {
 	poolConfig, err := pgxpool.ParseConfig(cfg.URL)
 	if err != nil {
-		// pgx's parse errors can quote the connection string, password included.
-		return nil, errors.New("store: database URL is not a valid PostgreSQL connection string")
+		return nil, badURLError()
 	}
 	if cfg.MaxConns > 0 {
 		poolConfig.MaxConns = cfg.MaxConns
@@ -44,7 +45,7 @@ func Connect(ctx context.Context, cfg PoolConfig) (*pgxpool.Pool, error) {
 	poolConfig.MinConns = cfg.MinConns
 	poolConfig.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
 		if err := pgxvec.RegisterTypes(ctx, conn); err != nil {
-			return fmt.Errorf("register pgvector types (has `pff migrate up` run?): %w", err)
+			return fmt.Errorf("register pgvector types (has `pff migrate up` run?): %w: %w", errNoVectorTypes, err)
 		}
 		return nil
 	}
@@ -52,7 +53,7 @@ func Connect(ctx context.Context, cfg PoolConfig) (*pgxpool.Pool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open pool: %s", Describe(err))
 	}
-	if err := waitReachable(ctx, cfg, pool.Ping); err != nil {
+	if err := waitReachable(ctx, cfg, poolConfig.ConnConfig.Database, pool.Ping); err != nil {
 		pool.Close()
 		return nil, err
 	}
@@ -60,8 +61,10 @@ func Connect(ctx context.Context, cfg PoolConfig) (*pgxpool.Pool, error) {
 }
 
 // waitReachable calls ping until it succeeds, backing off from 250 ms to 5 s
-// between attempts, for at most cfg.ConnectTimeout.
-func waitReachable(ctx context.Context, cfg PoolConfig, ping func(context.Context) error) error {
+// between attempts, for at most cfg.ConnectTimeout. A failure that retrying
+// cannot mend ends it at once (see lastingFailure); database names the
+// database for its message.
+func waitReachable(ctx context.Context, cfg PoolConfig, database string, ping func(context.Context) error) error {
 	timeout := cfg.ConnectTimeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second
@@ -87,6 +90,9 @@ func waitReachable(ctx context.Context, cfg PoolConfig, ping func(context.Contex
 		}
 		if ctx.Err() != nil {
 			return fmt.Errorf("store: connect: %w", ctx.Err())
+		}
+		if lasting := lastingFailure(err, database); lasting != nil {
+			return lasting
 		}
 		if time.Until(deadline) <= 0 {
 			return fmt.Errorf("store: PostgreSQL unreachable after %s (%d attempts): %s", timeout, attempt, Describe(reason))
