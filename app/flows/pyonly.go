@@ -35,7 +35,7 @@ func pythonOnly(toks []token) (pyConstruct, bool) {
 			return pyConstruct{off: t.pos, what: "`is`"}, true
 		case t.is(tokOp, "//"):
 			// expr would read the rest as a comment.
-			return pyConstruct{off: t.pos, what: "`//` (floor division), which expr would read as a comment"}, true
+			return pyConstruct{off: t.pos, what: "`//` (floor division; expr reads it as a comment)"}, true
 		case t.is(tokName, "lambda"):
 			return pyConstruct{off: t.pos, what: "lambda"}, true
 		case t.is(tokOp, ".") && toks[i+1].kind == tokName && pyMethod(toks[i+1].text) && toks[i+2].is(tokOpen, "("):
