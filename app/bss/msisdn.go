@@ -55,3 +55,7 @@ func SameMSISDN(a, b string) bool {
 	y, err2 := msisdnNational(b)
 	return err1 == nil && err2 == nil && x == y
 }
+
+// NationalMSISDN returns the national form of an MSISDN written either way
+// (10 or 11 digits, optionally after 55), or an error naming what is wrong.
+func NationalMSISDN(s string) (string, error) { return msisdnNational(s) }
