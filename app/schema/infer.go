@@ -243,7 +243,7 @@ type formatChecker struct {
 
 func newFormatChecker() formatChecker {
 	compile := func(format string) *jsonschema.Schema {
-		c := jsonschema.NewCompiler()
+		c := newCompiler(nil)
 		c.AssertFormat()
 		if err := c.AddResource("mem:///format.json", map[string]any{"$schema": Draft, "format": format}); err != nil {
 			panic(fmt.Sprintf("schema: format %s: %v", format, err))
