@@ -57,6 +57,13 @@ type cluster struct {
 	downUntil time.Time
 }
 
+// pacingSlack stretches the rate limit's second: a call arrives at BSS a
+// little after the limiter let it go (scheduling, the Redis round trip), and
+// with exact pacing a late first call and a prompt last one would put
+// Rate+1 arrivals in one second. Pacing Rate calls per 1.02 s leaves 20 ms
+// for that jitter, at 2% of the budget.
+const pacingSlack = 20 * time.Millisecond
+
 // NewClient returns a client for the catalogue's operations. Every system
 // the catalogue calls must be configured.
 func NewClient(cat *Catalogue, cfg Config) (*Client, error) {
@@ -119,7 +126,7 @@ func newSystem(name string, cfg SystemConfig, limiter auth.Limiter, lookup func(
 		name: name, cfg: cfg, http: t, creds: creds,
 		sem:     semaphore.NewWeighted(int64(cfg.MaxInFlight)),
 		limiter: limiter,
-		limit:   auth.Limit{Rate: cfg.Rate, Period: time.Second, Burst: cfg.Burst},
+		limit:   auth.Limit{Rate: cfg.Rate, Period: time.Second + pacingSlack, Burst: cfg.Burst},
 		log:     log.With("system", name),
 		metrics: metrics,
 	}

@@ -59,7 +59,9 @@ type SystemConfig struct {
 	// Rate is the calls per second the system may receive from PFF (default
 	// 20), shared through Config.Limiter; a call waits for its turn, up to
 	// its context's deadline. Any one-second window holds at most
-	// Rate + Burst - 1 calls.
+	// Rate + Burst - 1 calls as BSS receives them: the client paces Rate
+	// calls per 1.02 s, leaving 20 ms for the jitter between its decision
+	// to send and the call's arrival.
 	Rate int `koanf:"rate"`
 	// Burst is how many calls may go back to back (default 1: evenly paced).
 	Burst int `koanf:"burst"`
@@ -190,7 +192,7 @@ func (c SystemConfig) validate(key, name string) []error {
 		bad("max_response_bytes", "%d is negative", c.MaxResponseBytes)
 	}
 	if d := c.withDefaults(); c.Rate >= 0 && c.Burst >= 0 {
-		if err := (auth.Limit{Rate: d.Rate, Period: time.Second, Burst: d.Burst}).Validate(); err != nil {
+		if err := (auth.Limit{Rate: d.Rate, Period: time.Second + pacingSlack, Burst: d.Burst}).Validate(); err != nil {
 			bad("rate", "%v", err)
 		}
 	}
