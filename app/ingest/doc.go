@@ -12,6 +12,10 @@
 // never the upload. A ZIP needs random access, so a streamed one is spooled
 // to a temporary file first (removed afterwards). A nested ZIP is not read:
 // it is a Rejection, which keeps bombs built from archives of archives out.
+// A ZIP whose members share bytes (local headers or data that overlap, or
+// more members than its bytes can hold) is the other bomb construction: it
+// stops the upload with an error matching [ErrInput] before any member is
+// inflated.
 //
 // Every document is checked in one pass that also compacts it: a JSON object,
 // valid UTF-8, nesting and string lengths within [Limits], no \u0000 and no

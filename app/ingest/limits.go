@@ -22,8 +22,10 @@ type Limits struct {
 	// produce (default 4 GiB).
 	MaxUncompressedBytes int64
 	// MaxCompressionRatio bounds decompressed/compressed bytes of each ZIP
-	// entry and gzip stream (default 100). It is judged once a stream has
-	// produced 1 MiB, since a small file may legitimately compress better.
+	// entry and gzip stream, and of each ZIP archive as a whole: what its
+	// members declare and what they produce against the archive's size
+	// (default 100). It is judged once a stream or archive has produced
+	// 1 MiB, since a small file may legitimately compress better.
 	MaxCompressionRatio float64
 	// MaxDepth bounds the nesting of objects and arrays; the document
 	// itself is depth 1 (default 64).

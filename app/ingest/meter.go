@@ -51,6 +51,8 @@ type inflateReader struct {
 	compressed func() int64 // bytes the decompressor has consumed so far
 	n          int64
 	source     string
+	// archive, for a ZIP member, counts the whole archive's output.
+	archive *archiveExpansion
 }
 
 func (i *inflateReader) Read(p []byte) (int, error) {
@@ -66,6 +68,12 @@ func (i *inflateReader) Read(p []byte) (int, error) {
 	}
 	if i.n > ratioFloor && float64(i.n) > u.limits.MaxCompressionRatio*float64(max(i.compressed(), 1)) {
 		return n, u.ratioError(i.source)
+	}
+	if a := i.archive; a != nil {
+		a.inflated += uint64(n)
+		if a.over(a.inflated, u.limits.MaxCompressionRatio) {
+			return n, u.ratioError(i.source)
+		}
 	}
 	return n, err
 }

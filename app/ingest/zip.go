@@ -3,12 +3,15 @@ package ingest
 import (
 	"archive/zip"
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -62,20 +65,92 @@ func (u *upload) readZip(ra io.ReaderAt, size int64, archive string) error {
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) { // insecure names are rejected one by one below
 		return u.rejectf(archive, "not a readable ZIP archive: "+err.Error())
 	}
+	if err := overlappingMembers(zr.File, size, archive); err != nil {
+		return &stopError{err}
+	}
+	expansion := &archiveExpansion{size: size}
 	for _, f := range zr.File {
 		if err := u.ctx.Err(); err != nil {
 			return &stopError{err}
 		}
-		if err := u.readZipEntry(f, archive); err != nil {
+		if err := u.readZipEntry(f, archive, expansion); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// Least sizes of a member's headers: a local file header, and a central
+// directory entry besides the name.
+const (
+	localHeaderLen   = 30
+	centralHeaderLen = 46
+)
+
+// overlappingMembers refuses an archive whose members share bytes: the
+// construction of the zip bombs whose members each stay under the ratio
+// (one 657 KB upload inflated to 1 GB that way). A member's local header
+// and data may lie only between the end of the one before and the start of
+// the one after; and members can be no more than the archive's bytes hold.
+func overlappingMembers(files []*zip.File, size int64, archive string) error {
+	shared := func(f *zip.File, problem string) error {
+		return fmt.Errorf("%w: %s:%s%s: they share bytes, as in a zip bomb", ErrInput, archive, displayName(f.Name), problem)
+	}
+	// Counted first, so that a directory of millions of entries sharing
+	// one header is refused before a local header is read for each.
+	var need int64
+	for i, f := range files {
+		need += localHeaderLen + centralHeaderLen + int64(len(f.Name))
+		if need > size {
+			return shared(f, fmt.Sprintf(": %d members need at least %d bytes of headers, more than the archive's %d", i+1, need, size))
+		}
+	}
+	type span struct {
+		start, end int64 // the least the local header takes, to the data's end
+		f          *zip.File
+	}
+	spans := make([]span, 0, len(files))
+	for _, f := range files {
+		data, err := f.DataOffset()
+		if err != nil {
+			continue // unreadable: rejected when opened
+		}
+		end := data + int64(min(f.CompressedSize64, uint64(size)))
+		// The local header's name is its own, usually the same as the
+		// central directory's: only its fixed part is sure.
+		spans = append(spans, span{start: data - localHeaderLen, end: end, f: f})
+	}
+	slices.SortStableFunc(spans, func(a, b span) int { return cmp.Compare(a.start, b.start) })
+	var last span // the span that reaches furthest so far
+	for i, sp := range spans {
+		if i > 0 && sp.start < last.end {
+			return fmt.Errorf("%w: %s:%s overlaps %s:%s: ZIP members that share bytes are a zip bomb's construction",
+				ErrInput, archive, displayName(sp.f.Name), archive, displayName(last.f.Name))
+		}
+		if i == 0 || sp.end > last.end {
+			last = sp
+		}
+	}
+	return nil
+}
+
+// archiveExpansion counts what an archive's members inflate to, as their
+// headers declare and as they are read, against the archive's size: the
+// compression ratio applies to the whole archive as well as to each member,
+// whose own ratio is judged only past ratioFloor.
+type archiveExpansion struct {
+	size               int64
+	declared, inflated uint64
+}
+
+// over reports whether n inflated bytes break the ratio for the archive.
+func (a *archiveExpansion) over(n uint64, ratio float64) bool {
+	return n > ratioFloor && float64(n) > ratio*float64(max(a.size, 1))
+}
+
 // readZipEntry reads one entry of a ZIP archive: a file of documents, read
 // like any other. Directories and files of other kinds are skipped.
-func (u *upload) readZipEntry(f *zip.File, archive string) error {
+func (u *upload) readZipEntry(f *zip.File, archive string, expansion *archiveExpansion) error {
 	source := archive + ":" + displayName(f.Name)
 	if problem := entryNameProblem(f.Name); problem != "" {
 		return u.rejectf(source, problem)
@@ -95,13 +170,19 @@ func (u *upload) readZipEntry(f *zip.File, archive string) error {
 		float64(f.UncompressedSize64) > u.limits.MaxCompressionRatio*float64(max(f.CompressedSize64, 1)) {
 		return u.ratioError(source)
 	}
+	// A member that declares more than the archive's ratio allows is not
+	// opened: the sum saturates rather than wrap.
+	expansion.declared += min(f.UncompressedSize64, math.MaxUint64-expansion.declared)
+	if expansion.over(expansion.declared, u.limits.MaxCompressionRatio) {
+		return u.ratioError(source)
+	}
 	rc, err := f.Open()
 	if err != nil {
 		return u.rejectf(source, "unreadable: "+err.Error())
 	}
 	defer rc.Close()
 	compressed := int64(f.CompressedSize64)
-	inflated := &inflateReader{u: u, r: rc, compressed: func() int64 { return compressed }, source: source}
+	inflated := &inflateReader{u: u, r: rc, compressed: func() int64 { return compressed }, source: source, archive: expansion}
 	return u.readStream(inflated, stream{source: source, ndjson: isNDJSONName(f.Name), msisdn: fileMSISDN(f.Name), in: inZip})
 }
 
