@@ -156,6 +156,12 @@ func TestResolveDocumentedOperations(t *testing.T) {
 			}
 			if req.IsWrite() {
 				require.NotEmpty(t, req.v.already, "every write declares its already-in-state answers")
+				if req.Operation != "line.set_party_terminated" {
+					require.NotNil(t, req.Verify, "every write but the party's can be verified")
+					require.NotEmpty(t, req.Verify.Args)
+				}
+			} else {
+				require.Nil(t, req.Verify)
 			}
 		})
 	}
@@ -215,6 +221,18 @@ func TestPathArgsAreEscaped(t *testing.T) {
 	req, err := testCatalogue(t).Resolve("line.delete_contract", map[string]any{"customer_id": "a/b?c", "contract_id": 42})
 	require.NoError(t, err)
 	require.Equal(t, "bae/bssfSubscriptionManagement/v1/customer/a%2Fb%3Fc/contract/42", req.Path)
+}
+
+func TestRequestCarriesItsVerifySpec(t *testing.T) {
+	t.Parallel()
+	req, err := testCatalogue(t).Resolve("line.set_product_status", map[string]any{
+		"activate": false, "product_id": "P", "customer_id": "C", "contract_id": "K"})
+	require.NoError(t, err)
+	require.Equal(t, &VerifySpec{
+		Method: "line.read_contract",
+		Args:   map[string]any{"customer_id": "C", "contract_id": "K"},
+		Expr:   `found && current_status(find(result.product, {id: args.product_id})) == "ProductTerminated"`,
+	}, req.Verify)
 }
 
 func TestFirstFittingVariantWins(t *testing.T) {

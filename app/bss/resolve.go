@@ -77,6 +77,9 @@ type Request struct {
 	// IdempotencyKey, when set, is sent on writes as Idempotency-Key: the
 	// engine's identifier of the step, the same on every resend.
 	IdempotencyKey string
+	// Verify says how to tell whether a write was applied; nil for reads
+	// and for writes the catalogue cannot verify. Client.Verify runs it.
+	Verify *VerifySpec
 
 	v *variant
 }
@@ -95,6 +98,18 @@ func (r Request) String() string {
 		s += "?" + r.Query
 	}
 	return s
+}
+
+// VerifySpec is how to tell whether a write was applied: a read, and an
+// expr-lang expression over its answer that is true once it was.
+type VerifySpec struct {
+	// Method is the read, e.g. "line.read_contract".
+	Method string
+	// Args are the read's args, rendered from the write's.
+	Args map[string]any
+	// Expr sees result (the read's value, nil when not found), found, and
+	// args (the write's).
+	Expr string
 }
 
 // Resolve chooses the variant of method that args fit and renders the
@@ -203,6 +218,12 @@ func (v *variant) render(args map[string]any) (Request, error) {
 			// Go's canonical form.
 			req.Header[e.name] = []string{s}
 		}
+	}
+	if v.verify != nil {
+		// Args the write lacks are left out here; Client.Verify reports them.
+		readArgs, _, _ := v.verify.args.render(args)
+		ra, _ := readArgs.(map[string]any)
+		req.Verify = &VerifySpec{Method: v.verify.method, Args: ra, Expr: v.verify.src}
 	}
 	if v.body != nil {
 		body, _, err := v.body.render(args)
