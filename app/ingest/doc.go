@@ -21,8 +21,12 @@
 // valid UTF-8, nesting and string lengths within [Limits], no \u0000 and no
 // unpaired surrogate escapes (PostgreSQL's jsonb refuses both), numbers that
 // PostgreSQL's numeric holds (at most 100 characters, exponents of at most 4
-// digits), and a non-empty string "id" at the top level, the customer id
-// that identifies the record. A document that fails is a [Rejection] whose
+// digits) and that validation, which reads numbers as float64s, reads as
+// the same kind of number (not 1e400, beyond float64's range, nor 1e-400,
+// which it would read as 0; large integers are read rounded, as any decimal
+// is), and a non-empty string "id" at the top level, the customer id that
+// identifies the record. What this check accepts, validation reads, as
+// uploaded and as PostgreSQL gives it back (app/validation tests both). A document that fails is a [Rejection] whose
 // reason gives the line and column; the upload goes on. Limits on the upload
 // as a whole (size, records, decompressed size, compression ratio, a ZIP
 // directory's entries counted before it is loaded) stop it with a

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"io"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -177,7 +178,8 @@ func (s *scanner) number() error {
 	if s.optional(".") == 1 && s.digits() == 0 {
 		return s.errorf("invalid number: no digit after the decimal point")
 	}
-	if s.optional("eE") == 1 {
+	exponent := s.optional("eE") == 1
+	if exponent {
 		s.optional("+-")
 		switch n := s.digits(); {
 		case n == 0:
@@ -186,13 +188,47 @@ func (s *scanner) number() error {
 			return s.errorf("number exponent longer than %d digits", maxExponentDigits)
 		}
 	}
-	if s.offset()-start > maxNumberLength {
+	length := s.offset() - start
+	if length > maxNumberLength {
 		return s.errorf("number longer than %d characters", maxNumberLength)
 	}
 	if s.rerr != nil {
 		return s.rerr
 	}
+	// Validation reads numbers as float64s. Without an exponent, 100
+	// characters cannot leave its range; with one they can.
+	if exponent {
+		if text := s.tail(int(length)); !fitsFloat64(text) {
+			return s.errorAt(start, "number %s is out of range of a 64-bit float", text)
+		}
+	}
 	return nil
+}
+
+// fitsFloat64 reports whether a JSON number reads as a float64 of the same
+// kind: finite (1e400 is not), and not zero unless it is zero as written
+// (1e-400 would read as 0).
+func fitsFloat64(number []byte) bool {
+	f, err := strconv.ParseFloat(string(number), 64)
+	if err != nil {
+		return false
+	}
+	if f != 0 {
+		return true
+	}
+	mantissa, _, _ := bytes.Cut(bytes.ToLower(number), []byte("e"))
+	return len(bytes.Trim(mantissa, "-0.")) == 0
+}
+
+// tail returns the last n bytes of the value read so far: out holds what
+// has been flushed, buf[mark:pos] the rest.
+func (s *scanner) tail(n int) []byte {
+	pending := s.buf[s.mark:s.pos]
+	if n <= len(pending) {
+		return pending[len(pending)-n:]
+	}
+	flushed := s.out[len(s.out)-(n-len(pending)):]
+	return append(bytes.Clone(flushed), pending...)
 }
 
 // optional reads one byte if it is one of set, and says how many it read.

@@ -23,6 +23,11 @@
 // Thresholds.Reject, REVIEW between. A record on which some check could not
 // be evaluated is never accepted without review.
 //
+// A record that cannot be validated at all still gets a report, from
+// FailedReport, with the reason as its Error: REJECT when the document
+// itself is at fault (a *RecordError, which says where), REVIEW when
+// something else failed, such as the plausibility model.
+//
 // The defaults, embedded from defaults/rules.json and defaults/checks.yaml,
 // detect each fault kind the generator (app/gen) injects; every default rule
 // and check has that kind as its category.

@@ -40,6 +40,9 @@ type Report struct {
 	Violations   []Violation    `json:"violations,omitempty"`
 	// EvalErrors are checks that could not be evaluated on an object.
 	EvalErrors []string `json:"eval_errors,omitempty"`
+	// Error is why the record could not be validated at all, for a report
+	// made by FailedReport; the decision then rests on it alone.
+	Error string `json:"error,omitempty"`
 	// Satisfied and NotApplicable count rules and checks: those that held
 	// wherever they applied, and those that applied nowhere.
 	Satisfied     int `json:"satisfied"`

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/pff/pff/app/checks"
@@ -115,20 +116,22 @@ func (v *Validator) Versions() Versions {
 }
 
 // Validate reports on one record, a customer-enquiry JSON document. It
-// fails only for input that is not a record at all (not a JSON object with
-// a customer id) or when the plausibility model fails.
+// fails only for input that is not a record it can read, with a
+// *RecordError (not JSON it reads, such as a number beyond a float64's
+// range, or not a JSON object with a customer id), or when the
+// plausibility model fails. FailedReport makes a report of either.
 func (v *Validator) Validate(ctx context.Context, record []byte) (*Report, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	var doc any
 	if err := json.Unmarshal(record, &doc); err != nil {
-		return nil, fmt.Errorf("validation: read record: %w", err)
+		return nil, decodeError(record, err)
 	}
 	now := v.cfg.Now()
 	g, err := kg.Builder{Now: now}.Build(record)
 	if err != nil {
-		return nil, fmt.Errorf("validation: %w", err)
+		return nil, &RecordError{Offset: -1, Reason: strings.TrimPrefix(err.Error(), "kg: "), Err: err}
 	}
 	r := &Report{Record: g.Root, Versions: v.Versions(), JudgedAt: now}
 	if v.cfg.Schema != nil {
