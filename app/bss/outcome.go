@@ -62,8 +62,9 @@ type Result struct {
 	RetryAfter time.Duration
 	// Duration is the time the call took, waiting for its turn included.
 	Duration time.Duration
-	// Err says why a call did not succeed; nil for success, already_done
-	// and not_found.
+	// Err says why a call did not succeed; nil for already_done, not_found
+	// and success, except a write that succeeded but whose answer could not
+	// be read whole (it was applied; Err says what was lost).
 	Err error
 }
 

@@ -283,3 +283,26 @@ func objects(v any) []map[string]any {
 	}
 	return out
 }
+
+// findBy returns the object of a list whose key is value.
+func findBy(list any, key, value string) map[string]any {
+	for _, o := range objects(list) {
+		if o[key] == value {
+			return o
+		}
+	}
+	return nil
+}
+
+// anyList returns a list, or nil.
+func anyList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+// setDefault sets key unless it is set or v is nil.
+func setDefault(m map[string]any, key string, v any) {
+	if _, ok := m[key]; !ok && v != nil {
+		m[key] = v
+	}
+}
