@@ -6,24 +6,8 @@ import (
 	"time"
 )
 
-// adminRoutes are the endpoints under /_sim/ that drive the simulator at
-// run time. They are never subject to faults or auth.
-//
-//	GET    /_sim/health              "ok"
-//	GET    /_sim/faults              the faults in force
-//	POST   /_sim/faults              add a fault (a Fault as JSON; latency and
-//	                                 retry_after as Go durations, "250ms")
-//	DELETE /_sim/faults              remove every fault
-//	DELETE /_sim/faults/{id}         remove one
-//	GET    /_sim/ledger              applied writes (?action=&key=&value=)
-//	DELETE /_sim/ledger              empty it
-//	GET    /_sim/requests            requests received
-//	DELETE /_sim/requests            empty the log
-//	GET    /_sim/documents           customer ids
-//	POST   /_sim/documents           load documents: JSON, NDJSON, gzip, ZIP
-//	GET    /_sim/documents/{id}      a customer's current document
-//	DELETE /_sim/documents/{id}      drop a customer
-//	GET    /_sim/parties/{id}        a party
+// adminRoutes are the endpoints under /_sim/ (listed in the package
+// documentation) that drive the simulator at run time.
 func (s *Sim) adminRoutes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /_sim/health", func(w http.ResponseWriter, _ *http.Request) {

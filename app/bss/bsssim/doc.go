@@ -40,5 +40,22 @@
 // (503, or refused connections for clusters served by Start).
 //
 // Start serves one state on N clusters (127.0.0.1 listeners, HTTP or TLS).
-// The admin endpoints are listed on adminRoutes; they are never faulted.
+//
+// Admin endpoints, never faulted and never behind auth:
+//
+//	GET    /_sim/health              "ok"
+//	GET    /_sim/faults              the faults in force, with their hits
+//	POST   /_sim/faults              add a Fault (JSON; latency and retry_after
+//	                                 as Go durations, "250ms")
+//	DELETE /_sim/faults              remove every fault
+//	DELETE /_sim/faults/{id}         remove one
+//	GET    /_sim/ledger              applied writes (?action=&key=&value=)
+//	DELETE /_sim/ledger              empty it
+//	GET    /_sim/requests            requests received (time, cluster, key)
+//	DELETE /_sim/requests            empty the log
+//	GET    /_sim/documents           customer ids
+//	POST   /_sim/documents           load documents: JSON, NDJSON, gzip, ZIP
+//	GET    /_sim/documents/{id}      a customer's current document
+//	DELETE /_sim/documents/{id}      drop a customer
+//	GET    /_sim/parties/{id}        a party
 package bsssim
