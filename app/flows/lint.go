@@ -63,7 +63,11 @@ func Lint(f *File, cat Catalog) Diagnostics {
 	jumpTargets := map[*Step]bool{}
 	for _, fl := range f.Flows {
 		for _, st := range fl.Steps {
-			l.known[st.SaveAs], l.known[st.Set] = true, true
+			for _, name := range []string{st.SaveAs, st.Set} {
+				if name != "" {
+					l.known[name] = true
+				}
+			}
 			if i, ok := fl.ids[st.OnError]; ok {
 				jumpTargets[fl.Steps[i]] = true
 			}

@@ -218,7 +218,7 @@ func (p *parser) variable(n *yaml.Node, key string) string {
 	case !ok:
 	case !isIdentifier(s, ""):
 		p.errorf(p.pos(n), CodeStructure, "%s %q: want a name of letters, digits and _, starting with a letter or _", key, s)
-	case isBuiltinVar(s) || isKeyword(s):
+	case isBuiltinVar(s) || isKeyword(s) || s == "nil" || s == "true" || s == "false":
 		p.errorf(p.pos(n), CodeStructure, "%s %q: the name is reserved", key, s)
 	}
 	return s

@@ -127,6 +127,9 @@ type Result struct {
 // an error when f has errors, flow does not exist, ctx is done or rt fails
 // with something other than a *StepError; a failed step is a Result.
 func Run(ctx context.Context, f *File, flow string, in Input, rt Runtime) (Result, error) {
+	if f == nil || rt == nil {
+		return Result{}, errors.New("flows: run: no file or no runtime")
+	}
 	if err := f.diags.Err(); err != nil {
 		return Result{}, fmt.Errorf("flows: run %s: the file has errors: %w", f.Name, err)
 	}

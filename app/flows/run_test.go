@@ -425,3 +425,27 @@ func TestReplayDeterminism(t *testing.T) {
 	}
 	require.True(t, strings.HasPrefix(full.live[len(full.live)-1], "Cancelar[1]/Soft_Cancel_Control[1]/Hard_Cancel["))
 }
+
+// TestRunConcurrently runs one file on many lines at once, as the engine
+// does; with -race it checks that a File is safe for concurrent use.
+func TestRunConcurrently(t *testing.T) {
+	t.Parallel()
+	f := legacyFile(t)
+	errs := make(chan error, 8)
+	for i := range 8 {
+		go func() {
+			rt := &fakeRuntime{answer: byMethod(map[string]any{
+				"line.get_contract":            contract([]string{"Control", "Postpaid"}[i%2]),
+				"line.set_soft_cancel_control": writeResult{Applied: i%4 == 0},
+			})}
+			res, err := Run(context.Background(), f, "Cancelar", Input{MSISDN: fmt.Sprint(i)}, rt)
+			if err == nil && res.Status != Succeeded {
+				err = res.Err
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		require.NoError(t, <-errs)
+	}
+}

@@ -31,8 +31,15 @@ type token struct {
 
 func (t token) is(kind tokKind, text string) bool { return t.kind == kind && t.text == text }
 
-// twoRuneOps are the operators of two characters, of either language.
-var twoRuneOps = []string{"**", "//", "==", "!=", "<=", ">=", "&&", "||", "??", "?.", ".."}
+// isTwoRuneOp reports whether s is an operator of two characters, of
+// either language.
+func isTwoRuneOp(s string) bool {
+	switch s {
+	case "**", "//", "==", "!=", "<=", ">=", "&&", "||", "??", "?.", "..":
+		return true
+	}
+	return false
+}
 
 // tokenize splits src into tokens, ending with tokEOF. It accepts any input.
 func tokenize(src string) []token {
@@ -71,13 +78,8 @@ func tokenize(src string) []token {
 			i++
 		default:
 			i++
-			if i < len(rs) {
-				for _, op := range twoRuneOps {
-					if string(rs[start:i+1]) == op {
-						i++
-						break
-					}
-				}
+			if i < len(rs) && isTwoRuneOp(string(rs[start:i+1])) {
+				i++
 			}
 		}
 		toks = append(toks, token{kind: kind, text: string(rs[start:i]), pos: start, end: i})
