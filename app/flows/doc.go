@@ -107,8 +107,9 @@
 //
 // Python that expr cannot express (comprehensions, x if c else y, is None,
 // multi-line expressions, len() of a generator, .get() and other methods,
-// // division) is a lint error; `pff flows migrate` rewrites all of it but
-// floor division.
+// // division) is a lint error. `pff flows migrate` rewrites what has an
+// expr equivalent and names what has none (floor division, lambdas, dict
+// comprehensions, f-strings), which an author rewrites by hand.
 //
 // # Running
 //

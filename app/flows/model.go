@@ -1,8 +1,6 @@
 package flows
 
 import (
-	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -105,54 +103,6 @@ const (
 	CodeRejected    = "rejected"     // the system refused the request
 	CodeTimeout     = "timeout"      // no answer in time
 )
-
-// retryable reports whether a retry policy may name an outcome code.
-func retryable(code string) bool {
-	switch code {
-	case CodeTransient, CodeUnknown, CodeRejected, CodeTimeout:
-		return true
-	}
-	return false
-}
-
-// RetryPolicy says how the runtime retries a failed call. Only the runtime
-// knows whether resending a write is safe, so it may retry less.
-type RetryPolicy struct {
-	// Attempts in all, the first included.
-	Attempts int
-	// Backoff is the wait before the first retry; it doubles for each
-	// further retry, up to MaxBackoff.
-	Backoff    time.Duration
-	MaxBackoff time.Duration
-	// Jitter, between 0 and 1, is the fraction by which a wait may be
-	// randomly shortened, so that lines failing together do not retry
-	// together.
-	Jitter float64
-	// On lists the outcome codes that are retried.
-	On []string
-}
-
-// Retry policy defaults, for keys a policy leaves out.
-const (
-	DefaultBackoff    = time.Second
-	DefaultMaxBackoff = 30 * time.Second
-	DefaultJitter     = 0.2
-)
-
-// defaultRetryOn are the outcomes retried when a policy does not say:
-// those that had no effect, or none that could be seen.
-func defaultRetryOn() []string { return []string{CodeTransient, CodeTimeout} }
-
-// Retries reports whether a failure with code is retried.
-func (p *RetryPolicy) Retries(code string) bool { return slices.Contains(p.On, code) }
-
-// Wait returns how long to wait before retry number n (1 for the first
-// retry), given u drawn uniformly from [0, 1) for the jitter.
-func (p *RetryPolicy) Wait(n int, u float64) time.Duration {
-	wait := float64(p.Backoff) * math.Pow(2, float64(max(n, 1)-1))
-	wait = min(wait, float64(p.MaxBackoff))
-	return time.Duration(wait * (1 - p.Jitter*u))
-}
 
 // escapeKey escapes the characters step keys use as separators.
 func escapeKey(name string) string {

@@ -21,11 +21,15 @@ type Runtime interface {
 	// step; an error (cancelled, paused) stops the run there.
 	Boundary(ctx context.Context, ref StepRef) error
 	// Call performs one method call, or returns its journaled result on
-	// replay. The value returned is what save_as stores. A failure the
-	// flow should see is returned as a *StepError (codes such as
-	// CodeTransient, CodeUnknown, CodeRejected, CodeTimeout), after the
-	// runtime has applied call.Retry and call.Timeout: only it knows
-	// whether resending a write is safe. Any other error aborts the run.
+	// replay. The value returned is what save_as stores: for a read, the
+	// decoded document, nil when there is none (so that `when: not x`
+	// fallbacks run); for a write, a Truther that is true when the write
+	// was applied (or the line already was in that state) and false when
+	// the system refused it. An outcome the flow cannot act on is a
+	// *StepError (codes such as CodeTransient, CodeUnknown, CodeTimeout),
+	// returned after the runtime has applied call.Retry and call.Timeout:
+	// only it knows whether resending a write is safe. Any other error
+	// aborts the run.
 	Call(ctx context.Context, ref StepRef, call Call) (any, error)
 	// Approve parks the line at an approve step: it returns nil once a
 	// person has approved, ErrAwaitingApproval until then, and a
