@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/pff/pff/app"
+	"github.com/pff/pff/app/config"
 )
 
 // Set by the linker: -ldflags "-X main.version=... -X main.commit=... -X main.buildDate=...".
@@ -25,7 +26,7 @@ func main() {
 		Stdout:  os.Stdout,
 		Stderr:  os.Stderr,
 		Environ: os.Environ(),
-		Build:   app.BuildInfo{Version: version, Commit: commit, BuildDate: buildDate},
+		Build:   config.BuildInfo{Version: version, Commit: commit, BuildDate: buildDate},
 	})
 	stop()
 	os.Exit(code)

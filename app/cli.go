@@ -1,5 +1,7 @@
-// Package app is the pff application: configuration, wiring, the command
-// line and the HTTP API. Domain logic lives in its sub-packages.
+// Package app is the pff command: its command line, and the wiring that
+// builds the domain services from the configuration and hands them to the
+// front ends (the HTTP API in app/httpapi, the job workers in jobs, and the
+// commands here). Domain logic lives in the sub-packages.
 package app
 
 import (
@@ -9,6 +11,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/pff/pff/app/config"
 )
 
 // Env is what a command sees of the world outside it.
@@ -17,7 +21,7 @@ type Env struct {
 	Stdout  io.Writer
 	Stderr  io.Writer
 	Environ []string
-	Build   BuildInfo
+	Build   config.BuildInfo
 }
 
 // Exit codes, as a shell pipeline reads them.
@@ -130,12 +134,8 @@ func runCommand(ctx context.Context, cmd *command, args []string, env Env) int {
 		inv.fs.Usage()
 		return exitUsage
 	default:
-		fmt.Fprintf(env.Stderr, "pff %s: %v\n", cmd.name, err)
-		var coded exitCoder
-		if errors.As(err, &coded) {
-			return coded.ExitCode()
-		}
-		return exitError
+		fmt.Fprintf(env.Stderr, "pff %s: %s\n", cmd.name, message(err))
+		return exitCode(err)
 	}
 }
 
@@ -192,8 +192,8 @@ func (inv *invocation) configFlag(fs *flag.FlagSet, name, key, usage string) {
 }
 
 // config loads the configuration from defaults, file, environment and flags.
-func (inv *invocation) config() (Config, error) {
-	return LoadConfig(ConfigSources{File: inv.configFile, Environ: inv.Environ, Flags: inv.configFlags})
+func (inv *invocation) config() (config.Config, error) {
+	return config.Load(config.Sources{File: inv.configFile, Environ: inv.Environ, Flags: inv.configFlags})
 }
 
 func find(cmds []*command, name string) *command {

@@ -4,37 +4,20 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/pff/pff/app/config"
+	"github.com/pff/pff/internal/testkit"
 	"github.com/pff/pff/store/storetest"
 )
 
-// syncBuffer is a bytes.Buffer safe to read while a command writes to it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
+// testkit.Buffer is a bytes.Buffer safe to read while a command writes to it.
 type result struct {
 	code           int
 	stdout, stderr string
@@ -42,10 +25,10 @@ type result struct {
 
 func run(t *testing.T, environ []string, args ...string) result {
 	t.Helper()
-	var stdout, stderr syncBuffer
+	var stdout, stderr testkit.Buffer
 	code := Main(context.Background(), args, Env{
 		Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Environ: environ,
-		Build: BuildInfo{Version: "v9.9.9", Commit: "abc123", BuildDate: "2026-11-28"},
+		Build: config.BuildInfo{Version: "v9.9.9", Commit: "abc123", BuildDate: "2026-11-28"},
 	})
 	return result{code, stdout.String(), stderr.String()}
 }
@@ -122,7 +105,7 @@ func TestHealthcheckExitCodes(t *testing.T) {
 	}{
 		{"200", ok.URL + "/health", 0, ""},
 		{"503", failing.URL + "/health", 1, "answered 503 Service Unavailable"},
-		{"refused", "http://" + freeAddr(t) + "/health", 1, "connection refused"},
+		{"refused", "http://" + testkit.FreeAddr(t) + "/health", 1, "connection refused"},
 		{"slower than 3s", slow.URL + "/health", 1, "did not answer within 3s"},
 	}
 	for _, tt := range tests {
@@ -140,7 +123,7 @@ func TestHealthcheckExitCodes(t *testing.T) {
 
 func TestServeRefusesPendingMigrations(t *testing.T) {
 	t.Parallel()
-	environ := []string{"DATABASE_URL=" + storetest.NewEmptyDatabase(t), "PFF_HTTP__ADDR=" + freeAddr(t)}
+	environ := []string{"DATABASE_URL=" + storetest.NewEmptyDatabase(t), "PFF_HTTP__ADDR=" + testkit.FreeAddr(t)}
 	got := run(t, environ, "serve")
 	require.Equal(t, 1, got.code)
 	require.Contains(t, got.stderr, "pending migration(s); run `pff migrate up` first, or start with `pff serve --migrate`")
@@ -149,7 +132,7 @@ func TestServeRefusesPendingMigrations(t *testing.T) {
 func TestStartupGivesUpOnUnreachablePostgres(t *testing.T) {
 	t.Parallel()
 	environ := []string{
-		"DATABASE_URL=postgres://pff:s3cret@" + freeAddr(t) + "/pff?sslmode=disable",
+		"DATABASE_URL=postgres://pff:s3cret@" + testkit.FreeAddr(t) + "/pff?sslmode=disable",
 		"PFF_DATABASE__CONNECT_TIMEOUT=600ms",
 	}
 	start := time.Now()
@@ -162,7 +145,7 @@ func TestStartupGivesUpOnUnreachablePostgres(t *testing.T) {
 
 func TestWorkerNeedsWorkers(t *testing.T) {
 	t.Parallel()
-	environ := []string{"DATABASE_URL=" + storetest.NewDatabase(t), "PFF_WORKER__ADDR=" + freeAddr(t)}
+	environ := []string{"DATABASE_URL=" + storetest.NewDatabase(t), "PFF_WORKER__ADDR=" + testkit.FreeAddr(t)}
 	got := run(t, environ, "worker", "--workers", "0")
 	require.Equal(t, 2, got.code)
 	require.Contains(t, got.stderr, "at least one job worker")
@@ -196,19 +179,19 @@ func TestMigrateCommands(t *testing.T) {
 // database, probes their endpoints, and stops them as SIGTERM would.
 func TestServeAndWorkerRunAndStopGracefully(t *testing.T) {
 	t.Parallel()
-	apiAddr, workerAddr := freeAddr(t), freeAddr(t)
+	apiAddr, workerAddr := testkit.FreeAddr(t), testkit.FreeAddr(t)
 	environ := []string{"DATABASE_URL=" + storetest.NewEmptyDatabase(t), "PFF_HTTP__ADDR=" + apiAddr, "PFF_WORKER__ADDR=" + workerAddr}
 
 	type process struct {
 		stop   context.CancelFunc
 		done   chan int
-		stderr *syncBuffer
+		stderr *testkit.Buffer
 	}
 	start := func(args ...string) process {
 		ctx, cancel := context.WithCancel(context.Background())
-		p := process{stop: cancel, done: make(chan int, 1), stderr: &syncBuffer{}}
+		p := process{stop: cancel, done: make(chan int, 1), stderr: &testkit.Buffer{}}
 		go func() {
-			p.done <- Main(ctx, args, Env{Stdout: &syncBuffer{}, Stderr: p.stderr, Environ: environ})
+			p.done <- Main(ctx, args, Env{Stdout: &testkit.Buffer{}, Stderr: p.stderr, Environ: environ})
 		}()
 		return p
 	}
@@ -269,14 +252,4 @@ func waitHealthy(t *testing.T, url string, stderr fmt.Stringer) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("%s never became healthy; log:\n%s", url, stderr)
-}
-
-// freeAddr is a loopback address with a port nothing listens on.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return addr
 }

@@ -32,7 +32,7 @@ Without --url it probes /health on the port of http.addr on 127.0.0.1.`,
 				if err != nil {
 					return err
 				}
-				_, port, _ := net.SplitHostPort(cfg.HTTP.Addr) // validated by LoadConfig
+				_, port, _ := net.SplitHostPort(cfg.HTTP.Addr) // validated by config.Load
 				url = "http://127.0.0.1:" + port + "/health"
 			}
 			return probeHealth(ctx, url)

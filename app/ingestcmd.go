@@ -12,11 +12,10 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/pff/pff/app/config"
 	"github.com/pff/pff/app/ingest"
 	"github.com/pff/pff/app/records"
 	"github.com/pff/pff/app/validation"
-	"github.com/pff/pff/jobs"
-	"github.com/pff/pff/store"
 )
 
 func ingestCommand() *command {
@@ -49,30 +48,23 @@ checks, without a database, and writes nothing.`,
 			if dryRun {
 				return dryRunIngest(ctx, inv, cfg)
 			}
-			return withStore(ctx, inv, func(cfg Config, st *store.Store) error {
-				queue, err := jobs.New(st.Pool(), jobs.Config{})
-				if err != nil {
-					return err
-				}
-				w := records.NewWriter(recordWriter(st, queue), cfg.Ingest.BatchSize)
+			return withServices(ctx, inv, func(s *services) error {
 				progress := startProgress(inv.Stderr, estimateRecords(inv.args))
-				err = ingest.ReadPaths(ctx, inv.args, cfg.Ingest.limits(),
-					func(d ingest.Document) error {
-						progress.add(len(d.Data))
-						return w.Add(ctx, d)
-					},
-					func(r ingest.Rejection) {
-						progress.add(0)
-						w.Reject(r)
-					})
-				if err == nil {
-					err = w.Flush(ctx)
-				}
+				res, err := s.records.Ingest(ctx, func(add func(ingest.Document) error, reject func(ingest.Rejection)) error {
+					return ingest.ReadPaths(ctx, inv.args, cfg.Ingest.Limits(),
+						func(d ingest.Document) error {
+							progress.add(len(d.Data))
+							return add(d)
+						},
+						func(r ingest.Rejection) {
+							progress.add(0)
+							reject(r)
+						})
+				})
 				elapsed := progress.stop()
-				res := w.Result()
 				printIngestResult(inv.Stdout, res, elapsed, progress.bytes())
 				if err != nil {
-					return fmt.Errorf("stopped after %d documents (every batch before is written): %w", w.Written(), err)
+					return fmt.Errorf("stopped after %d documents (every batch before is written): %w", res.Written, err)
 				}
 				if len(res.Rejected) > 0 {
 					return codedError{code: exitError, err: fmt.Errorf("%d inputs rejected", len(res.Rejected))}
@@ -80,14 +72,6 @@ checks, without a database, and writes nothing.`,
 				return nil
 			})
 		},
-	}
-}
-
-// recordWriter writes a batch with its validation jobs queued in the same
-// transaction.
-func recordWriter(st *store.Store, queue *jobs.Client) records.WriteFunc {
-	return func(ctx context.Context, batch []store.NewRecord) (store.WriteResult, error) {
-		return st.WriteRecords(ctx, batch, queue.EnqueueValidations)
 	}
 }
 
@@ -102,8 +86,8 @@ func printIngestResult(w io.Writer, res records.Result, elapsed time.Duration, b
 }
 
 // dryRunIngest reads and validates the records on every core, offline.
-func dryRunIngest(ctx context.Context, inv *invocation, cfg Config) error {
-	defaults, err := records.Defaults()
+func dryRunIngest(ctx context.Context, inv *invocation, cfg config.Config) error {
+	defaults, err := validation.DefaultSource()
 	if err != nil {
 		return err
 	}
@@ -120,7 +104,7 @@ func dryRunIngest(ctx context.Context, inv *invocation, cfg Config) error {
 	progress := startProgress(inv.Stderr, estimateRecords(inv.args))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(runtime.GOMAXPROCS(0))
-	err = ingest.ReadPaths(gctx, inv.args, cfg.Ingest.limits(),
+	err = ingest.ReadPaths(gctx, inv.args, cfg.Ingest.Limits(),
 		func(d ingest.Document) error {
 			progress.add(len(d.Data))
 			g.Go(func() error {
@@ -157,52 +141,6 @@ func dryRunIngest(ctx context.Context, inv *invocation, cfg Config) error {
 	}
 	if len(rejected) > 0 {
 		return codedError{code: exitError, err: fmt.Errorf("%d inputs rejected", len(rejected))}
-	}
-	return nil
-}
-
-// limits are the ingest limits in force.
-func (c IngestConfig) limits() ingest.Limits {
-	return ingest.Limits{
-		MaxUploadBytes:       int64(c.MaxUploadSize),
-		MaxRecords:           c.MaxRecords,
-		MaxDocumentBytes:     int64(c.MaxDocumentSize),
-		MaxUncompressedBytes: int64(c.MaxInflatedSize),
-		MaxCompressionRatio:  c.MaxInflateRatio,
-		MaxDepth:             c.MaxDepth,
-		MaxStringLength:      int(c.MaxStringLength),
-	}
-}
-
-// limitKeys name the configuration key of each ingest limit, for errors.
-var limitKeys = map[string]string{
-	"MaxUploadBytes":       "ingest.max_upload_size",
-	"MaxRecords":           "ingest.max_records",
-	"MaxDocumentBytes":     "ingest.max_document_size",
-	"MaxUncompressedBytes": "ingest.max_inflated_size",
-	"MaxCompressionRatio":  "ingest.max_inflate_ratio",
-	"MaxDepth":             "ingest.max_depth",
-	"MaxStringLength":      "ingest.max_string_length",
-}
-
-func (c IngestConfig) validate() error {
-	for _, check := range []struct {
-		key, want string
-		ok        bool
-	}{
-		{"ingest.max_upload_size", "must be positive", c.MaxUploadSize > 0},
-		{"ingest.max_records", "must be positive", c.MaxRecords > 0},
-		{"ingest.max_document_size", "must be positive", c.MaxDocumentSize > 0},
-		{"ingest.max_inflated_size", "must be positive", c.MaxInflatedSize > 0},
-		{"ingest.max_inflate_ratio", "must be at least 1", c.MaxInflateRatio >= 1},
-		{"ingest.max_depth", "must be between 1 and 10000", c.MaxDepth >= 1 && c.MaxDepth <= 10_000},
-		// ingest counts string lengths in an int, 32 bits on some platforms.
-		{"ingest.max_string_length", "must be positive and under 2GiB", c.MaxStringLength > 0 && c.MaxStringLength < 1<<31},
-		{"ingest.batch_size", "must be between 1 and 100000", c.BatchSize >= 1 && c.BatchSize <= 100_000},
-	} {
-		if !check.ok {
-			return fmt.Errorf("config: %s: %s", check.key, check.want)
-		}
 	}
 	return nil
 }

@@ -6,8 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -15,12 +18,12 @@ import (
 
 	"github.com/pff/pff/app/learn"
 	"github.com/pff/pff/embed"
-	"github.com/pff/pff/jobs"
 	"github.com/pff/pff/store"
 )
 
 func kgCommand() *command {
 	var maxValues, top int
+	var asJSON bool
 	var seed uint64
 	var validFrac, testFrac float64
 	return &command{
@@ -30,12 +33,14 @@ func kgCommand() *command {
 		details: `  build       write the triples of all current records to the triples table
               (one transaction; replaces the previous build)
   stats       entities, relations, triples, degrees and top relations
+              (--json for scripts)
   import DIR  replace the graph with a benchmark dataset (DIR/train.tsv,
               valid.tsv, test.tsv: head<TAB>relation<TAB>tail per line)
   export DIR  write the learning view in that layout, split with --seed`,
 		flags: func(fs *flag.FlagSet, inv *invocation) {
 			fs.IntVar(&maxValues, "max-category-values", 0, "`N` distinct objects at most for a categorical predicate to be learned (default learn.max_category_values)")
 			fs.IntVar(&top, "top", 10, "`N` relations to list (stats)")
+			fs.BoolVar(&asJSON, "json", false, "print the statistics as JSON (stats)")
 			fs.Uint64Var(&seed, "seed", 1, "`seed` of the split (export)")
 			fs.Float64Var(&validFrac, "valid", 0.1, "`share` of triples for valid.tsv (export)")
 			fs.Float64Var(&testFrac, "test", 0.1, "`share` of triples for test.tsv (export)")
@@ -45,11 +50,15 @@ func kgCommand() *command {
 			if err != nil {
 				return err
 			}
-			return withStore(ctx, inv, func(cfg Config, st *store.Store) error {
+			if top < 1 || top > 1000 {
+				return usagef("--top %d is outside 1..1000", top)
+			}
+			return withServices(ctx, inv, func(s *services) error {
+				st := s.store
 				switch action {
 				case "build":
 					if maxValues == 0 {
-						maxValues = cfg.Learn.MaxCategoryValues
+						maxValues = s.cfg.Learn.MaxCategoryValues
 					}
 					started := time.Now()
 					b, skipped, err := learn.BuildKG(ctx, st, learn.CorpusConfig{MaxCategoryValues: maxValues})
@@ -62,9 +71,12 @@ func kgCommand() *command {
 						fmt.Fprintf(inv.Stdout, "skipped %d records that are not customer records\n", skipped)
 					}
 				case "stats":
-					stats, err := st.KGStats(ctx, top)
+					stats, err := s.learn.GraphStats(ctx, top)
 					if err != nil {
 						return err
+					}
+					if asJSON {
+						return writeJSON(inv.Stdout, stats)
 					}
 					printKGStats(inv.Stdout, stats)
 				case "import":
@@ -106,24 +118,49 @@ func orNone(f float64) float64 {
 }
 
 func printKGStats(w io.Writer, s store.KGStats) {
-	if s.Build != nil {
-		fmt.Fprintf(w, "build %d of %d records at %s (cut-off %d values)\n", s.Build.ID, s.Build.Records, s.Build.BuiltAt.Format(time.RFC3339), s.Build.MaxValues)
-	} else {
+	if s.Build == nil {
 		fmt.Fprintln(w, "no build yet: run pff kg build")
+	} else {
+		fmt.Fprintf(w, "build %d of %d records at %s (categories of at most %d values)\n\n",
+			s.Build.ID, s.Build.Records, s.Build.BuiltAt.Format(time.RFC3339), s.Build.MaxValues)
 	}
-	fmt.Fprintf(w, "triples %d (%d facts): %v\n", s.Triples, s.Facts, s.ByClass)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "\tcount\t")
+	fmt.Fprintf(tw, "distinct facts\t%d\t\n", s.Triples)
+	fmt.Fprintf(tw, "occurrences in records\t%d\t\n", s.Facts)
+	for _, class := range slices.Sorted(maps.Keys(s.ByClass)) {
+		fmt.Fprintf(tw, "  %s facts\t%d\t\n", class, s.ByClass[class])
+	}
 	l := s.Learning
-	fmt.Fprintf(w, "learning view: %d entities, %d relations, %d triples\n", l.Entities, l.Relations, l.Triples)
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "degree\tentities")
-	for _, d := range l.Degrees {
-		fmt.Fprintf(tw, "%d-%d\t%d\n", d.Min, d.Max, d.Entities)
-	}
-	fmt.Fprintln(tw, "\nrelation\ttriples")
-	for _, r := range l.TopRelations {
-		fmt.Fprintf(tw, "%s\t%d\n", r.Relation, r.Triples)
-	}
+	fmt.Fprintf(tw, "learning view: entities\t%d\t\n", l.Entities)
+	fmt.Fprintf(tw, "learning view: relations\t%d\t\n", l.Relations)
+	fmt.Fprintf(tw, "learning view: triples\t%d\t\n", l.Triples)
 	tw.Flush()
+	if len(l.Degrees) > 0 {
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "degree\tentities\t")
+		for _, d := range l.Degrees {
+			fmt.Fprintf(tw, "%d–%d\t%d\t\n", d.Min, d.Max, d.Entities)
+		}
+		tw.Flush()
+	}
+	if len(l.TopRelations) > 0 {
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "RELATION\tTRIPLES")
+		for _, r := range l.TopRelations {
+			fmt.Fprintf(tw, "%s\t%d\n", r.Relation, r.Triples)
+		}
+		tw.Flush()
+	}
+}
+
+// writeJSON writes v as indented JSON, for scripts.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 // hyperparameterFlags declares the training flags on fs.
@@ -189,7 +226,7 @@ last checkpoint when retried.`,
 				return usagef("--async trains on the corpus: a worker cannot read --dataset")
 			}
 			if _, err := hp.EmbedConfig(); err != nil {
-				return usagef("%v", err)
+				return usagef("%v", flagNames(err))
 			}
 			var ds *embed.Dataset
 			if dataset != "" {
@@ -198,9 +235,19 @@ last checkpoint when retried.`,
 					return inputError(err)
 				}
 			}
-			return withStore(ctx, inv, func(cfg Config, st *store.Store) error {
+			return withServices(ctx, inv, func(s *services) error {
+				st := s.store
 				if async {
-					return enqueueTraining(ctx, inv, st, hp)
+					q, err := s.learn.Train(ctx, hp, "cli")
+					if err != nil {
+						return err
+					}
+					if q.Duplicate {
+						fmt.Fprintf(inv.Stdout, "job %d already trains this corpus with these settings\n", q.JobID)
+						return nil
+					}
+					fmt.Fprintf(inv.Stdout, "enqueued training job %d\n", q.JobID)
+					return nil
 				}
 				bar := newTrainProgress(inv.Stderr)
 				m, err := learn.Train(ctx, st, learn.TrainRequest{Hyperparameters: hp, Dataset: ds, DatasetName: filepath.Base(dataset),
@@ -227,25 +274,20 @@ last checkpoint when retried.`,
 	}
 }
 
-func enqueueTraining(ctx context.Context, inv *invocation, st *store.Store, hp learn.Hyperparameters) error {
-	b, err := st.LatestKGBuild(ctx)
-	if err != nil {
-		return fmt.Errorf("no knowledge graph to train on (run pff kg build): %w", err)
+// flagNames names hyperparameters in a message as the flags that set them
+// (batch_size → --batch-size).
+func flagNames(err error) string {
+	msg := err.Error()
+	for _, name := range []string{"batch_size", "learning_rate", "adversarial_temperature", "negatives", "epochs", "margin", "dim", "norm", "loss", "sampler", "optimizer"} {
+		if strings.HasPrefix(msg, name+" ") {
+			flag := "--" + strings.ReplaceAll(name, "_", "-")
+			if name == "learning_rate" {
+				flag = "--lr"
+			}
+			return flag + msg[len(name):]
+		}
 	}
-	client, err := jobs.New(st.Pool(), jobs.Config{})
-	if err != nil {
-		return err
-	}
-	res, err := client.River().Insert(ctx, jobs.TrainModelArgs{Fingerprint: b.Fingerprint, Hyperparameters: hp, CreatedBy: "cli"}, nil)
-	if err != nil {
-		return fmt.Errorf("enqueue training: %w", err)
-	}
-	if res.UniqueSkippedAsDuplicate {
-		fmt.Fprintf(inv.Stdout, "job %d already trains this corpus with these settings\n", res.Job.ID)
-		return nil
-	}
-	fmt.Fprintf(inv.Stdout, "enqueued training job %d\n", res.Job.ID)
-	return nil
+	return msg
 }
 
 // trainProgress shows training on standard error: a line redrawn in place

@@ -10,7 +10,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/pff/pff/app/config"
 	"github.com/pff/pff/app/knowledge"
+	"github.com/pff/pff/app/learn"
 	"github.com/pff/pff/store"
 	"github.com/pff/pff/store/storetest"
 )
@@ -18,7 +20,7 @@ import (
 // newCLIStore connects to the database a command test's environment names.
 func newCLIStore(t *testing.T, environ []string) *store.Store {
 	t.Helper()
-	cfg, err := LoadConfig(ConfigSources{Environ: environ})
+	cfg, err := config.Load(config.Sources{Environ: environ})
 	require.NoError(t, err)
 	pool, err := store.Connect(context.Background(), store.PoolConfig{URL: cfg.Database.URL})
 	require.NoError(t, err)
@@ -99,7 +101,7 @@ func TestLearningCommands(t *testing.T) {
 	require.Zero(t, got.code, got.stderr)
 	// A dataset's model cannot judge records; validation says so.
 	st := newCLIStore(t, environ)
-	ks, err := knowledge.NewSource(knowledge.SourceConfig{Store: st, Plausibility: (&services{store: st}).loadPlausibility})
+	ks, err := knowledge.NewSource(knowledge.SourceConfig{Store: st, Plausibility: learn.PlausibilityLoader(st, learn.PlausibilityConfig{})})
 	require.NoError(t, err)
 	v, err := ks.Validator(t.Context())
 	require.NoError(t, err)

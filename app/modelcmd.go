@@ -9,7 +9,6 @@ import (
 
 	"github.com/pff/pff/app/learn"
 	"github.com/pff/pff/embed"
-	"github.com/pff/pff/store"
 )
 
 func modelsCommand() *command {
@@ -24,10 +23,10 @@ to the new one at once. The active model cannot be deleted.`,
 			if err != nil {
 				return err
 			}
-			return withStore(ctx, inv, func(_ Config, st *store.Store) error {
+			return withServices(ctx, inv, func(s *services) error {
 				switch action {
 				case "list":
-					ms, err := st.ListModels(ctx)
+					ms, err := s.learn.Models(ctx)
 					if err != nil {
 						return err
 					}
@@ -38,19 +37,19 @@ to the new one at once. The active model cannot be deleted.`,
 					}
 					return tw.Flush()
 				case "show":
-					m, err := st.ModelByVersion(ctx, version)
+					m, err := s.learn.Model(ctx, version)
 					if err != nil {
 						return err
 					}
 					printModel(inv.Stdout, m)
 				case "activate":
-					m, err := st.ActivateModel(ctx, version)
+					m, err := s.learn.Activate(ctx, version)
 					if err != nil {
 						return err
 					}
 					fmt.Fprintf(inv.Stdout, "activated %s\n", m.Version)
 				case "delete":
-					if err := st.DeleteModel(ctx, version); err != nil {
+					if err := s.learn.Delete(ctx, version); err != nil {
 						return err
 					}
 					fmt.Fprintf(inv.Stdout, "deleted %s\n", version)
@@ -86,12 +85,12 @@ func evalCommand() *command {
 			if err != nil {
 				return inputError(err)
 			}
-			return withStore(ctx, inv, func(_ Config, st *store.Store) error {
-				m, err := modelOrActive(ctx, st, version)
+			return withServices(ctx, inv, func(s *services) error {
+				m, err := s.learn.ModelOrActive(ctx, version)
 				if err != nil {
 					return err
 				}
-				metrics, err := learn.Evaluate(ctx, st, m, ds, split)
+				metrics, err := learn.Evaluate(ctx, s.store, m, ds, split)
 				if err != nil {
 					return err
 				}
@@ -101,17 +100,6 @@ func evalCommand() *command {
 			})
 		},
 	}
-}
-
-func modelOrActive(ctx context.Context, st *store.Store, version string) (store.Model, error) {
-	if version == "" {
-		m, err := st.ActiveModel(ctx)
-		if err != nil {
-			return m, fmt.Errorf("no active model (name one with --model): %w", err)
-		}
-		return m, nil
-	}
-	return st.ModelByVersion(ctx, version)
 }
 
 func predictCommand() *command {
@@ -146,39 +134,36 @@ func predictCommand() *command {
 				return usagef("--k %d is outside 1..1000", k)
 			}
 			a := inv.args[1:]
-			return withStore(ctx, inv, func(cfg Config, st *store.Store) error {
-				m, err := modelOrActive(ctx, st, version)
-				if err != nil {
-					return err
-				}
-				p := learn.Predictor{Store: st, EfSearch: cfg.Learn.EfSearch}
+			return withServices(ctx, inv, func(s *services) error {
 				tw := tabwriter.NewWriter(inv.Stdout, 0, 4, 2, ' ', 0)
 				defer tw.Flush()
 				switch inv.args[0] {
 				case "score":
-					res, err := p.Score(ctx, m, []embed.NamedTriple{{Head: a[0], Relation: a[1], Tail: a[2]}})
+					res, err := s.learn.Score(ctx, version, []embed.NamedTriple{{Head: a[0], Relation: a[1], Tail: a[2]}})
 					if err != nil {
 						return err
 					}
-					fmt.Fprintf(tw, "%s(%s, %s)\tp=%.4f\tdistance %.4f\n", a[1], a[0], a[2], res[0].Probability, res[0].Distance)
+					t := res.Triples[0]
+					fmt.Fprintf(tw, "%s(%s, %s)\tp=%.4f\tdistance %.4f\n", a[1], a[0], a[2], t.Probability, t.Distance)
 				case "tail", "head":
 					anchor, rel := a[0], a[1]
 					if inv.args[0] == "head" {
 						anchor, rel = a[1], a[0]
 					}
-					cs, err := p.Complete(ctx, m, anchor, rel, inv.args[0] == "tail", k, !unfiltered)
+					res, err := s.learn.Complete(ctx, learn.CompleteRequest{Model: version, Anchor: anchor, Relation: rel,
+						Tail: inv.args[0] == "tail", K: k, FilterKnown: !unfiltered})
 					if err != nil {
 						return err
 					}
-					for i, c := range cs {
+					for i, c := range res.Candidates {
 						fmt.Fprintf(tw, "%d\t%s\tp=%.4f\tdistance %.4f\t%s\n", i+1, c.Entity, c.Probability, c.Distance, knownText(c.Known))
 					}
 				case "similar":
-					ns, err := p.Similar(ctx, m, a[0], k)
+					res, err := s.learn.Similar(ctx, version, a[0], k)
 					if err != nil {
 						return err
 					}
-					for i, n := range ns {
+					for i, n := range res.Entities {
 						fmt.Fprintf(tw, "%d\t%s\t%s\tcosine distance %s\n", i+1, n.Entity, n.Kind, strconv.FormatFloat(n.Distance, 'f', 4, 64))
 					}
 				}

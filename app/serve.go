@@ -10,8 +10,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/labstack/echo/v4"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/pff/pff/app/config"
+	"github.com/pff/pff/app/httpapi"
 )
 
 func serveCommand() *command {
@@ -33,12 +33,15 @@ jobs get jobs.stop_timeout to finish and are then handed back to the queue.`,
 			if len(inv.args) > 0 {
 				return usagef("unexpected argument %q", inv.args[0])
 			}
-			return runProcess(ctx, inv, migrate, func(s *services) (*echo.Echo, string, error) {
+			return runProcess(ctx, inv, processOptions{migrate: migrate, workers: true}, func(s *services) (http.Handler, string, error) {
+				if err := s.serveAccounts(ctx); err != nil {
+					return nil, "", err
+				}
 				if err := bootstrapAdmin(ctx, s); err != nil {
 					return nil, "", err
 				}
-				e, err := newAPI(ctx, s, inv.Build)
-				return e, s.cfg.HTTP.Addr, err
+				h, err := httpapi.New(s.httpDeps(inv.Build))
+				return h, s.cfg.HTTP.Addr, err
 			})
 		},
 	}
@@ -60,38 +63,29 @@ PostgreSQL.`,
 			if len(inv.args) > 0 {
 				return usagef("unexpected argument %q", inv.args[0])
 			}
-			return runProcess(ctx, inv, false, func(s *services) (*echo.Echo, string, error) {
+			return runProcess(ctx, inv, processOptions{workers: true}, func(s *services) (http.Handler, string, error) {
 				if s.cfg.Jobs.Workers == 0 {
 					return nil, "", usagef("a worker needs at least one job worker (jobs.workers > 0)")
 				}
-				e := newEcho(s.logger, newHTTPMetrics(s.registry))
-				for _, r := range probeRoutes(s, inv.Build) {
-					e.Add(r.Method, r.Path, r.Handler)
-				}
-				return e, s.cfg.Worker.Addr, nil
+				return httpapi.NewProbes(s.httpDeps(inv.Build)), s.cfg.Worker.Addr, nil
 			})
 		},
 	}
 }
 
-// probeRoutes are the health and metrics endpoints every process serves.
-func probeRoutes(s *services, build BuildInfo) []route {
-	const tag = "operations"
-	return []route{
-		{Method: http.MethodGet, Path: "/health", Public: true, Group: groupNone, Tag: tag,
-			Summary:  "Liveness: 200 {\"status\":\"ok\"} while the process serves HTTP; touches nothing",
-			Response: map[string]string{}, Handler: health},
-		{Method: http.MethodGet, Path: "/health/detailed", Public: true, Group: groupNone, Tag: tag,
-			Summary:  "Readiness: PostgreSQL, River and Redis checks; 503 when PostgreSQL is down, degraded when only Redis is",
-			Response: detailedHealth{}, Handler: s.healthChecks(build.Version).detailed},
-		{Method: http.MethodGet, Path: "/metrics", Public: true, Group: groupNone, Tag: tag,
-			Summary: "Prometheus metrics", Handler: echo.WrapHandler(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))},
+// httpDeps are what the HTTP front end serves.
+func (s *services) httpDeps(build config.BuildInfo) httpapi.Deps {
+	health := httpapi.Health{Version: build.Version, Postgres: s.pool.Ping, Workers: s.jobs.Workers()}
+	if s.redis != nil {
+		health.Redis = s.redis.Ping
 	}
+	return httpapi.Deps{Config: s.cfg, Build: build, Logger: s.logger, Registry: s.registry, Health: health,
+		Accounts: s.accounts, Records: s.records, Library: s.library, Learn: s.learn, Jobs: s.jobs, Limiter: s.limiter()}
 }
 
 // runProcess starts the services, serves HTTP with the handler that handler
 // returns, works jobs, and shuts all of it down gracefully when ctx ends.
-func runProcess(ctx context.Context, inv *invocation, migrate bool, handler func(*services) (*echo.Echo, string, error)) error {
+func runProcess(ctx context.Context, inv *invocation, opts processOptions, handler func(*services) (http.Handler, string, error)) error {
 	started := time.Now()
 	cfg, err := inv.config()
 	if err != nil {
@@ -100,15 +94,15 @@ func runProcess(ctx context.Context, inv *invocation, migrate bool, handler func
 	logs := newLogBuffer(inv.Stderr, 100*time.Millisecond)
 	defer logs.Close()
 	logger := newLogger(cfg, logs)
-	if !cfg.Production() && cfg.Auth.JWTSecret == insecureDevSecret {
+	if !cfg.Production() && cfg.Auth.JWTSecret == config.InsecureDevSecret {
 		logger.Warn("using the insecure development JWT secret; set auth.jwt_secret (PFF_AUTH__JWT_SECRET) before exposing PFF")
 	}
-	s, err := startServices(ctx, cfg, logger, migrate)
+	s, err := startServices(ctx, cfg, logger, opts)
 	if err != nil {
 		return err
 	}
 	defer s.close()
-	e, addr, err := handler(s)
+	h, addr, err := handler(s)
 	if err != nil {
 		return err
 	}
@@ -117,7 +111,7 @@ func runProcess(ctx context.Context, inv *invocation, migrate bool, handler func
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	server := &http.Server{
-		Handler:           e,
+		Handler:           h,
 		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
 		ReadTimeout:       cfg.HTTP.ReadTimeout,
 		WriteTimeout:      cfg.HTTP.WriteTimeout,
@@ -134,7 +128,7 @@ func runProcess(ctx context.Context, inv *invocation, migrate bool, handler func
 		return err
 	}
 	logger.Info("ready", "addr", listener.Addr().String(), "workers", s.jobs.Workers(),
-		"version", inv.Build.Version, "startup_ms", milliseconds(time.Since(started)))
+		"version", inv.Build.Version, "startup_ms", float64(time.Since(started).Microseconds())/1000)
 
 	var serveErr error
 	select {

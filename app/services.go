@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -11,26 +10,36 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/pff/pff/app/accounts"
+	"github.com/pff/pff/app/auth"
+	"github.com/pff/pff/app/config"
+	"github.com/pff/pff/app/httpapi"
 	"github.com/pff/pff/app/knowledge"
 	"github.com/pff/pff/app/learn"
+	"github.com/pff/pff/app/records"
 	"github.com/pff/pff/app/resp"
-	"github.com/pff/pff/app/validation"
 	"github.com/pff/pff/jobs"
 	"github.com/pff/pff/store"
 )
 
-// services are the long-lived dependencies shared by `pff serve` and
-// `pff worker`.
+// services are the long-lived dependencies of a process and the domain
+// services built on them, which the front ends (HTTP, command line, jobs)
+// share.
 type services struct {
-	cfg    Config
+	cfg    config.Config
 	logger *slog.Logger
 	pool   *pgxpool.Pool
 	store  *store.Store
 	jobs   *jobs.Client
 	redis  *resp.Client // nil when Redis is not configured
-	// knowledge is the active schema, rules and checks, as a validator.
+	// knowledge is the active schema, rules, checks and model, as a validator.
 	knowledge *knowledge.Source
 	registry  *prometheus.Registry
+
+	accounts *accounts.Accounts
+	records  *records.Service
+	library  *knowledge.Library
+	learn    *learn.Service
 }
 
 // pendingMigrationsError says the schema is behind the binary.
@@ -40,16 +49,30 @@ func (e pendingMigrationsError) Error() string {
 	return fmt.Sprintf("the database has %d pending migration(s); run `pff migrate up` first, or start with `pff serve --migrate`", e.pending)
 }
 
+// processOptions say what kind of process the services are for.
+type processOptions struct {
+	// migrate applies pending migrations instead of refusing to start.
+	migrate bool
+	// maxConns overrides database.max_conns (one-shot commands need few).
+	maxConns int32
+	// workers runs jobs; otherwise the job client only inserts.
+	workers bool
+}
+
 // startServices waits for PostgreSQL, checks or applies migrations, opens the
-// pool and makes the River client, Redis client and metrics registry. The
-// River client is not started yet.
-func startServices(ctx context.Context, cfg Config, logger *slog.Logger, migrate bool) (*services, error) {
+// pool and makes the River client, Redis client, metrics registry and the
+// domain services. The River client is not started yet.
+func startServices(ctx context.Context, cfg config.Config, logger *slog.Logger, opts processOptions) (*services, error) {
 	var pool *pgxpool.Pool
+	maxConns := cfg.Database.MaxConns
+	if opts.maxConns > 0 {
+		maxConns = opts.maxConns
+	}
 	connect := func(ctx context.Context) (err error) {
 		pool, err = store.Connect(ctx, store.PoolConfig{
 			URL:            cfg.Database.URL,
-			MaxConns:       cfg.Database.MaxConns,
-			MinConns:       cfg.Database.MinConns,
+			MaxConns:       maxConns,
+			MinConns:       min(cfg.Database.MinConns, maxConns),
 			ConnectTimeout: cfg.Database.ConnectTimeout,
 			Logger:         logger,
 		})
@@ -58,8 +81,8 @@ func startServices(ctx context.Context, cfg Config, logger *slog.Logger, migrate
 	// Checking the schema and opening the pool each wait for the server;
 	// they overlap unless migrations must first create what the pool needs.
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return prepareSchema(gctx, cfg, logger, migrate) })
-	if !migrate {
+	g.Go(func() error { return prepareSchema(gctx, cfg, logger, opts.migrate) })
+	if !opts.migrate {
 		g.Go(func() error { return connect(gctx) })
 	}
 	err := g.Wait()
@@ -72,56 +95,92 @@ func startServices(ctx context.Context, cfg Config, logger *slog.Logger, migrate
 		}
 		return nil, err
 	}
-	s := &services{cfg: cfg, logger: logger, pool: pool, store: store.New(pool), registry: newRegistry()}
+	s := &services{cfg: cfg, logger: logger, pool: pool, store: store.New(pool)}
+	s.registry = httpapi.NewRegistry(pool, s.store, logger)
+	if err := s.build(opts); err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// build makes the clients and domain services on an open pool.
+func (s *services) build(opts processOptions) error {
+	cfg := s.cfg
+	var err error
 	if cfg.Redis.URL != "" {
-		s.redis, err = resp.Open(cfg.Redis.URL, resp.Options{})
-		if err != nil {
-			pool.Close()
-			return nil, fmt.Errorf("redis.url: %w", err)
+		if s.redis, err = resp.Open(cfg.Redis.URL, resp.Options{}); err != nil {
+			return fmt.Errorf("redis.url: %w", err)
 		}
 	}
 	// One source of the active schema, rules and checks per process: the
 	// API's validations and the workers' judge alike.
 	s.knowledge, err = knowledge.NewSource(knowledge.SourceConfig{Store: s.store, Recheck: time.Second,
-		Plausibility: s.loadPlausibility})
+		Plausibility: learn.PlausibilityLoader(s.store, learn.PlausibilityConfig{
+			MinConfidence: cfg.Learn.MinConfidence, FactErrorRate: cfg.Learn.FactErrorRate})})
 	if err != nil {
-		s.close()
-		return nil, err
+		return err
 	}
-	deps := jobs.Deps{Store: s.store, AuditRetentionDays: cfg.Audit.RetentionDays, Validators: s.knowledge,
-		TrainTimeout: cfg.Learn.TrainTimeout}
-	s.jobs, err = jobs.New(pool, jobs.Config{
-		Workers:              cfg.Jobs.Workers,
-		Logger:               logger.With("component", "river"),
-		Register:             jobs.Register(deps),
-		PeriodicJobs:         jobs.PeriodicJobs(deps),
-		RescueStuckJobsAfter: cfg.Learn.TrainTimeout + 10*time.Minute,
-	})
+	jobsCfg := jobs.Config{}
+	if opts.workers {
+		deps := jobs.Deps{Store: s.store, AuditRetentionDays: cfg.Audit.RetentionDays, Validators: s.knowledge,
+			TrainTimeout: cfg.Learn.TrainTimeout}
+		jobsCfg = jobs.Config{
+			Workers:              cfg.Jobs.Workers,
+			Logger:               s.logger.With("component", "river"),
+			Register:             jobs.Register(deps),
+			PeriodicJobs:         jobs.PeriodicJobs(deps),
+			RescueStuckJobsAfter: cfg.Learn.TrainTimeout + 10*time.Minute,
+		}
+		if cfg.Jobs.Workers == 0 {
+			jobsCfg = jobs.Config{}
+		}
+	}
+	if s.jobs, err = jobs.New(s.pool, jobsCfg); err != nil {
+		return err
+	}
+	if s.accounts, err = accounts.New(accounts.Config{Store: s.store, Logger: s.logger}); err != nil {
+		return err
+	}
+	s.records, err = records.NewService(records.Config{Store: s.store, Queue: s.jobs, Validators: s.knowledge,
+		Limits: cfg.Ingest.Limits(), BatchSize: cfg.Ingest.BatchSize})
 	if err != nil {
-		s.close()
-		return nil, err
+		return err
 	}
-	s.registry.MustRegister(newPoolCollector(pool), newJobCollector(s.store, logger))
-	return s, nil
+	s.library = knowledge.NewLibrary(s.store, s.knowledge)
+	s.learn, err = learn.NewService(learn.ServiceConfig{Store: s.store, Queue: s.jobs, Activated: s.knowledge.Invalidate,
+		MaxCategoryValues: cfg.Learn.MaxCategoryValues, EfSearch: cfg.Learn.EfSearch})
+	return err
 }
 
-// loadPlausibility loads the active model as the validators' learned term.
-func (s *services) loadPlausibility(ctx context.Context, modelID int64) (validation.Plausibility, error) {
-	m, err := s.store.ModelByID(ctx, modelID)
+// serveAccounts replaces the accounts service with one that logs people in
+// and authenticates requests: tokens signed with auth.jwt_secret, token
+// versions cached while PostgreSQL notifies this process of revocations
+// (until ctx ends).
+func (s *services) serveAccounts(ctx context.Context) error {
+	tokens, err := auth.NewTokens(auth.TokenConfig{Secret: []byte(s.cfg.Auth.JWTSecret), Issuer: s.cfg.Auth.Issuer, TTL: s.cfg.Auth.TokenTTL})
 	if err != nil {
-		return nil, err
+		return fmt.Errorf("access tokens: %w", err)
 	}
-	p, err := learn.LoadPlausibility(ctx, s.store, m, learn.PlausibilityConfig{
-		MinConfidence: s.cfg.Learn.MinConfidence, FactErrorRate: s.cfg.Learn.FactErrorRate})
-	if errors.Is(err, learn.ErrCannotJudgeRecords) {
-		return nil, nil // validation goes on without a learned term, and says so
+	versions := accounts.NewTokenVersions(s.store, s.logger)
+	go versions.Listen(ctx)
+	s.accounts, err = accounts.New(accounts.Config{Store: s.store, Tokens: tokens, Versions: versions, Logger: s.logger})
+	return err
+}
+
+// limiter is the rate limiter of the API: in Redis when configured, so
+// replicas share budgets, falling back to memory while Redis is down.
+func (s *services) limiter() auth.Limiter {
+	memory := auth.NewMemoryLimiter(auth.MemoryLimiterConfig{})
+	if s.redis == nil {
+		return memory
 	}
-	return p, err
+	return &auth.FallbackLimiter{Primary: auth.NewRedisLimiter(s.redis, "pff:ratelimit:", time.Now), Fallback: memory, Logger: s.logger}
 }
 
 // prepareSchema waits until PostgreSQL answers, then applies pending
 // migrations when asked to, and otherwise refuses to run on an old schema.
-func prepareSchema(ctx context.Context, cfg Config, logger *slog.Logger, migrate bool) error {
+func prepareSchema(ctx context.Context, cfg config.Config, logger *slog.Logger, migrate bool) error {
 	migrator, err := store.OpenMigrator(cfg.Database.URL, logger)
 	if err != nil {
 		return err
@@ -148,14 +207,6 @@ func prepareSchema(ctx context.Context, cfg Config, logger *slog.Logger, migrate
 		return err
 	}
 	return pendingMigrationsError{pending: pending}
-}
-
-func (s *services) healthChecks(version string) healthChecks {
-	h := healthChecks{version: version, postgres: s.pool.Ping, riverWorkers: s.jobs.Workers()}
-	if s.redis != nil {
-		h.redis = s.redis.Ping
-	}
-	return h
 }
 
 // stopJobs lets running jobs finish within jobs.stop_timeout, then cancels

@@ -14,8 +14,7 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/pff/pff/app/auth"
-	"github.com/pff/pff/store"
+	"github.com/pff/pff/app/accounts"
 )
 
 func userCommand() *command {
@@ -44,55 +43,36 @@ first line of standard input; never from the command line.`,
 			if err != nil {
 				return err
 			}
-			return withStore(ctx, inv, func(cfg Config, st *store.Store) error {
+			return withServices(ctx, inv, func(s *services) error {
 				switch action {
 				case "create":
 					password, err := readPassword(inv, passwordStdin)
 					if err != nil {
 						return err
 					}
-					hasher, err := newPasswordHasher()
+					user, err := s.accounts.CreateUser(ctx, accounts.CreateUserRequest{Username: username, Email: email, Role: role, Password: password})
 					if err != nil {
 						return err
-					}
-					user, err := createUser(ctx, st, hasher, auth.DefaultPasswordPolicy(),
-						createUserRequest{Username: username, Email: email, Role: role, Password: password})
-					if err != nil {
-						return cliError(err)
 					}
 					fmt.Fprintf(inv.Stdout, "created %s %s (%s)\n", user.Role, user.Username, user.ID)
 				case "list":
-					return listUsers(ctx, inv, st)
+					return listUsers(ctx, inv, s.accounts)
 				case "disable", "enable":
-					user, err := st.UserByUsername(ctx, target)
+					user, err := s.accounts.SetActive(ctx, target, action == "enable")
 					if err != nil {
-						return err
-					}
-					if _, err := st.UpdateUser(ctx, user.ID, user.Role, action == "enable"); err != nil {
 						return err
 					}
 					fmt.Fprintf(inv.Stdout, "%sd %s\n", action, user.Username)
 				case "reset-password":
-					user, err := st.UserByUsername(ctx, target)
-					if err != nil {
+					if _, err := s.accounts.UserByName(ctx, target); err != nil {
 						return err
 					}
 					password, err := readPassword(inv, passwordStdin)
 					if err != nil {
 						return err
 					}
-					if err := auth.DefaultPasswordPolicy().Check(user.Username, password); err != nil {
-						return fmt.Errorf("password: %w", err)
-					}
-					hasher, err := newPasswordHasher()
+					user, err := s.accounts.ResetPassword(ctx, target, password)
 					if err != nil {
-						return err
-					}
-					hash, err := hasher.Hash(ctx, password)
-					if err != nil {
-						return err
-					}
-					if err := st.SetPassword(ctx, user.ID, hash); err != nil {
 						return err
 					}
 					fmt.Fprintf(inv.Stdout, "password of %s reset; their tokens are revoked\n", user.Username)
@@ -103,12 +83,12 @@ first line of standard input; never from the command line.`,
 	}
 }
 
-func listUsers(ctx context.Context, inv *invocation, st *store.Store) error {
+func listUsers(ctx context.Context, inv *invocation, a *accounts.Accounts) error {
 	w := tabwriter.NewWriter(inv.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "USERNAME\tEMAIL\tROLE\tACTIVE\tID")
 	after := ""
 	for {
-		users, err := st.ListUsers(ctx, store.UserFilter{After: after, Limit: 500})
+		users, err := a.ListUsers(ctx, accounts.UserFilter{After: after, Limit: 500})
 		if err != nil {
 			return err
 		}
@@ -145,30 +125,30 @@ Authorization: Bearer <key>.`,
 			if err != nil {
 				return err
 			}
-			return withStore(ctx, inv, func(cfg Config, st *store.Store) error {
+			return withServices(ctx, inv, func(s *services) error {
 				switch action {
 				case "create":
-					req := createAPIKeyRequest{Username: username, Name: name}
+					req := accounts.CreateAPIKeyRequest{Username: username, Name: name}
 					if expires > 0 {
 						at := time.Now().Add(expires)
 						req.ExpiresAt = &at
 					}
-					created, err := createAPIKey(ctx, st, req, time.Now())
+					created, err := s.accounts.CreateAPIKey(ctx, req)
 					if err != nil {
-						return cliError(err)
+						return err
 					}
 					fmt.Fprintf(inv.Stderr, "API key %s for %s; store it now, it is not shown again:\n", created.APIKey.ID, created.APIKey.Username)
 					fmt.Fprintln(inv.Stdout, created.Key)
 				case "list":
-					filter := store.APIKeyFilter{Limit: 10_000}
+					filter := accounts.APIKeyFilter{Limit: 10_000}
 					if username != "" {
-						user, err := st.UserByUsername(ctx, username)
+						user, err := s.accounts.UserByName(ctx, username)
 						if err != nil {
 							return err
 						}
 						filter.UserID = user.ID
 					}
-					keys, err := st.ListAPIKeys(ctx, filter)
+					keys, err := s.accounts.ListAPIKeys(ctx, filter)
 					if err != nil {
 						return err
 					}
@@ -180,7 +160,7 @@ Authorization: Bearer <key>.`,
 					}
 					return w.Flush()
 				case "revoke":
-					if _, err := st.RevokeAPIKey(ctx, target); err != nil {
+					if _, err := s.accounts.RevokeAPIKey(ctx, target); err != nil {
 						return err
 					}
 					fmt.Fprintf(inv.Stdout, "revoked %s\n", target)
@@ -213,22 +193,20 @@ func subcommand(inv *invocation, actions map[string]bool) (action, target string
 	return args[0], target, nil
 }
 
-// withStore connects to a migrated database for a one-off command.
-func withStore(ctx context.Context, inv *invocation, fn func(Config, *store.Store) error) error {
+// withServices connects to a migrated database and builds the domain
+// services for a one-off command: few connections, jobs inserted but not
+// worked.
+func withServices(ctx context.Context, inv *invocation, fn func(*services) error) error {
 	cfg, err := inv.config()
 	if err != nil {
 		return err
 	}
-	logger := newLogger(cfg, inv.Stderr)
-	if err := prepareSchema(ctx, cfg, logger, false); err != nil {
-		return err
-	}
-	pool, err := store.Connect(ctx, store.PoolConfig{URL: cfg.Database.URL, MaxConns: 2, ConnectTimeout: cfg.Database.ConnectTimeout, Logger: logger})
+	s, err := startServices(ctx, cfg, newLogger(cfg, inv.Stderr), processOptions{maxConns: 2})
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
-	return fn(cfg, store.New(pool))
+	defer s.close()
+	return fn(s)
 }
 
 // readPassword prompts twice on a terminal, or reads the first line of
@@ -263,22 +241,6 @@ func readPassword(inv *invocation, fromStdin bool) (string, error) {
 		return "", errors.New("the passwords differ")
 	}
 	return first, nil
-}
-
-// cliError renders an API validation error as one readable line.
-func cliError(err error) error {
-	var apiErr *apiError
-	if errors.As(err, &apiErr) {
-		if problems, ok := apiErr.Details.(fieldErrors); ok {
-			parts := make([]string, len(problems))
-			for i, p := range problems {
-				parts[i] = p.Field + " " + p.Problem
-			}
-			return errors.New(strings.Join(parts, "; "))
-		}
-		return errors.New(apiErr.Message)
-	}
-	return err
 }
 
 func timeOrDash(t *time.Time) string {

@@ -7,13 +7,16 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/pff/pff/app/accounts"
+	"github.com/pff/pff/app/config"
+	"github.com/pff/pff/internal/testkit"
 	"github.com/pff/pff/store"
 	"github.com/pff/pff/store/storetest"
 )
 
 func runWithStdin(t *testing.T, environ []string, stdin string, args ...string) result {
 	t.Helper()
-	var stdout, stderr syncBuffer
+	var stdout, stderr testkit.Buffer
 	code := Main(context.Background(), args, Env{Stdin: strings.NewReader(stdin), Stdout: &stdout, Stderr: &stderr, Environ: environ})
 	return result{code, stdout.String(), stderr.String()}
 }
@@ -67,12 +70,15 @@ func TestBootstrapAdminOnlyOnAnEmptyDatabase(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	url := storetest.NewDatabase(t)
-	cfg, err := LoadConfig(ConfigSources{Environ: []string{"DATABASE_URL=" + url, "PFF_BOOTSTRAP_ADMIN=root", "PFF_BOOTSTRAP_PASSWORD=" + testPassword}})
+	cfg, err := config.Load(config.Sources{Environ: []string{"DATABASE_URL=" + url, "PFF_BOOTSTRAP_ADMIN=root", "PFF_BOOTSTRAP_PASSWORD=" + testPassword}})
 	require.NoError(t, err)
 	pool, err := store.Connect(ctx, store.PoolConfig{URL: url})
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
-	s := &services{cfg: cfg, logger: discardLogger(), store: store.New(pool)}
+	st := store.New(pool)
+	accts, err := accounts.New(accounts.Config{Store: st})
+	require.NoError(t, err)
+	s := &services{cfg: cfg, logger: discardLogger(), store: st, accounts: accts}
 
 	require.NoError(t, bootstrapAdmin(ctx, s))
 	user, err := s.store.UserByUsername(ctx, "root")
@@ -84,6 +90,6 @@ func TestBootstrapAdminOnlyOnAnEmptyDatabase(t *testing.T) {
 	_, err = s.store.UserByUsername(ctx, "second")
 	require.ErrorIs(t, err, store.ErrNotFound, "only the first start of an empty install creates an admin")
 
-	_, err = LoadConfig(ConfigSources{Environ: []string{"PFF_BOOTSTRAP_ADMIN=root"}})
+	_, err = config.Load(config.Sources{Environ: []string{"PFF_BOOTSTRAP_ADMIN=root"}})
 	require.ErrorContains(t, err, "bootstrap_admin and bootstrap_password are set together")
 }

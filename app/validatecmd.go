@@ -11,7 +11,6 @@ import (
 	"os"
 	"runtime"
 	"sort"
-	"strings"
 
 	"golang.org/x/sync/errgroup"
 
@@ -293,34 +292,4 @@ func (l *lineIndex) position(name string, inputOffset int64, err error) string {
 		lineStart = l.starts[line-2]
 	}
 	return fmt.Sprintf("%s:%d:%d", name, line, off-lineStart+1)
-}
-
-// stringList is a repeatable string flag.
-type stringList []string
-
-func (s *stringList) String() string { return strings.Join(*s, ",") }
-
-func (s *stringList) Set(v string) error {
-	*s = append(*s, v)
-	return nil
-}
-
-// codedError is an error that exits with its own code.
-type codedError struct {
-	code int
-	err  error
-}
-
-func (e codedError) Error() string { return e.err.Error() }
-func (e codedError) Unwrap() error { return e.err }
-func (e codedError) ExitCode() int { return e.code }
-
-// inputError exits 2, as a usage error does, but without the usage: the
-// input could not be read.
-func inputError(err error) error {
-	var coded codedError
-	if errors.As(err, &coded) {
-		return err
-	}
-	return codedError{code: exitUsage, err: err}
 }

@@ -174,13 +174,16 @@ func TestCancelledTrainingFailsItsModel(t *testing.T) {
 		return err == nil && len(m.Progress) > 2 // training has reported an epoch
 	}, 30*time.Second, 20*time.Millisecond)
 
-	running, err := client.River().JobGet(ctx, res.Job.ID)
-	require.NoError(t, err)
-	require.Equal(t, rivertype.JobStateRunning, running.State)
+	// The model's progress and the job's output are written one after the
+	// other; wait for the second.
 	var progress learn.TrainProgress
-	require.NoError(t, json.Unmarshal(running.Output(), &progress), "a running training shows its progress as the job's output")
+	require.Eventually(t, func() bool {
+		running, err := client.River().JobGet(ctx, res.Job.ID)
+		require.NoError(t, err)
+		require.Equal(t, rivertype.JobStateRunning, running.State)
+		return len(running.Output()) > 0 && json.Unmarshal(running.Output(), &progress) == nil && progress.Epoch > 0
+	}, 30*time.Second, 20*time.Millisecond, "a running training shows its progress as the job's output")
 	require.Equal(t, "training", progress.Phase)
-	require.Positive(t, progress.Epoch)
 
 	_, err = client.River().JobCancel(ctx, res.Job.ID)
 	require.NoError(t, err)

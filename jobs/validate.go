@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
@@ -9,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
-	"github.com/pff/pff/app/records"
+	"github.com/pff/pff/app/validation"
 	"github.com/pff/pff/store"
 )
 
@@ -46,18 +47,18 @@ type ValidateRecordsWorker struct {
 	river.WorkerDefaults[ValidateRecordsArgs]
 	Store *store.Store
 	// Validators gives the active validator; nil means the embedded defaults.
-	Validators records.ValidatorSource
+	Validators validation.ValidatorSource
 
 	defaults    sync.Once
 	defaultsErr error
-	defaultsSrc records.ValidatorSource
+	defaultsSrc validation.ValidatorSource
 }
 
-func (w *ValidateRecordsWorker) source() (records.ValidatorSource, error) {
+func (w *ValidateRecordsWorker) source() (validation.ValidatorSource, error) {
 	if w.Validators != nil {
 		return w.Validators, nil
 	}
-	w.defaults.Do(func() { w.defaultsSrc, w.defaultsErr = records.Defaults() })
+	w.defaults.Do(func() { w.defaultsSrc, w.defaultsErr = validation.DefaultSource() })
 	return w.defaultsSrc, w.defaultsErr
 }
 
@@ -85,11 +86,12 @@ func (w *ValidateRecordsWorker) Work(ctx context.Context, job *river.Job[Validat
 				return ctx.Err()
 			}
 			// Not a record any more (stored before a stricter validator):
-			// retrying cannot help, so it is reported instead.
+			// retrying cannot help, so it is reported instead, and gets a
+			// report that says why, so it is never left unvalidated.
 			out.Failed = append(out.Failed, recordFailure{RecordID: d.ID, Error: err.Error()})
-			continue
+			report = v.FailedReport(d.CustomerID, err)
 		}
-		stored, err := records.StoredReport(d.ID, report)
+		stored, err := storedReport(d.ID, report)
 		if err != nil {
 			return err
 		}
@@ -122,4 +124,26 @@ func (c *Client) EnqueueValidations(ctx context.Context, tx pgx.Tx, recordIDs []
 		return fmt.Errorf("jobs: enqueue validation of %d records: %w", len(recordIDs), err)
 	}
 	return nil
+}
+
+// storedReport is r as the store keeps it for record version recordID.
+func storedReport(recordID int64, r *validation.Report) (store.NewReport, error) {
+	report, err := json.Marshal(r)
+	if err != nil {
+		return store.NewReport{}, fmt.Errorf("jobs: encode report of record %d: %w", recordID, err)
+	}
+	versions, err := json.Marshal(r.Versions)
+	if err != nil {
+		return store.NewReport{}, fmt.Errorf("jobs: encode versions of record %d: %w", recordID, err)
+	}
+	violated := make([]string, 0, len(r.Violations))
+	for _, v := range r.Violations {
+		if !slices.Contains(violated, v.ID) {
+			violated = append(violated, v.ID)
+		}
+	}
+	return store.NewReport{
+		RecordID: recordID, Decision: string(r.Decision), Score: r.Score,
+		Violated: violated, Report: report, Versions: versions,
+	}, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/pff/pff/app/gen"
 	"github.com/pff/pff/app/ingest"
 	"github.com/pff/pff/app/records"
+	"github.com/pff/pff/app/validation"
 	"github.com/pff/pff/jobs"
 	"github.com/pff/pff/store"
 )
@@ -167,7 +168,7 @@ func TestValidationThroughput(t *testing.T) {
 	waitJobs(t, pool, "validate_records", 5*time.Minute)
 	jobRate := n / time.Since(start).Seconds()
 
-	defaults, err := records.Defaults()
+	defaults, err := validation.DefaultSource()
 	require.NoError(t, err)
 	start = time.Now()
 	var wg sync.WaitGroup

@@ -44,11 +44,11 @@ type KnowledgeFilter struct {
 
 // ActiveKnowledge names the version of a kind in use.
 type ActiveKnowledge struct {
-	Kind    string
-	ID      int64
-	Name    string
-	Version int
-	SHA256  string
+	Kind    string `json:"kind"`
+	ID      int64  `json:"id"`
+	Name    string `json:"name"`
+	Version int    `json:"version"`
+	SHA256  string `json:"sha256"`
 }
 
 const knowledgeColumns = `k.id, k.kind, k.name, k.version, k.format, k.sha256, octet_length(k.content), k.created_by, k.created_at,

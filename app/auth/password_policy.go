@@ -11,13 +11,13 @@ import (
 // Password policy violations. PasswordPolicy.Check joins every violation it
 // finds, so errors.Is works for each and the message lists them all.
 var (
-	ErrPasswordTooShort         = errors.New("password too short")
-	ErrPasswordTooLong          = errors.New("password too long")
-	ErrPasswordNotUTF8          = errors.New("password is not valid UTF-8")
-	ErrPasswordControlChars     = errors.New("password contains control characters")
-	ErrPasswordRepetitive       = errors.New("password is one short pattern repeated")
-	ErrPasswordSequential       = errors.New("password is a straight sequence")
-	ErrPasswordContainsUsername = errors.New("password contains the username")
+	ErrPasswordTooShort         = errors.New("too short")
+	ErrPasswordTooLong          = errors.New("too long")
+	ErrPasswordNotUTF8          = errors.New("not valid UTF-8")
+	ErrPasswordControlChars     = errors.New("contains control characters")
+	ErrPasswordRepetitive       = errors.New("one short pattern repeated")
+	ErrPasswordSequential       = errors.New("a straight sequence")
+	ErrPasswordContainsUsername = errors.New("contains the username")
 )
 
 // PasswordPolicy says which new passwords are acceptable. It follows NIST

@@ -170,3 +170,17 @@ func (p *planner) draw(left int) (fault, bool) {
 	p.deck = p.deck[1:]
 	return f, true
 }
+
+// Generate returns all N records of cfg at once, for tests and small tools;
+// streams of many records should use New and Next.
+func Generate(cfg Config) ([]Record, error) {
+	g, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	recs := make([]Record, 0, cfg.N)
+	for rec, ok := g.Next(); ok; rec, ok = g.Next() {
+		recs = append(recs, rec)
+	}
+	return recs, nil
+}

@@ -60,3 +60,16 @@ func (k Kind) ResolveFormat(format Format, content []byte) (Format, error) {
 	}
 	return format, nil
 }
+
+// Noun names the kind in messages.
+func (k Kind) Noun() string {
+	switch k {
+	case KindSchema:
+		return "JSON Schema"
+	case KindRules:
+		return "Horn rule set"
+	case KindChecks:
+		return "check set"
+	}
+	return string(k)
+}

@@ -48,11 +48,19 @@ func (h Hyperparameters) EmbedConfig() (embed.Config, error) {
 	if c.Optimizer, err = choose("optimizer", h.Optimizer, map[string]embed.Optimizer{"adagrad": embed.Adagrad, "adam": embed.Adam, "sgd": embed.SGD}); err != nil {
 		return c, err
 	}
-	switch {
-	case h.Dim < 0 || h.Dim > 2000:
+	if h.Dim < 0 || h.Dim > 2000 {
 		return c, fmt.Errorf("dim %d: want 1 to 2000 (pgvector's limit for indexes)", h.Dim)
-	case h.Negatives < 0, h.BatchSize < 0, h.Epochs < 0, h.Margin < 0, h.LearningRate < 0, h.AdversarialTemperature < 0:
-		return c, fmt.Errorf("negative hyperparameter in %+v", h)
+	}
+	for _, s := range []struct {
+		name     string
+		negative bool
+	}{
+		{"negatives", h.Negatives < 0}, {"batch_size", h.BatchSize < 0}, {"epochs", h.Epochs < 0}, {"margin", h.Margin < 0},
+		{"learning_rate", h.LearningRate < 0}, {"adversarial_temperature", h.AdversarialTemperature < 0},
+	} {
+		if s.negative {
+			return c, fmt.Errorf("%s must not be negative", s.name)
+		}
 	}
 	return c, nil
 }

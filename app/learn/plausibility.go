@@ -175,3 +175,21 @@ func entityType(g *kg.Graph, id string) string {
 	}
 	return "entity"
 }
+
+// PlausibilityLoader loads the active model by id as the validators' learned
+// term (knowledge.SourceConfig.Plausibility). A model that cannot judge
+// records loads as none: validation goes on without a learned term and says
+// so.
+func PlausibilityLoader(st *store.Store, cfg PlausibilityConfig) func(ctx context.Context, modelID int64) (validation.Plausibility, error) {
+	return func(ctx context.Context, modelID int64) (validation.Plausibility, error) {
+		m, err := st.ModelByID(ctx, modelID)
+		if err != nil {
+			return nil, err
+		}
+		p, err := LoadPlausibility(ctx, st, m, cfg)
+		if errors.Is(err, ErrCannotJudgeRecords) {
+			return nil, nil
+		}
+		return p, err
+	}
+}

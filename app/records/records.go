@@ -1,7 +1,8 @@
-// Package records turns uploaded documents into stored customer records: it
-// identifies each (customer id, MSISDNs, content hash), groups them into
-// batches that are written in one transaction each, and says which validator
-// judges them.
+// Package records is PFF's customer records: it turns uploaded documents into
+// stored records (identifying each by customer id, MSISDNs and content hash,
+// and writing them in batches of one transaction each, their validation
+// queued in the same transaction), and lists, validates and re-validates
+// them.
 package records
 
 import (

@@ -33,6 +33,9 @@ type Result struct {
 	Received int `json:"received"`
 	store.WriteResult
 	Rejected []Rejection `json:"rejected"`
+	// Written counts documents whose batches were written or rejected, for
+	// saying where an interrupted ingest stopped.
+	Written int `json:"-"`
 }
 
 // Writer groups documents into batches and writes each with one call of its

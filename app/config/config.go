@@ -1,0 +1,268 @@
+// Package config is PFF's configuration: its keys and defaults, how they are
+// loaded from a YAML file, the environment and flags, and how they are checked.
+// Messages name the keys a user writes (ingest.max_string_length), never Go
+// fields.
+package config
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Config is PFF's whole configuration. Every key is documented in
+// DEPLOYMENT.md; defaults lists them all with their defaults.
+type Config struct {
+	// Env is "development" or "production"; production refuses weak secrets
+	// and logs JSON.
+	Env       string          `koanf:"env"`
+	Log       LogConfig       `koanf:"log"`
+	HTTP      HTTPConfig      `koanf:"http"`
+	Worker    WorkerConfig    `koanf:"worker"`
+	Jobs      JobsConfig      `koanf:"jobs"`
+	Database  DatabaseConfig  `koanf:"database"`
+	Redis     RedisConfig     `koanf:"redis"`
+	Auth      AuthConfig      `koanf:"auth"`
+	Audit     AuditConfig     `koanf:"audit"`
+	RateLimit RateLimitConfig `koanf:"rate_limit"`
+	Ingest    IngestConfig    `koanf:"ingest"`
+	Learn     LearnConfig     `koanf:"learn"`
+	// BootstrapAdmin and BootstrapPassword create the first admin at start
+	// when the users table is empty (PFF_BOOTSTRAP_ADMIN, PFF_BOOTSTRAP_PASSWORD).
+	BootstrapAdmin    string `koanf:"bootstrap_admin"`
+	BootstrapPassword string `koanf:"bootstrap_password"`
+	BootstrapEmail    string `koanf:"bootstrap_email"`
+}
+
+// LogConfig configures log/slog.
+type LogConfig struct {
+	Level string `koanf:"level"`
+	// Format is "json", "text", or "" for JSON in production and text otherwise.
+	Format string `koanf:"format"`
+}
+
+// HTTPConfig configures the API server of `pff serve`.
+type HTTPConfig struct {
+	Addr              string        `koanf:"addr"`
+	ReadHeaderTimeout time.Duration `koanf:"read_header_timeout"`
+	ReadTimeout       time.Duration `koanf:"read_timeout"`
+	WriteTimeout      time.Duration `koanf:"write_timeout"`
+	IdleTimeout       time.Duration `koanf:"idle_timeout"`
+	// ShutdownTimeout bounds how long in-flight requests may finish after
+	// SIGTERM before their connections are closed.
+	ShutdownTimeout time.Duration `koanf:"shutdown_timeout"`
+	// MaxBodySize is the default request body limit, e.g. "10MiB".
+	MaxBodySize ByteSize `koanf:"max_body_size"`
+	// RequestTimeout bounds the work of one API request.
+	RequestTimeout time.Duration `koanf:"request_timeout"`
+	// CORSOrigins may call the API from a browser; empty allows none.
+	CORSOrigins []string `koanf:"cors_origins"`
+	// TrustedProxies are the CIDRs whose X-Forwarded-For is believed.
+	TrustedProxies []string `koanf:"trusted_proxies"`
+}
+
+// WorkerConfig configures the health and metrics listener of `pff worker`.
+type WorkerConfig struct {
+	Addr string `koanf:"addr"`
+}
+
+// JobsConfig configures the River workers.
+type JobsConfig struct {
+	// Workers is how many jobs run at once; 0 makes the process insert-only.
+	Workers int `koanf:"workers"`
+	// StopTimeout is how long running jobs may finish on shutdown before they
+	// are cancelled and handed back to the queue.
+	StopTimeout time.Duration `koanf:"stop_timeout"`
+}
+
+// LearnConfig configures the learning pipeline: the knowledge graph, training
+// and the learned term of validation.
+type LearnConfig struct {
+	// MaxCategoryValues is the most distinct objects a categorical predicate
+	// may have and still be learned from.
+	MaxCategoryValues int `koanf:"max_category_values"`
+	// TrainTimeout bounds one attempt of a training job; River rescues the
+	// job of a dead worker after TrainTimeout plus 10 minutes.
+	TrainTimeout time.Duration `koanf:"train_timeout"`
+	// MinConfidence is the least probability that a fact is wrong for a
+	// report to name it.
+	MinConfidence float64 `koanf:"min_confidence"`
+	// FactErrorRate is the prior probability that a categorical fact of a
+	// record is wrong, which turns the model's odds into probabilities.
+	FactErrorRate float64 `koanf:"fact_error_rate"`
+	// EfSearch is pgvector's hnsw.ef_search for predictions.
+	EfSearch int `koanf:"ef_search"`
+}
+
+// DatabaseConfig configures PostgreSQL.
+type DatabaseConfig struct {
+	URL      string `koanf:"url"`
+	MaxConns int32  `koanf:"max_conns"`
+	MinConns int32  `koanf:"min_conns"`
+	// ConnectTimeout is how long start-up keeps retrying an unreachable server.
+	ConnectTimeout time.Duration `koanf:"connect_timeout"`
+}
+
+// RedisConfig configures the optional Redis cache; an empty URL disables it.
+type RedisConfig struct {
+	URL string `koanf:"url"`
+}
+
+// AuthConfig configures access tokens.
+type AuthConfig struct {
+	JWTSecret string        `koanf:"jwt_secret"`
+	TokenTTL  time.Duration `koanf:"token_ttl"`
+	Issuer    string        `koanf:"issuer"`
+}
+
+// RateLimitConfig sets request budgets per route group: per client IP for
+// the auth endpoints, per credential for the rest of the API.
+type RateLimitConfig struct {
+	AuthPerMinute  int `koanf:"auth_per_minute"`
+	ReadPerMinute  int `koanf:"read_per_minute"`
+	WritePerMinute int `koanf:"write_per_minute"`
+}
+
+// AuditConfig configures the audit log.
+type AuditConfig struct {
+	// RetentionDays is how long audit entries are kept before a daily job
+	// deletes them.
+	RetentionDays int `koanf:"retention_days"`
+}
+
+// IngestConfig bounds uploads of records (POST /api/v1/records and
+// pff ingest) and sizes the batches they are written in.
+type IngestConfig struct {
+	// UploadTimeout bounds one POST /api/v1/records, instead of
+	// http.request_timeout and the server's read and write timeouts.
+	UploadTimeout   time.Duration `koanf:"upload_timeout"`
+	MaxUploadSize   ByteSize      `koanf:"max_upload_size"`
+	MaxRecords      int           `koanf:"max_records"`
+	MaxDocumentSize ByteSize      `koanf:"max_document_size"`
+	MaxInflatedSize ByteSize      `koanf:"max_inflated_size"`
+	// MaxInflateRatio refuses zip and gzip bombs: decompressed bytes per
+	// compressed byte.
+	MaxInflateRatio float64  `koanf:"max_inflate_ratio"`
+	MaxDepth        int      `koanf:"max_depth"`
+	MaxStringLength ByteSize `koanf:"max_string_length"`
+	// BatchSize is how many records one transaction writes.
+	BatchSize int `koanf:"batch_size"`
+}
+
+// InsecureDevSecret is the JWT secret of a development install. Production
+// refuses it.
+const InsecureDevSecret = "insecure-development-secret-change-me"
+
+func defaults() map[string]any {
+	return map[string]any{
+		"env":                         "development",
+		"log.level":                   "info",
+		"log.format":                  "",
+		"http.addr":                   ":8000",
+		"http.read_header_timeout":    "5s",
+		"http.read_timeout":           "60s",
+		"http.write_timeout":          "60s",
+		"http.idle_timeout":           "120s",
+		"http.shutdown_timeout":       "15s",
+		"http.max_body_size":          "10MiB",
+		"http.request_timeout":        "30s",
+		"http.cors_origins":           []string{},
+		"http.trusted_proxies":        []string{},
+		"worker.addr":                 ":8001",
+		"jobs.workers":                10,
+		"jobs.stop_timeout":           "30s",
+		"database.url":                "postgres://postgres@127.0.0.1:5432/pff?sslmode=disable",
+		"database.max_conns":          20,
+		"database.min_conns":          0,
+		"database.connect_timeout":    "30s",
+		"redis.url":                   "",
+		"auth.jwt_secret":             InsecureDevSecret,
+		"auth.token_ttl":              "30m",
+		"auth.issuer":                 "pff",
+		"audit.retention_days":        365,
+		"rate_limit.auth_per_minute":  10,
+		"rate_limit.read_per_minute":  600,
+		"rate_limit.write_per_minute": 120,
+		"ingest.upload_timeout":       "1h",
+		"ingest.max_upload_size":      "1GiB",
+		"ingest.max_records":          100_000,
+		"ingest.max_document_size":    "16MiB",
+		"ingest.max_inflated_size":    "4GiB",
+		"ingest.max_inflate_ratio":    100,
+		"ingest.max_depth":            64,
+		"ingest.max_string_length":    "1MiB",
+		"ingest.batch_size":           500,
+		"learn.max_category_values":   1000,
+		"learn.train_timeout":         "2h",
+		"learn.min_confidence":        0.9,
+		"learn.fact_error_rate":       0.01,
+		"learn.ef_search":             100,
+		"bootstrap_admin":             "",
+		"bootstrap_password":          "",
+		"bootstrap_email":             "",
+	}
+}
+
+// Production reports whether PFF runs with production safeguards.
+func (c Config) Production() bool { return c.Env == "production" }
+
+// Redacted returns the configuration as it may be shown: passwords in URLs
+// and secrets replaced.
+func (c Config) Redacted() Config {
+	out := c
+	out.Database.URL = redactURL(c.Database.URL)
+	out.Redis.URL = redactURL(c.Redis.URL)
+	if c.BootstrapPassword != "" {
+		out.BootstrapPassword = "(redacted)"
+	}
+	if c.Auth.JWTSecret == InsecureDevSecret {
+		out.Auth.JWTSecret = "(insecure development default)"
+	} else if c.Auth.JWTSecret != "" {
+		out.Auth.JWTSecret = "(redacted)"
+	}
+	return out
+}
+
+// secretName matches the names of settings and URL parameters that hold
+// secrets.
+var secretName = regexp.MustCompile(`(?i)pass|secret|token|credential|api_?key|sslkey`)
+
+// IsSecretName reports whether a key or parameter of that name holds a secret.
+func IsSecretName(name string) bool { return secretName.MatchString(name) }
+
+// redactURL hides the password of a URL's userinfo and every query parameter
+// named like a secret (postgres://...?password=...). A keyword/value
+// connection string (host=db password=...) has its secret values hidden too.
+func redactURL(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" {
+		if strings.Contains(raw, "=") && !strings.Contains(raw, "://") {
+			return redactKeywords(raw)
+		}
+		return "(redacted: not a URL)"
+	}
+	if q := u.Query(); len(q) > 0 {
+		for name := range q {
+			if IsSecretName(name) {
+				q.Set(name, "xxxxx")
+			}
+		}
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
+
+// redactKeywords hides the values of secret keys in "k=v k=v" strings.
+func redactKeywords(raw string) string {
+	fields := strings.Fields(raw)
+	for i, f := range fields {
+		if k, _, ok := strings.Cut(f, "="); ok && IsSecretName(k) {
+			fields[i] = k + "=xxxxx"
+		}
+	}
+	return strings.Join(fields, " ")
+}

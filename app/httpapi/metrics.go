@@ -1,0 +1,150 @@
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/pff/pff/store"
+)
+
+// NewRegistry is a process's Prometheus registry: the Go runtime, the
+// process, the database pool and the jobs by kind and state. Each process has
+// its own: no global registry.
+func NewRegistry(pool *pgxpool.Pool, st *store.Store, logger *slog.Logger) *prometheus.Registry {
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		newPoolCollector(pool),
+		newJobCollector(st, logger),
+	)
+	return registry
+}
+
+// httpMetrics counts requests by route, method and status, and times them.
+type httpMetrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	// series caches each label combination's counter and histogram: the
+	// vectors' own lookup hashes the labels and allocates on every request.
+	series sync.Map // seriesKey → *httpSeries
+}
+
+type seriesKey struct {
+	route, method string
+	status        int
+}
+
+type httpSeries struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
+}
+
+func newHTTPMetrics(registry prometheus.Registerer) *httpMetrics {
+	m := &httpMetrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pff_http_requests_total",
+			Help: "HTTP requests by route template, method and status.",
+		}, []string{"route", "method", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "pff_http_request_duration_seconds",
+			Help:    "HTTP request latency by route template and method.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"route", "method"}),
+	}
+	registry.MustRegister(m.requests, m.duration)
+	return m
+}
+
+func (m *httpMetrics) observe(route, method string, status int, elapsed time.Duration) {
+	key := seriesKey{route, method, status}
+	s, ok := m.series.Load(key)
+	if !ok {
+		s, _ = m.series.LoadOrStore(key, &httpSeries{
+			requests: m.requests.WithLabelValues(route, method, strconv.Itoa(status)),
+			duration: m.duration.WithLabelValues(route, method),
+		})
+	}
+	series := s.(*httpSeries)
+	series.requests.Inc()
+	series.duration.Observe(elapsed.Seconds())
+}
+
+// poolCollector exports pgxpool's statistics at scrape time.
+type poolCollector struct {
+	pool                                        *pgxpool.Pool
+	total, idle, acquired, max                  *prometheus.Desc
+	acquires, emptyAcquires, canceled, acquireS *prometheus.Desc
+}
+
+func newPoolCollector(pool *pgxpool.Pool) *poolCollector {
+	desc := func(name, help string) *prometheus.Desc {
+		return prometheus.NewDesc("pff_db_pool_"+name, help, nil, nil)
+	}
+	return &poolCollector{
+		pool:          pool,
+		total:         desc("connections", "Open connections."),
+		idle:          desc("idle_connections", "Idle connections."),
+		acquired:      desc("acquired_connections", "Connections in use."),
+		max:           desc("max_connections", "Most connections the pool opens."),
+		acquires:      desc("acquires_total", "Connections acquired."),
+		emptyAcquires: desc("empty_acquires_total", "Acquires that had to wait for a connection."),
+		canceled:      desc("canceled_acquires_total", "Acquires cancelled while waiting."),
+		acquireS:      desc("acquire_seconds_total", "Time spent acquiring connections."),
+	}
+}
+
+func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) {
+	prometheus.DescribeByCollect(c, ch)
+}
+
+func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.pool.Stat()
+	gauge := func(d *prometheus.Desc, v float64) { ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v) }
+	counter := func(d *prometheus.Desc, v float64) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v)
+	}
+	gauge(c.total, float64(s.TotalConns()))
+	gauge(c.idle, float64(s.IdleConns()))
+	gauge(c.acquired, float64(s.AcquiredConns()))
+	gauge(c.max, float64(s.MaxConns()))
+	counter(c.acquires, float64(s.AcquireCount()))
+	counter(c.emptyAcquires, float64(s.EmptyAcquireCount()))
+	counter(c.canceled, float64(s.CanceledAcquireCount()))
+	counter(c.acquireS, s.AcquireDuration().Seconds())
+}
+
+// jobCollector exports River's jobs by kind and state, counted at scrape time.
+type jobCollector struct {
+	store  *store.Store
+	logger *slog.Logger
+	jobs   *prometheus.Desc
+}
+
+func newJobCollector(st *store.Store, logger *slog.Logger) *jobCollector {
+	return &jobCollector{store: st, logger: logger, jobs: prometheus.NewDesc(
+		"pff_jobs", "River jobs by kind and state.", []string{"kind", "state"}, nil)}
+}
+
+func (c *jobCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.jobs }
+
+func (c *jobCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	counts, err := c.store.JobCounts(ctx)
+	if err != nil {
+		// A scrape must not fail because the database is down; /health says so.
+		c.logger.Warn("metrics: count jobs", "error", store.Describe(err))
+		return
+	}
+	for _, n := range counts {
+		ch <- prometheus.MustNewConstMetric(c.jobs, prometheus.GaugeValue, float64(n.Count), n.Kind, n.State)
+	}
+}

@@ -1,0 +1,193 @@
+package knowledge
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"unicode/utf8"
+
+	"github.com/pff/pff/app/problem"
+	"github.com/pff/pff/app/rules"
+	"github.com/pff/pff/app/validation"
+	"github.com/pff/pff/store"
+)
+
+// Library keeps the versions of schemas, rule sets and checks: uploaded,
+// linted, activated atomically.
+type Library struct {
+	store  *store.Store
+	source *Source
+}
+
+// NewLibrary makes the library; source is told of every activation, so this
+// process validates with the new knowledge at once.
+func NewLibrary(st *store.Store, source *Source) *Library {
+	return &Library{store: st, source: source}
+}
+
+// nameRule is what a version's name may be (the store checks it too).
+var nameRule = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
+
+// CreateRequest uploads a document as the next version of a name.
+type CreateRequest struct {
+	Name string `json:"name"`
+	// Format is json, tsv or yaml; empty means the kind's usual one, or for
+	// rules TSV unless the content starts with "{".
+	Format  string `json:"format,omitempty"`
+	Content string `json:"content"`
+}
+
+// Problem is a lint problem of an uploaded document, at its place.
+type Problem struct {
+	Line     int    `json:"line"`
+	Column   int    `json:"column"`
+	Severity string `json:"severity"`
+	Message  string `json:"message"`
+}
+
+// Created is an uploaded version.
+type Created struct {
+	store.Knowledge
+	// Notes are what the lint noticed without refusing the document, such
+	// as rules that will be merged.
+	Notes []Problem `json:"notes,omitempty"`
+	// New is false when the content equals the latest version's, which is
+	// returned instead of a new one.
+	New bool `json:"-"`
+}
+
+// Create lints a document and stores it as the next, inactive version of
+// its name.
+func (l *Library) Create(ctx context.Context, kind Kind, req CreateRequest, createdBy string) (Created, error) {
+	var problems problem.Fields
+	if !nameRule.MatchString(req.Name) {
+		problems.Add("name", "is required: 1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit")
+	}
+	content := []byte(req.Content)
+	switch {
+	case len(content) == 0:
+		problems.Add("content", "is required")
+	case !utf8.Valid(content) || bytes.IndexByte(content, 0) >= 0:
+		problems.Add("content", "must be UTF-8 text without NUL characters")
+	}
+	format, err := kind.ResolveFormat(Format(req.Format), content)
+	if err != nil {
+		problems.Add("format", "%s are written in %v", kind, kind.Formats())
+	}
+	if err := problems.Err(); err != nil {
+		return Created{}, err
+	}
+	diags := Lint(kind, format, req.Name, content)
+	if diags.Err() != nil {
+		errs := problemsOf(diags, rules.Error)
+		return Created{}, &problem.Error{Kind: problem.Invalid, Code: "lint_failed",
+			Message: fmt.Sprintf("the %s has %d problem(s)", kind.Noun(), len(errs)), Details: errs}
+	}
+	k, created, err := l.store.CreateKnowledge(ctx, store.NewKnowledge{
+		Kind: string(kind), Name: req.Name, Format: string(format), Content: req.Content, CreatedBy: createdBy})
+	if err != nil {
+		return Created{}, err
+	}
+	return Created{Knowledge: k, Notes: problemsOf(diags, rules.Note), New: created}, nil
+}
+
+func problemsOf(diags rules.Diagnostics, severity rules.Severity) []Problem {
+	var out []Problem
+	for _, d := range diags {
+		if d.Severity == severity {
+			out = append(out, Problem{Line: d.Pos.Line, Column: d.Pos.Col, Severity: d.Severity.String(), Message: d.Msg})
+		}
+	}
+	return out
+}
+
+// Filter selects versions of one kind.
+type Filter struct {
+	// Name keeps the versions of one name.
+	Name string
+	// Before is the id the previous page ended with; newest come first.
+	Before int64
+	Limit  int
+}
+
+// List lists the versions of a kind, newest first, without their content.
+func (l *Library) List(ctx context.Context, kind Kind, f Filter) ([]store.Knowledge, error) {
+	return l.store.ListKnowledge(ctx, store.KnowledgeFilter{Kind: string(kind), Name: f.Name, Before: f.Before, Limit: f.Limit})
+}
+
+func (l *Library) notFound(kind Kind, id int64, err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return problem.NotFoundf("no %s version %d", kind, id)
+	}
+	return err
+}
+
+// Get returns a version with its content.
+func (l *Library) Get(ctx context.Context, kind Kind, id int64) (store.Knowledge, error) {
+	k, err := l.store.KnowledgeByID(ctx, string(kind), id)
+	return k, l.notFound(kind, id, err)
+}
+
+// Activate makes a version the one validation uses, in place of the active
+// one, atomically.
+func (l *Library) Activate(ctx context.Context, kind Kind, id int64, by string) (store.Knowledge, error) {
+	k, err := l.store.ActivateKnowledge(ctx, string(kind), id, by)
+	if err != nil {
+		return k, l.notFound(kind, id, err)
+	}
+	l.source.Invalidate()
+	return k, nil
+}
+
+// Deactivate leaves the kind without an active version: no schema, or the
+// embedded default rules or checks.
+func (l *Library) Deactivate(ctx context.Context, kind Kind) error {
+	if err := l.store.DeactivateKnowledge(ctx, string(kind)); err != nil {
+		return err
+	}
+	l.source.Invalidate()
+	return nil
+}
+
+// Delete deletes a version; the active one cannot be.
+func (l *Library) Delete(ctx context.Context, kind Kind, id int64) error {
+	err := l.store.DeleteKnowledge(ctx, string(kind), id)
+	var conflict *store.ConflictError
+	if errors.As(err, &conflict) {
+		return problem.Conflictf("active", "%s %d is the active one; activate another or deactivate it first", kind, id)
+	}
+	return l.notFound(kind, id, err)
+}
+
+// Active is what validation uses now.
+type Active struct {
+	// Schema, Rules and Checks are the active stored versions; null means
+	// no schema, or the embedded default rules or checks.
+	Schema *store.ActiveKnowledge `json:"schema"`
+	Rules  *store.ActiveKnowledge `json:"rules"`
+	Checks *store.ActiveKnowledge `json:"checks"`
+	// Versions are what reports made now name.
+	Versions validation.Versions `json:"versions"`
+}
+
+// Active returns the schema, rules and checks validation uses now.
+func (l *Library) Active(ctx context.Context) (Active, error) {
+	current, err := l.source.Current(ctx)
+	if err != nil {
+		return Active{}, err
+	}
+	out := Active{Versions: current.Validator.Versions()}
+	for _, k := range current.Active {
+		switch Kind(k.Kind) {
+		case KindSchema:
+			out.Schema = &k
+		case KindRules:
+			out.Rules = &k
+		case KindChecks:
+			out.Checks = &k
+		}
+	}
+	return out, nil
+}
