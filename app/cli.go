@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/pff/pff/app/config"
+	"github.com/pff/pff/app/suggest"
 )
 
 // Env is what a command sees of the world outside it.
@@ -91,8 +92,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 		}
 		cmd := find(cmds, rest[0])
 		if cmd == nil {
-			fmt.Fprintf(env.Stderr, "pff help: unknown command %q\n\n", rest[0])
-			printUsage(env.Stderr, cmds)
+			unknownCommand(env.Stderr, "pff help", rest[0], cmds)
 			return exitUsage
 		}
 		fs := newFlagSet(cmd, &invocation{Env: env, configFlags: map[string]any{}})
@@ -104,8 +104,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 	}
 	cmd := find(cmds, name)
 	if cmd == nil {
-		fmt.Fprintf(env.Stderr, "pff: unknown command %q\n\n", name)
-		printUsage(env.Stderr, cmds)
+		unknownCommand(env.Stderr, "pff", name, cmds)
 		return exitUsage
 	}
 	return runCommand(ctx, cmd, rest, env)
@@ -114,6 +113,10 @@ func Main(ctx context.Context, args []string, env Env) int {
 func runCommand(ctx context.Context, cmd *command, args []string, env Env) int {
 	inv := &invocation{Env: env, configFlags: map[string]any{}}
 	inv.fs = newFlagSet(cmd, inv)
+	// The flag package would print the usage on its own; asked for help,
+	// it goes to standard output once, and after a bad flag to standard
+	// error below the problem.
+	inv.fs.SetOutput(io.Discard)
 	positional, err := parseInterleaved(inv.fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -121,8 +124,12 @@ func runCommand(ctx context.Context, cmd *command, args []string, env Env) int {
 			inv.fs.Usage()
 			return exitOK
 		}
-		return exitUsage // the flag package has printed the problem and the usage
+		fmt.Fprintf(env.Stderr, "pff %s: %v\n\n", cmd.name, err)
+		inv.fs.SetOutput(env.Stderr)
+		inv.fs.Usage()
+		return exitUsage
 	}
+	inv.fs.SetOutput(env.Stderr)
 	inv.args = positional
 	err = cmd.run(ctx, inv)
 	var usage usageError
@@ -203,6 +210,19 @@ func find(cmds []*command, name string) *command {
 		}
 	}
 	return nil
+}
+
+// unknownCommand says a command does not exist, suggesting the nearest one.
+func unknownCommand(w io.Writer, prefix, name string, cmds []*command) {
+	names := make([]string, len(cmds))
+	for i, c := range cmds {
+		names[i] = c.name
+	}
+	fmt.Fprintf(w, "%s: unknown command %q", prefix, name)
+	if near := suggest.Nearest(name, names); near != "" {
+		fmt.Fprintf(w, "; did you mean %q?", near)
+	}
+	fmt.Fprint(w, "\nRun `pff help` for the list of commands.\n")
 }
 
 func printUsage(w io.Writer, cmds []*command) {

@@ -11,7 +11,8 @@ import (
 )
 
 // revalidatePage is how many record ids one step of a re-validation selects
-// and enqueues in one transaction.
+// and then enqueues: the select and the insert are two statements, so a
+// record that changes in between is validated by its own ingest's job.
 const revalidatePage = 5000
 
 // RevalidateArgs re-validates the current records that match a filter, by

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"runtime"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,7 +14,6 @@ import (
 	"github.com/pff/pff/app/gen"
 	"github.com/pff/pff/app/ingest"
 	"github.com/pff/pff/app/records"
-	"github.com/pff/pff/app/validation"
 	"github.com/pff/pff/jobs"
 	"github.com/pff/pff/store"
 )
@@ -148,45 +145,3 @@ func TestValidateAndRevalidate(t *testing.T) {
 // validating the same documents in process on as many goroutines as cores:
 //
 //	go test -run ValidationThroughput -v -count=1 ./jobs
-func TestValidationThroughput(t *testing.T) {
-	if testing.Short() {
-		t.Skip("measures throughput")
-	}
-	t.Parallel()
-	ctx := context.Background()
-	pool := newPool(t)
-	st := store.New(pool)
-	workers := 2 * runtime.GOMAXPROCS(0)
-	client, err := jobs.New(pool, jobs.Config{Workers: workers, Register: jobs.Register(jobs.Deps{Store: st, AuditRetentionDays: 1})})
-	require.NoError(t, err)
-	const n = 1000
-	recs := storeGenerated(t, st, client, n, 0.1)
-
-	start := time.Now()
-	require.NoError(t, client.Start(ctx))
-	t.Cleanup(func() { require.NoError(t, client.Stop(ctx, 5*time.Second, 5*time.Second)) })
-	waitJobs(t, pool, "validate_records", 5*time.Minute)
-	jobRate := n / time.Since(start).Seconds()
-
-	defaults, err := validation.DefaultSource()
-	require.NoError(t, err)
-	start = time.Now()
-	var wg sync.WaitGroup
-	next := make(chan []byte)
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for doc := range next {
-				_, err := defaults.V.Validate(ctx, doc)
-				require.NoError(t, err)
-			}
-		})
-	}
-	for _, rec := range recs {
-		next <- rec.Doc
-	}
-	close(next)
-	wg.Wait()
-	bareRate := n / time.Since(start).Seconds()
-	t.Logf("%d records: jobs %.0f records/s, in-process validation %.0f records/s, ratio %.2f (GOMAXPROCS %d, %d workers)",
-		n, jobRate, bareRate, jobRate/bareRate, runtime.GOMAXPROCS(0), workers)
-}

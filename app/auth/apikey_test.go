@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pff/pff/internal/testkit"
 )
 
 func TestGenerateAPIKey(t *testing.T) {
@@ -96,7 +98,7 @@ func (f failingAPIKeyStore) APIKeyByID(context.Context, string) (StoredAPIKey, e
 
 func TestAPIKeyVerifier(t *testing.T) {
 	t.Parallel()
-	clock := newTestClock()
+	clock := testkit.NewClock()
 	store := memoryAPIKeyStore{}
 	add := func(mutate func(*StoredAPIKey)) string {
 		key := GenerateAPIKey()

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pff/pff/internal/testkit"
 )
 
 // owaspArgon2Configs are the argon2id settings the OWASP Password Storage
@@ -125,7 +127,7 @@ func BenchmarkReferenceSHA256(b *testing.B) {
 }
 
 func BenchmarkTokensVerify(b *testing.B) {
-	tokens := newTestTokens(b, newTestClock())
+	tokens := newTestTokens(b, testkit.NewClock())
 	raw, _, err := tokens.Issue("user-42", RoleOperator, 3)
 	require.NoError(b, err)
 	for b.Loop() {

@@ -7,6 +7,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/require"
+
+	"github.com/pff/pff/internal/testkit"
 )
 
 func FuzzParseAPIKey(f *testing.F) {
@@ -30,7 +32,7 @@ func FuzzParseAPIKey(f *testing.F) {
 }
 
 func FuzzTokensVerify(f *testing.F) {
-	clock := newTestClock()
+	clock := testkit.NewClock()
 	tokens := newTestTokens(f, clock)
 	valid, _, err := tokens.Issue("user-1", RoleAdmin, 1)
 	require.NoError(f, err)
@@ -80,7 +82,7 @@ func FuzzMemoryLimiter(f *testing.F) {
 	f.Add(1, int64(366*24*time.Hour), 1, int64(-time.Hour))
 	f.Fuzz(func(t *testing.T, rate int, period int64, burst int, step int64) {
 		limit := Limit{Rate: rate, Period: time.Duration(period), Burst: burst}
-		clock := newTestClock()
+		clock := testkit.NewClock()
 		limiter := NewMemoryLimiter(MemoryLimiterConfig{Now: clock.Now})
 		for range 3 {
 			d, err := limiter.Allow(t.Context(), "k", limit)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pff/pff/internal/testkit"
 )
 
 var (
@@ -17,7 +19,7 @@ var (
 	attacker     = netip.MustParseAddr("203.0.113.66")
 )
 
-func newTestLockout(t *testing.T, clock *testClock, mutate ...func(*LockoutPolicy)) *Lockout {
+func newTestLockout(t *testing.T, clock *testkit.Clock, mutate ...func(*LockoutPolicy)) *Lockout {
 	t.Helper()
 	p := DefaultLockoutPolicy()
 	for _, m := range mutate {
@@ -33,7 +35,7 @@ func botnet(n int) netip.Addr { return netip.AddrFrom4([4]byte{192, 0, byte(n >>
 
 func TestLockoutSlowsDownThenLocksOneClient(t *testing.T) {
 	t.Parallel()
-	clock := newTestClock()
+	clock := testkit.NewClock()
 	l := newTestLockout(t, clock)
 
 	for range 3 {
@@ -67,7 +69,7 @@ func TestLockoutSlowsDownThenLocksOneClient(t *testing.T) {
 
 func TestLockoutSuccessClearsClientCount(t *testing.T) {
 	t.Parallel()
-	clock := newTestClock()
+	clock := testkit.NewClock()
 	l := newTestLockout(t, clock)
 	for range 3 {
 		require.True(t, l.Attempt("alice", alicesLaptop).Allowed)
@@ -80,7 +82,7 @@ func TestLockoutSuccessClearsClientCount(t *testing.T) {
 
 func TestLockoutDistributedAttackSparesTrustedClients(t *testing.T) {
 	t.Parallel()
-	clock := newTestClock()
+	clock := testkit.NewClock()
 	l := newTestLockout(t, clock)
 
 	require.True(t, l.Attempt("Alice", alicesLaptop).Allowed)
@@ -107,7 +109,7 @@ func TestLockoutDistributedAttackSparesTrustedClients(t *testing.T) {
 
 func TestLockoutTrustExpires(t *testing.T) {
 	t.Parallel()
-	clock := newTestClock()
+	clock := testkit.NewClock()
 	l := newTestLockout(t, clock, func(p *LockoutPolicy) { p.UserLockAfter = 3 })
 	require.True(t, l.Attempt("alice", alicesLaptop).Allowed)
 	l.Succeeded("alice", alicesLaptop)
@@ -121,7 +123,7 @@ func TestLockoutTrustExpires(t *testing.T) {
 
 func TestLockoutKeepsFewTrustedClients(t *testing.T) {
 	t.Parallel()
-	clock := newTestClock()
+	clock := testkit.NewClock()
 	l := newTestLockout(t, clock, func(p *LockoutPolicy) { p.UserLockAfter = 1 })
 	for n := range 6 { // one more than MaxTrustedClients
 		l.Succeeded("alice", botnet(n))
@@ -136,7 +138,7 @@ func TestLockoutKeepsFewTrustedClients(t *testing.T) {
 
 func TestLockoutCutsLongUsernames(t *testing.T) {
 	t.Parallel()
-	l := newTestLockout(t, newTestClock())
+	l := newTestLockout(t, testkit.NewClock())
 	long := strings.Repeat("x", 300)
 	for i := range 3 {
 		require.True(t, l.Attempt(long+fmt.Sprint(i), attacker).Allowed)
@@ -149,7 +151,7 @@ func TestLockoutCutsLongUsernames(t *testing.T) {
 
 func TestLockoutCountsIPv6ByPrefix(t *testing.T) {
 	t.Parallel()
-	l := newTestLockout(t, newTestClock())
+	l := newTestLockout(t, testkit.NewClock())
 	for i := range 3 {
 		addr := netip.MustParseAddr(fmt.Sprintf("2001:db8:1:2::%x", i+1))
 		require.True(t, l.Attempt("alice", addr).Allowed)
@@ -160,7 +162,7 @@ func TestLockoutCountsIPv6ByPrefix(t *testing.T) {
 
 func TestLockoutConcurrentAttemptsCannotSkipDelays(t *testing.T) {
 	t.Parallel()
-	l := newTestLockout(t, newTestClock()) // the clock stands still
+	l := newTestLockout(t, testkit.NewClock()) // the clock stands still
 	var allowed atomic.Int64
 	var wg sync.WaitGroup
 	for range 50 {
@@ -176,7 +178,7 @@ func TestLockoutConcurrentAttemptsCannotSkipDelays(t *testing.T) {
 
 func TestLockoutUnlock(t *testing.T) {
 	t.Parallel()
-	clock := newTestClock()
+	clock := testkit.NewClock()
 	l := newTestLockout(t, clock)
 	for n := range 25 {
 		l.Attempt("alice", botnet(n))
@@ -192,7 +194,7 @@ func TestLockoutUnlock(t *testing.T) {
 
 func TestLockoutMemoryIsBounded(t *testing.T) {
 	t.Parallel()
-	clock := newTestClock()
+	clock := testkit.NewClock()
 	l := newTestLockout(t, clock, func(p *LockoutPolicy) { p.MaxTracked = 100 })
 	for n := range 10_000 {
 		l.Attempt(fmt.Sprint("user-", n), botnet(n))

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pff/pff/app/resp"
+	"github.com/pff/pff/internal/testkit"
 )
 
 // testRedis connects to REDIS_URL, or to the local Redis at
@@ -75,12 +76,12 @@ func testRedisPrefix(t testing.TB, client *resp.Client) string {
 }
 
 // limiterImplementations runs each test against both limiters.
-func limiterImplementations() map[string]func(t *testing.T, clock *testClock) Limiter {
-	return map[string]func(t *testing.T, clock *testClock) Limiter{
-		"memory": func(_ *testing.T, clock *testClock) Limiter {
+func limiterImplementations() map[string]func(t *testing.T, clock *testkit.Clock) Limiter {
+	return map[string]func(t *testing.T, clock *testkit.Clock) Limiter{
+		"memory": func(_ *testing.T, clock *testkit.Clock) Limiter {
 			return NewMemoryLimiter(MemoryLimiterConfig{Now: clock.Now})
 		},
-		"redis": func(t *testing.T, clock *testClock) Limiter {
+		"redis": func(t *testing.T, clock *testkit.Clock) Limiter {
 			client := testRedis(t)
 			return NewRedisLimiter(client, testRedisPrefix(t, client), clock.Now)
 		},
@@ -93,7 +94,7 @@ func TestLimiterBurstThenRefill(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			ctx := t.Context()
-			clock := newTestClock()
+			clock := testkit.NewClock()
 			limiter := newLimiter(t, clock)
 			limit := Limit{Rate: 10, Period: time.Minute, Burst: 3} // one per 6 s
 
@@ -139,7 +140,7 @@ func TestLimiterSteadyRate(t *testing.T) {
 	for name, newLimiter := range limiterImplementations() {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			clock := newTestClock()
+			clock := testkit.NewClock()
 			limiter := newLimiter(t, clock)
 			limit := PerSecond(5) // burst 5, one per 200 ms
 
@@ -163,7 +164,7 @@ func TestLimiterConcurrentExactBudget(t *testing.T) {
 	for name, newLimiter := range limiterImplementations() {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			limiter := newLimiter(t, newTestClock()) // the clock stands still
+			limiter := newLimiter(t, testkit.NewClock()) // the clock stands still
 			limit := Limit{Rate: 1, Period: time.Hour, Burst: 25}
 			var allowed atomic.Int64
 			var wg sync.WaitGroup
@@ -203,7 +204,7 @@ func TestLimiterRejectsInvalidLimit(t *testing.T) {
 	for name, newLimiter := range limiterImplementations() {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			limiter := newLimiter(t, newTestClock())
+			limiter := newLimiter(t, testkit.NewClock())
 			for what, limit := range limits {
 				_, err := limiter.Allow(t.Context(), "k", limit)
 				require.ErrorIs(t, err, ErrInvalidLimit, what)
@@ -216,7 +217,7 @@ func TestRedisLimiterKeysExpireWhenIdle(t *testing.T) {
 	t.Parallel()
 	client := testRedis(t)
 	prefix := testRedisPrefix(t, client)
-	limiter := NewRedisLimiter(client, prefix, newTestClock().Now)
+	limiter := NewRedisLimiter(client, prefix, testkit.NewClock().Now)
 	_, err := limiter.Allow(t.Context(), "k", Limit{Rate: 1, Period: time.Minute, Burst: 5})
 	require.NoError(t, err)
 	reply, err := client.Do(t.Context(), "PTTL", prefix+"k")
@@ -289,7 +290,7 @@ func TestRedisLimiterDown(t *testing.T) {
 
 func TestMemoryLimiterForgetsIdleKeys(t *testing.T) {
 	t.Parallel()
-	clock := newTestClock()
+	clock := testkit.NewClock()
 	limiter := NewMemoryLimiter(MemoryLimiterConfig{Now: clock.Now})
 	limit := PerSecond(1)
 	spray := func(prefix string, n int) {
@@ -308,7 +309,7 @@ func TestMemoryLimiterForgetsIdleKeys(t *testing.T) {
 
 func TestMemoryLimiterBoundsKeys(t *testing.T) {
 	t.Parallel()
-	clock := newTestClock()
+	clock := testkit.NewClock()
 	limiter := NewMemoryLimiter(MemoryLimiterConfig{MaxKeys: 640, Now: clock.Now})
 	limit := Limit{Rate: 1, Period: time.Hour} // nobody goes idle
 	for i := range 10_000 {

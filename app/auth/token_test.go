@@ -15,13 +15,15 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/require"
+
+	"github.com/pff/pff/internal/testkit"
 )
 
 var testSecret = []byte("0123456789abcdef0123456789abcdef-test-only")
 
 const testIssuer = "pff-test"
 
-func newTestTokens(t testing.TB, clock *testClock, mutate ...func(*TokenConfig)) *Tokens {
+func newTestTokens(t testing.TB, clock *testkit.Clock, mutate ...func(*TokenConfig)) *Tokens {
 	t.Helper()
 	cfg := TokenConfig{Secret: testSecret, Issuer: testIssuer, Now: clock.Now}
 	for _, m := range mutate {
@@ -34,7 +36,7 @@ func newTestTokens(t testing.TB, clock *testClock, mutate ...func(*TokenConfig))
 
 func TestTokensIssueVerify(t *testing.T) {
 	t.Parallel()
-	clock := newTestClock()
+	clock := testkit.NewClock()
 	tokens := newTestTokens(t, clock)
 
 	raw, issued, err := tokens.Issue("user-42", RoleOperator, 7)
@@ -80,7 +82,7 @@ func requireTokenError(t *testing.T, err, want error) {
 
 func TestTokensVerifyRejects(t *testing.T) {
 	t.Parallel()
-	clock := newTestClock()
+	clock := testkit.NewClock()
 	tokens := newTestTokens(t, clock)
 	valid, _, err := tokens.Issue("user-1", RoleViewer, 1)
 	require.NoError(t, err)
@@ -161,9 +163,9 @@ func TestTokensVerifyRejects(t *testing.T) {
 
 func TestTokensClockSkew(t *testing.T) {
 	t.Parallel()
-	clock := newTestClock()
+	clock := testkit.NewClock()
 	verifier := newTestTokens(t, clock)
-	aheadClock := newTestClock()
+	aheadClock := testkit.NewClock()
 	aheadClock.Advance(5 * time.Second)
 	ahead := newTestTokens(t, aheadClock)
 
@@ -194,7 +196,7 @@ func (f versionsFunc) TokenVersion(ctx context.Context, userID string) (int64, e
 
 func TestTokensAuthenticate(t *testing.T) {
 	t.Parallel()
-	tokens := newTestTokens(t, newTestClock())
+	tokens := newTestTokens(t, testkit.NewClock())
 	raw, _, err := tokens.Issue("user-9", RoleViewer, 3)
 	require.NoError(t, err)
 	storeDown := errors.New("store down")
@@ -255,7 +257,7 @@ func TestNewTokensConfig(t *testing.T) {
 
 func TestTokensIssueRejectsBadInput(t *testing.T) {
 	t.Parallel()
-	tokens := newTestTokens(t, newTestClock())
+	tokens := newTestTokens(t, testkit.NewClock())
 	_, _, err := tokens.Issue("", RoleAdmin, 0)
 	require.Error(t, err)
 	_, _, err = tokens.Issue("user-1", 0, 0)

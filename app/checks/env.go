@@ -64,7 +64,7 @@ func (r *record) currentStatus(x any) string {
 	var (
 		best       string
 		bestCovers bool
-		bestValid  validity
+		bestValid  kg.Validity
 		found      bool
 	)
 	for _, e := range history {
@@ -74,8 +74,8 @@ func (r *record) currentStatus(x any) string {
 			continue
 		}
 		v := validityOf(entry["validFor"])
-		covers := v.covers(r.now)
-		if !found || covers && !bestCovers || covers == bestCovers && v.startsNoEarlierThan(bestValid) {
+		covers := v.Covers(r.now)
+		if !found || covers && !bestCovers || covers == bestCovers && v.StartsNoEarlierThan(bestValid) {
 			best, bestCovers, bestValid, found = status, covers, v, true
 		}
 	}
@@ -150,7 +150,7 @@ func isSentinel(date any) bool {
 	return ok && kg.IsSentinelDate(s)
 }
 
-func endsBeforeStart(validFor any) bool { return validityOf(validFor).endsBeforeStart() }
+func endsBeforeStart(validFor any) bool { return validityOf(validFor).EndsBeforeStart() }
 
 // isNumber accepts JSON numbers and strings of decimal digits with an
 // optional sign and fraction: what a quota is written as.

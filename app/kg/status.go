@@ -33,14 +33,14 @@ func (b *builder) statuses(subject string, history node) {
 // histories are appended to.
 func (b *builder) currentStatus(entries []node) int {
 	best, bestCovers := -1, false
-	var bestValidity validity
+	var bestValidity Validity
 	for i, e := range entries {
 		if _, ok := b.t.str(e, PredStatus); !ok {
 			continue
 		}
 		v := b.validity(e)
-		covers := v.covers(b.now)
-		if best < 0 || covers && !bestCovers || covers == bestCovers && v.startsNoEarlierThan(bestValidity) {
+		covers := v.Covers(b.now)
+		if best < 0 || covers && !bestCovers || covers == bestCovers && v.StartsNoEarlierThan(bestValidity) {
 			best, bestCovers, bestValidity = i, covers, v
 		}
 	}
@@ -48,13 +48,13 @@ func (b *builder) currentStatus(entries []node) int {
 }
 
 // validity reads an object's validFor; without one it is valid forever.
-func (b *builder) validity(obj node) validity {
+func (b *builder) validity(obj node) Validity {
 	for _, m := range b.t.kids(obj) {
 		if m.key == "validFor" && m.kind == kindObject {
 			start, _ := b.t.str(m, "startDateTime")
 			end, _ := b.t.str(m, "endDateTime")
-			return parseValidity(start, end)
+			return ParseValidity(start, end)
 		}
 	}
-	return validity{}
+	return Validity{}
 }

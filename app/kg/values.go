@@ -1,9 +1,6 @@
 package kg
 
-import (
-	"strings"
-	"time"
-)
+import "strings"
 
 // classify sorts a literal: pred is its predicate, key the member's name.
 func classify(pred, key string, v node) Class {
@@ -77,42 +74,6 @@ func isDigits(s string) bool {
 		}
 	}
 	return true
-}
-
-// validity is a validFor period with open ends where the record has no real
-// date: a missing, sentinel or unreadable start is the beginning of time, and
-// such an end is never.
-type validity struct {
-	start, end       time.Time
-	hasStart, hasEnd bool
-}
-
-func parseValidity(start, end string) validity {
-	var v validity
-	v.start, v.hasStart = parseDate(start)
-	v.end, v.hasEnd = parseDate(end)
-	return v
-}
-
-func parseDate(s string) (time.Time, bool) {
-	if s == "" || IsSentinelDate(s) {
-		return time.Time{}, false
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	return t, err == nil
-}
-
-// covers reports whether the period holds at t.
-func (v validity) covers(t time.Time) bool {
-	return (!v.hasStart || !t.Before(v.start)) && (!v.hasEnd || t.Before(v.end))
-}
-
-// startsNoEarlierThan reports whether v starts at or after w.
-func (v validity) startsNoEarlierThan(w validity) bool {
-	if !v.hasStart {
-		return !w.hasStart
-	}
-	return !w.hasStart || !v.start.Before(w.start)
 }
 
 // interval writes a period as an ISO 8601 interval, "start/end", with ".."
