@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pff/pff/internal/testkit"
 )
 
 // The standard benchmarks are opt-in: they need the datasets, which the
@@ -103,15 +105,15 @@ func runBenchmark(t *testing.T, dir string, cfg Config) {
 
 	tr, err := NewTrainer(ds, cfg)
 	require.NoError(t, err)
-	start, cpuStart := time.Now(), processCPUTime()
+	start, cpuStart := time.Now(), testkit.ProcessCPU()
 	res, err := tr.Train(context.Background())
 	require.NoError(t, err)
-	trainWall, trainCPU := time.Since(start), processCPUTime()-cpuStart
+	trainWall, trainCPU := time.Since(start), testkit.ProcessCPU()-cpuStart
 
-	start, cpuStart = time.Now(), processCPUTime()
+	start, cpuStart = time.Now(), testkit.ProcessCPU()
 	m, err := res.Model.Evaluate(context.Background(), ds.Test, EvalConfig{Filter: NewFilter(ds.Train, ds.Valid, ds.Test), Workers: cfg.Workers})
 	require.NoError(t, err)
-	evalWall, evalCPU := time.Since(start), processCPUTime()-cpuStart
+	evalWall, evalCPU := time.Since(start), testkit.ProcessCPU()-cpuStart
 
 	t.Logf("train: %d epochs (best %d) in %v wall, %v CPU: %.0f positive triples/s wall",
 		res.Epochs, res.BestEpoch, trainWall.Round(time.Millisecond), trainCPU.Round(time.Millisecond),

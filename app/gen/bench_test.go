@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pff/pff/app/gen"
+	"github.com/pff/pff/internal/testkit"
 )
 
 // The generator's throughput, in records and megabytes a second, for both
@@ -23,12 +24,12 @@ func BenchmarkGenerate(b *testing.B) {
 				b.Fatal(err)
 			}
 			var n int64
-			start, cpu := time.Now(), processCPU()
+			start, cpu := time.Now(), testkit.ProcessCPU()
 			for range b.N {
 				rec, _ := g.Next()
 				n += int64(len(rec.Doc))
 			}
-			report(b, n, time.Since(start), processCPU()-cpu)
+			report(b, n, time.Since(start), testkit.ProcessCPU()-cpu)
 		})
 	}
 }
@@ -44,7 +45,7 @@ func BenchmarkReferenceIndent(b *testing.B) {
 	}
 	var out bytes.Buffer
 	var n int64
-	start, cpu := time.Now(), processCPU()
+	start, cpu := time.Now(), testkit.ProcessCPU()
 	for i := range b.N {
 		out.Reset()
 		doc := docs[i%len(docs)]
@@ -53,7 +54,7 @@ func BenchmarkReferenceIndent(b *testing.B) {
 		}
 		n += int64(out.Len())
 	}
-	report(b, n, time.Since(start), processCPU()-cpu)
+	report(b, n, time.Since(start), testkit.ProcessCPU()-cpu)
 }
 
 // report gives throughput by the wall clock and by CPU time, which load on

@@ -44,6 +44,8 @@ type testServer struct {
 	// bearer tokens of one user per role, and their ids
 	bearers map[auth.Role]string
 	ids     map[auth.Role]string
+	// responses are checked against the OpenAPI document when the test ends.
+	responses responseLog
 }
 
 const testPassword = "correct horse battery staple"
@@ -102,6 +104,7 @@ func newTestServer(t testing.TB, configure func(*config.Config)) *testServer {
 
 	ts := &testServer{t: t, e: e, api: a, store: st, accounts: accts, tokens: tokens, versions: versions, clock: clock, cfg: cfg,
 		bearers: map[auth.Role]string{}, ids: map[auth.Role]string{}}
+	t.Cleanup(func() { ts.responses.validate(t, ts.e) })
 	for _, role := range []auth.Role{auth.RoleViewer, auth.RoleOperator, auth.RoleAdmin} {
 		user := ts.createUser(role.String()+"1", role)
 		token, _, err := tokens.Issue(user.ID, role, user.TokenVersion)
@@ -143,6 +146,7 @@ func (ts *testServer) do(r request) *httptest.ResponseRecorder {
 	}
 	rec := httptest.NewRecorder()
 	ts.e.ServeHTTP(rec, req)
+	ts.responses.record(ts.e, req, rec)
 	return rec
 }
 

@@ -55,7 +55,7 @@ func (a *api) knowledgeRoutes() []route {
 				Query: []param{{"name", "only versions of this name"}, cursorParam, limitParam}, Response: page[store.Knowledge]{Items: []store.Knowledge{withoutContent(example)}}, Handler: h.list},
 			route{Method: http.MethodPost, Path: base, Role: auth.RoleAdmin, Tag: tag,
 				Summary: "Upload a " + k.noun + " as the next version of its name, inactive (200 with the latest version when its content is the same); lint problems come back as details [{line, column, message}]",
-				Request: createKnowledgeExample(k.kind), Response: knowledge.Created{Knowledge: withoutContent(example)}, Status: http.StatusCreated, MaxBody: maxKnowledgeBody, Handler: h.create},
+				Request: createKnowledgeExample(k.kind), Response: knowledge.Created{Knowledge: withoutContent(example)}, Status: http.StatusCreated, AlsoStatus: http.StatusOK, MaxBody: maxKnowledgeBody, Handler: h.create},
 			route{Method: http.MethodGet, Path: base + "/:id", Role: auth.RoleViewer, Tag: tag, Summary: "Get a version of a " + k.noun + " with its content",
 				Response: example, Handler: h.get},
 			route{Method: http.MethodPost, Path: base + "/:id/activate", Role: auth.RoleAdmin, Tag: tag,

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -97,6 +98,11 @@ func (b *schemaBuilder) operation(r route) (map[string]any, error) {
 		success["content"] = content
 	}
 	responses := map[string]any{strconv.Itoa(r.status()): success}
+	if r.AlsoStatus != 0 {
+		also := maps.Clone(success)
+		also["description"] = http.StatusText(r.AlsoStatus)
+		responses[strconv.Itoa(r.AlsoStatus)] = also
+	}
 	errorResponse := func(code int, description string) {
 		responses[strconv.Itoa(code)] = map[string]any{"description": description, "content": map[string]any{
 			mediaJSON: map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}}

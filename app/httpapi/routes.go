@@ -49,8 +49,11 @@ type route struct {
 	// ResponseType is the media type of the response when it is not JSON.
 	ResponseType string
 	// Status is the success status; 0 means 200.
-	Status  int
-	Handler echo.HandlerFunc
+	Status int
+	// AlsoStatus is another success status with the same response, such as
+	// 200 for an upload that changed nothing where 201 is the usual answer.
+	AlsoStatus int
+	Handler    echo.HandlerFunc
 }
 
 type param struct {

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pff/pff/internal/testkit"
 )
 
 // BenchmarkRead measures each format on 200 generated records. The bytes per
@@ -122,11 +124,11 @@ func formJSONBytes(entries []zipEntry) int {
 // clock and by CPU time.
 func measure(b *testing.B, size int, op func()) {
 	b.SetBytes(int64(size))
-	cpu := processCPU()
+	cpu := testkit.ProcessCPU()
 	for b.Loop() {
 		op()
 	}
-	if used := processCPU() - cpu; used > 0 {
+	if used := testkit.ProcessCPU() - cpu; used > 0 {
 		b.ReportMetric(float64(size)*float64(b.N)/1e6/used.Seconds(), "cpu-MB/s")
 	}
 }

@@ -8,8 +8,9 @@ import (
 	"io"
 	"testing"
 
-	"github.com/pff/pff/app/gen"
 	"github.com/stretchr/testify/require"
+
+	"github.com/pff/pff/app/gen"
 )
 
 // result is what one read produced.

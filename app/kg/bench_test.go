@@ -9,6 +9,7 @@ import (
 
 	"github.com/pff/pff/app/gen"
 	"github.com/pff/pff/app/kg"
+	"github.com/pff/pff/internal/testkit"
 )
 
 type benchRecord struct {
@@ -42,11 +43,11 @@ func BenchmarkBuild(b *testing.B) {
 func measure(b *testing.B, size int, op func()) {
 	b.SetBytes(int64(size))
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu := testkit.ProcessCPU()
 	for b.Loop() {
 		op()
 	}
-	if cpu := processCPU() - cpu; cpu > 0 {
+	if cpu := testkit.ProcessCPU() - cpu; cpu > 0 {
 		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }

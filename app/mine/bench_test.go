@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pff/pff/app/gen"
+	"github.com/pff/pff/internal/testkit"
 )
 
 // TestDetectionTable is the measurement behind BENCHMARKS.md, opt in:
@@ -42,10 +43,10 @@ func TestDetectionTable(t *testing.T) {
 	runtime.GC()
 	var mem runtime.MemStats
 	runtime.ReadMemStats(&mem)
-	cpu := processCPU()
+	cpu := testkit.ProcessCPU()
 	res, err := m.Mine(context.Background())
 	require.NoError(t, err)
-	cpu = processCPU() - cpu
+	cpu = testkit.ProcessCPU() - cpu
 	s := res.Stats
 	t.Logf("generate+build %d graphs: %s; corpus heap %.0f MB; GOMAXPROCS %d", train, built.Round(time.Millisecond), float64(mem.HeapInuse)/1e6, runtime.GOMAXPROCS(0))
 	t.Logf("mine: %s wall, %s CPU, %d facts, %d constants, %d samples, %d bodies judged, %d candidate rules, %d kept, %d after max-rules, stopped on %s",

@@ -11,6 +11,7 @@ import (
 	"github.com/pff/pff/app/kg"
 	"github.com/pff/pff/app/rules"
 	"github.com/pff/pff/app/rules/rulestest"
+	"github.com/pff/pff/internal/testkit"
 )
 
 // largeGraph is the graph of a generated family-plan record of the size of
@@ -75,9 +76,9 @@ func TestEvaluateLatency(t *testing.T) {
 	cpu, wall := make([]time.Duration, runs), make([]time.Duration, runs)
 	var res rules.Result
 	for i := range runs {
-		c0, w0 := threadCPU(), time.Now()
+		c0, w0 := testkit.ThreadCPU(), time.Now()
 		res = s.Evaluate(g)
-		cpu[i], wall[i] = threadCPU()-c0, time.Since(w0)
+		cpu[i], wall[i] = testkit.ThreadCPU()-c0, time.Since(w0)
 	}
 	slices.Sort(cpu)
 	slices.Sort(wall)

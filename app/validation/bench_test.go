@@ -15,6 +15,7 @@ import (
 	"github.com/pff/pff/app/rules"
 	"github.com/pff/pff/app/rules/rulestest"
 	"github.com/pff/pff/app/schema"
+	"github.com/pff/pff/internal/testkit"
 )
 
 // corpus returns n generated records, 10% faulty, and a schema inferred from
@@ -79,16 +80,16 @@ func BenchmarkValidateAgainstDecoding(b *testing.B) {
 	records := 0
 	for b.Loop() {
 		doc := docs[records%len(docs)]
-		c0 := threadCPU()
+		c0 := testkit.ThreadCPU()
 		if _, err := v.Validate(ctx, doc); err != nil {
 			b.Fatal(err)
 		}
-		c1 := threadCPU()
+		c1 := testkit.ThreadCPU()
 		var x any
 		if err := json.Unmarshal(doc, &x); err != nil {
 			b.Fatal(err)
 		}
-		validate, decode = validate+c1-c0, decode+threadCPU()-c1
+		validate, decode = validate+c1-c0, decode+testkit.ThreadCPU()-c1
 		records++
 	}
 	b.ReportMetric(float64(records)/validate.Seconds(), "records/core-s")
@@ -127,12 +128,12 @@ func TestLatencyWithTenThousandRules(t *testing.T) {
 	ctx := context.Background()
 	var res rules.Result
 	for i := range runs {
-		c0 := threadCPU()
+		c0 := testkit.ThreadCPU()
 		_, err := v.Validate(ctx, doc)
 		require.NoError(t, err)
-		c1 := threadCPU()
+		c1 := testkit.ThreadCPU()
 		res = rs.Evaluate(g)
-		full[i], ruleTime[i] = c1-c0, threadCPU()-c1
+		full[i], ruleTime[i] = c1-c0, testkit.ThreadCPU()-c1
 	}
 	slices.Sort(full)
 	slices.Sort(ruleTime)
