@@ -11,6 +11,8 @@ import (
 	"os"
 	"runtime"
 	"sort"
+	"strconv"
+	"strings"
 
 	"golang.org/x/sync/errgroup"
 
@@ -53,9 +55,13 @@ database. --format json writes one JSON report a line, with its "source".`,
 				return err
 			}
 			tally := map[validation.Decision]int{}
+			unreadable := 0
 			err = validateFiles(ctx, inv.Stdin, inv.args, v, func(source string, report *validation.Report) error {
 				tally[report.Decision]++
 				return writeReport(inv.Stdout, format, source, report)
+			}, func(err error) {
+				unreadable++
+				fmt.Fprintf(inv.Stderr, "pff validate: %v\n", err)
 			})
 			if err != nil {
 				return err
@@ -64,6 +70,9 @@ database. --format json writes one JSON report a line, with its "source".`,
 			if format == "text" {
 				fmt.Fprintf(inv.Stdout, "%d records: %d accepted, %d to review, %d rejected\n",
 					total, tally[validation.Accept], tally[validation.Review], tally[validation.Reject])
+			}
+			if unreadable > 0 {
+				return inputError(fmt.Errorf("%d inputs could not be read (above); the rest were validated", unreadable))
 			}
 			if tally[validation.Accept] < total {
 				return codedError{code: exitError, err: fmt.Errorf("%d of %d records not accepted", total-tally[validation.Accept], total)}
@@ -77,7 +86,7 @@ database. --format json writes one JSON report a line, with its "source".`,
 type validationJob struct {
 	source string
 	doc    []byte
-	// err, set instead of doc, is the input error that ends the run here.
+	// err, set instead of doc, is the input error that ended a file here.
 	err    error
 	result chan validationResult
 }
@@ -88,9 +97,12 @@ type validationResult struct {
 }
 
 // validateFiles validates the records of the files on every core and calls
-// emit with their reports in input order. Reading stops at the first input
-// error, which is returned after the reports of the records before it.
-func validateFiles(ctx context.Context, stdin io.Reader, paths []string, v *validation.Validator, emit func(source string, r *validation.Report) error) error {
+// emit with their reports in input order. A file that cannot be read, or a
+// record that cannot be validated, goes to unreadable in its turn, and the
+// run goes on: a file stops at its first malformed record, after the
+// records before it.
+func validateFiles(ctx context.Context, stdin io.Reader, paths []string, v *validation.Validator,
+	emit func(source string, r *validation.Report) error, unreadable func(error)) error {
 	g, ctx := errgroup.WithContext(ctx)
 	workers := runtime.GOMAXPROCS(0)
 	todo := make(chan validationJob)
@@ -112,11 +124,11 @@ func validateFiles(ctx context.Context, stdin io.Reader, paths []string, v *vali
 				return nil
 			})
 			if err != nil {
-				select { // the writer returns it in its turn
-				case inOrder <- validationJob{err: inputError(err)}:
+				select { // the writer reports it in its turn
+				case inOrder <- validationJob{err: err}:
 				case <-ctx.Done():
+					return ctx.Err()
 				}
-				return nil
 			}
 		}
 		return nil
@@ -133,7 +145,8 @@ func validateFiles(ctx context.Context, stdin io.Reader, paths []string, v *vali
 	g.Go(func() error {
 		for job := range inOrder {
 			if job.err != nil {
-				return job.err
+				unreadable(job.err)
+				continue
 			}
 			var res validationResult
 			select {
@@ -142,7 +155,11 @@ func validateFiles(ctx context.Context, stdin io.Reader, paths []string, v *vali
 				return ctx.Err()
 			}
 			if res.err != nil {
-				return inputError(fmt.Errorf("%s: %w", job.source, res.err))
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				unreadable(recordProblem(job.source, res.err))
+				continue
 			}
 			if err := emit(job.source, res.report); err != nil {
 				return err
@@ -151,6 +168,21 @@ func validateFiles(ctx context.Context, stdin io.Reader, paths []string, v *vali
 		return nil
 	})
 	return g.Wait()
+}
+
+// recordProblem names where a record that could not be validated went
+// wrong: file:line:col of its document, when the validator can tell.
+func recordProblem(source string, err error) error {
+	var re *validation.RecordError
+	if !errors.As(err, &re) || re.Line == 0 {
+		return fmt.Errorf("%s: %w", source, err)
+	}
+	file, line, ok := strings.Cut(source, ":")
+	start, convErr := strconv.Atoi(line)
+	if !ok || convErr != nil {
+		return fmt.Errorf("%s: %w", source, err)
+	}
+	return fmt.Errorf("%s:%d:%d: %s", file, start+re.Line-1, re.Column, re.Reason)
 }
 
 // offlineValidator builds the validator of `pff validate` from files. Rule

@@ -152,6 +152,19 @@ func TestValidateCommandKeepsInputOrderAndReportsUpToAnInputError(t *testing.T) 
 	}
 }
 
+func TestValidateCommandReportsAnUnreadableFileAndGoesOn(t *testing.T) {
+	t.Parallel()
+	files := genDir(t, 2, 0)
+	huge := writeFile(t, "huge.json", "{\"id\": \"HUGE\",\n \"n\": 1e400}\n")
+	broken := writeFile(t, "broken.json", "{\"id\": ")
+	got := run(t, nil, "validate", files[0], huge, broken, files[1])
+	require.Equal(t, exitUsage, got.code, "unreadable inputs exit 2, after the others are validated")
+	require.Contains(t, got.stderr, huge+":2:")
+	require.Contains(t, got.stderr, broken+":1:")
+	require.Contains(t, got.stdout, "2 records: 2 accepted")
+	require.Contains(t, got.stderr, "2 inputs could not be read")
+}
+
 func FuzzReadRecords(f *testing.F) {
 	for _, seed := range []string{"{\"id\": 1}\n{\"id\": 2}\n", "{\n  \"a\": [1, 2]\n}", "{\"id\": x}", "[1,", "", "\n\n{}"} {
 		f.Add(seed)
