@@ -45,7 +45,8 @@ type catalog struct {
 	resourceSpecs map[string]string
 	areaCodes     []string // Brazilian DDDs
 
-	// Plans by line kind; every line has exactly one active plan.
+	// Plans by line kind; every active line but a family dependent has
+	// exactly one active plan.
 	plans map[lineKind][]offer
 	// Bonuses and unlimited-apps packages by payment.
 	bonuses, prepaidBonuses []offer
@@ -99,8 +100,7 @@ func newCatalog() *catalog {
 			plan("Vivo Familia 150GB", "TITVIVOFAM50GBN", 150),
 			plan("Vivo Familia 200GB", "TITVIVOFAM70GBN", 200),
 		},
-		// A dependent line shares its titular's quota.
-		lineDependent: {plan("Vivo Familia Dependente", "DEPVIVOFAMN", 0)},
+		// A dependent line shares its titular's quota and holds no plan.
 		linePrepaid: {
 			plan("Vivo Pre Turbo 8GB", "PREVIVOTURBO8GB", 8),
 			plan("Vivo Pre 4GB", "PREVIVO4GB", 4),

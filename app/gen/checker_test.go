@@ -101,7 +101,7 @@ func (c *checker) contracts() {
 		k := k.(object)
 		at := "/contract/" + strconv.Itoa(i)
 		status := c.current(k)
-		plans := 0
+		plans, everPlans := 0, 0
 		products, _ := k["product"].([]any)
 		for j, p := range products {
 			p := p.(object)
@@ -109,14 +109,18 @@ func (c *checker) contracts() {
 			if active && status == "ContractTerminated" {
 				c.report(gen.ActiveProductInTerminatedContract, at+"/product/"+strconv.Itoa(j))
 			}
-			if active && strings.HasPrefix(p["productOfferingExternalId"].(string), "FRANQUIA_PLANO") {
-				plans++
+			if strings.HasPrefix(p["productOfferingExternalId"].(string), "FRANQUIA_PLANO") {
+				everPlans++
+				if active {
+					plans++
+				}
 			}
 		}
 		if status != "ContractActive" {
 			continue
 		}
-		if plans != 1 {
+		// A family dependent that never held a plan draws on its titular's.
+		if plans != 1 && !(everPlans == 0 && characteristic(k, "sharingClassification") == "Dependente") {
 			c.report(gen.PlanProductCount, at)
 		}
 		hasMSISDN := false
@@ -140,6 +144,21 @@ func (c *checker) contracts() {
 			}
 		}
 	}
+}
+
+// characteristic returns the first value of an entity's characteristic.
+func characteristic(entity object, name string) string {
+	cs, _ := entity["characteristic"].([]any)
+	for _, c := range cs {
+		c := c.(object)
+		if c["charSpecExternalId"] == name {
+			if vs, _ := c["value"].([]any); len(vs) > 0 {
+				v, _ := vs[0].(object)["value"].(string)
+				return v
+			}
+		}
+	}
+	return ""
 }
 
 // sharing reports sharing links to contracts or products the record lacks.

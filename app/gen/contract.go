@@ -23,8 +23,16 @@ func (b *recordBuilder) contract(c *customer, i int) contract {
 	k.Products = b.products(c, i)
 	k.Resources = b.resources(l)
 	k.Roles = b.roles(c, l)
-	k.HomeTimeZone = []timeZone{{Zone: "America/Sao_Paulo", ValidFor: period{Start: b.stamp(b.after(l.start, time.Second))}}}
+	k.HomeTimeZone = []timeZone{{Zone: b.zone(), ValidFor: period{Start: b.stamp(b.after(l.start, time.Second))}}}
 	return k
+}
+
+// zone returns a line's home time zone: mostly São Paulo's, as in production.
+func (b *recordBuilder) zone() string {
+	if b.chance(0.8) {
+		return "America/Sao_Paulo"
+	}
+	return pick(b.random, []string{"America/Bahia", "America/Belem", "America/Fortaleza", "America/Recife"})
 }
 
 func (b *recordBuilder) contractCharacteristics(l *line) []characteristic {
@@ -38,7 +46,7 @@ func (b *recordBuilder) contractCharacteristics(l *line) []characteristic {
 	}
 	additional := "active"
 	switch l.state {
-	case stateSuspended:
+	case stateInactive:
 		additional = "suspended"
 	case stateTerminated:
 		additional = "inactive"
@@ -75,29 +83,34 @@ func (b *recordBuilder) char(name, start, value, unit string) characteristic {
 	return c
 }
 
+// Contract status reasons, as production writes them.
+const (
+	reasonPrepaidMigration = "Ativacao de linha Pos-pago - Migracao Pre-pago para Pos-Pago"
+	reasonControlMigration = "Ativacao de linha pos-pago - Migracao Controle para Pos-Pago"
+	reasonCTM              = "CTM"
+	reasonCancelled        = "Cancelamento de Linha - A pedido do cliente"
+)
+
 func (b *recordBuilder) contractStatus(l *line) []statusEntry {
 	start := b.stamp(l.start)
 	if l.legacy {
 		start = b.sentinelStart()
 	}
 	active := statusEntry{Status: statusContractActive, ValidFor: period{Start: start}}
-	if !l.legacy && b.chance(0.5) {
-		active.Reason = pick(b.random, []string{
-			"Ativacao de linha pos-pago - Migracao Controle para Pos-Pago",
-			"Criacao de cliente Pos-Pago - A pedido do cliente",
-			"Ativacao de linha pos-pago - Portabilidade",
-		})
-		if l.kind == linePrepaid {
-			active.Reason = "Ativacao de linha pre-pago"
-		}
+	// Most activations carry no reason; migrated postpaid lines say so.
+	if !l.legacy && l.kind != linePrepaid && b.chance(0.3) {
+		active.Reason = pick(b.random, []string{reasonControlMigration, reasonControlMigration, reasonPrepaidMigration})
 	}
 	if l.state == stateActive {
 		return []statusEntry{active}
 	}
 	active.ValidFor.End = b.stamp(l.end)
-	next := statusEntry{Status: statusContractSuspended, Reason: "Suspensao por inadimplencia", ValidFor: period{Start: b.stamp(l.end)}}
+	next := statusEntry{Status: statusContractInactive, ValidFor: period{Start: b.stamp(l.end)}}
+	if b.chance(0.5) {
+		next.Reason = reasonCTM
+	}
 	if l.state == stateTerminated {
-		next = statusEntry{Status: statusContractTerminated, Reason: "Cancelamento a pedido do cliente", ValidFor: period{Start: b.stamp(l.end)}}
+		next = statusEntry{Status: statusContractTerminated, Reason: reasonCancelled, ValidFor: period{Start: b.stamp(l.end)}}
 	}
 	return []statusEntry{active, next}
 }

@@ -19,22 +19,26 @@ const (
 type lineState uint8
 
 const (
-	stateActive lineState = iota
-	stateSuspended
+	stateActive   lineState = iota
+	stateInactive           // suspended: production writes ContractInactive
 	stateTerminated
 )
 
-// The status vocabulary of generated records.
+// The status vocabulary of production records: the contract, product and
+// resource statuses are the enums of the schema inferred from the 14,550
+// production records; customers and billing accounts are active in every
+// record seen.
 const (
 	statusCustomerActive     = "CustomerActive"
 	statusAccountActive      = "BillingAccountActive"
 	statusContractActive     = "ContractActive"
-	statusContractSuspended  = "ContractSuspended"
+	statusContractInactive   = "ContractInactive"
 	statusContractTerminated = "ContractTerminated"
 	statusProductActive      = "ProductActive"
 	statusProductInactive    = "ProductInactive"
 	statusProductTerminated  = "ProductTerminated"
 	statusResourceActive     = "ResourceActive"
+	statusResourceInactive   = "ResourceInactive"
 	statusResourceTerminated = "ResourceTerminated"
 )
 
@@ -42,9 +46,9 @@ const (
 func Statuses() []string {
 	return []string{
 		statusCustomerActive, statusAccountActive,
-		statusContractActive, statusContractSuspended, statusContractTerminated,
+		statusContractActive, statusContractInactive, statusContractTerminated,
 		statusProductActive, statusProductInactive, statusProductTerminated,
-		statusResourceActive, statusResourceTerminated,
+		statusResourceActive, statusResourceInactive, statusResourceTerminated,
 	}
 }
 
@@ -89,6 +93,7 @@ type recordBuilder struct {
 	seq   int    // the record's index, which makes its MSISDNs unique
 	salt  uint64 // varies MSISDNs with the seed
 	lines []line
+	cust  ref    // the customer
 	acct  *ref   // the billing account, for postpaid customers
 	buf   []byte // where the record is written
 }
@@ -96,6 +101,7 @@ type recordBuilder struct {
 // customer makes a record that has what need asks for.
 func (b *recordBuilder) customer(need shape) *customer {
 	c := &customer{ID: b.id(), ExternalID: b.digits(9)}
+	b.cust = ref{ID: c.ID, ExternalID: c.ExternalID}
 	since := b.between(b.now.AddDate(-14, 0, 0), b.now.AddDate(-1, -2, 0))
 	legacy := b.chance(0.5)
 	start := b.stamp(since)
@@ -104,9 +110,8 @@ func (b *recordBuilder) customer(need shape) *customer {
 	}
 	c.Status = []statusEntry{{Status: statusCustomerActive, ValidFor: period{Start: start}}}
 	postpaid := need.postpaid || b.chance(0.8)
-	if postpaid {
-		c.Accounts = []account{b.account(c, since, legacy)}
-	}
+	// Every production customer has a billing account, prepaid ones too.
+	c.Accounts = []account{b.account(c, since, legacy, postpaid)}
 	b.lines = b.makeLines(postpaid, need.active, since)
 	for i := range b.lines {
 		c.Contracts = append(c.Contracts, b.contract(c, i))
@@ -141,20 +146,29 @@ func (b *recordBuilder) customer(need shape) *customer {
 	return c
 }
 
-func (b *recordBuilder) account(c *customer, since time.Time, legacy bool) account {
+// billCycleDays are the bill cycles production customers are on.
+var billCycleDays = []int{1, 5, 10, 15, 20, 24}
+
+// account makes the customer's billing account; only a postpaid one is
+// referred to by products and sharing providers.
+func (b *recordBuilder) account(c *customer, since time.Time, legacy, postpaid bool) account {
 	start := b.stamp(since)
 	if legacy {
 		start = b.sentinelStart()
 	}
-	day := 1 + b.IntN(28)
+	day := pick(b.random, billCycleDays)
+	spec, name := "BAS_ExternalId_Pospago", "Postpaid BA"
+	if !postpaid {
+		spec, name = "BAS_ExternalId_Prepago", "Prepaid BA"
+	}
 	a := account{
 		ExternalID:     "billingAccountExtId_" + c.ExternalID,
 		ID:             b.id(),
 		SpecID:         b.cat.accountSpec,
-		SpecExternalID: "BAS_ExternalId_Pospago",
+		SpecExternalID: spec,
 		Characteristics: []characteristic{
 			b.char("customerTaxCategory", start, "12", ""),
-			b.char("taxJurisdictionCode", start, pick(b.random, []string{"12", "23", "35", "41", "53"}), ""),
+			b.char("taxJurisdictionCode", start, pick(b.random, []string{"12", "12", "23"}), ""),
 		},
 		BillCycles: []billCycle{{
 			ID:             b.id(),
@@ -166,9 +180,11 @@ func (b *recordBuilder) account(c *customer, since time.Time, legacy bool) accou
 		Status: []statusEntry{{Status: statusAccountActive, ValidFor: period{Start: start}}},
 	}
 	if b.chance(0.5) {
-		a.Names = []accountName{{Name: "Postpaid BA", ValidFor: period{Start: b.stamp(since)}}}
+		a.Names = []accountName{{Name: name, ValidFor: period{Start: b.stamp(since)}}}
 	}
-	b.acct = &ref{ID: a.ID, ExternalID: a.ExternalID}
+	if postpaid {
+		b.acct = &ref{ID: a.ID, ExternalID: a.ExternalID}
+	}
 	return a
 }
 
@@ -219,7 +235,7 @@ func (b *recordBuilder) makeLines(postpaid bool, active int, since time.Time) []
 			case roll < 0.08:
 				l.state = stateTerminated
 			case roll < 0.12:
-				l.state = stateSuspended
+				l.state = stateInactive
 			}
 		}
 		if l.state != stateActive {

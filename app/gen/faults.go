@@ -277,9 +277,13 @@ func (b *recordBuilder) duplicateMSISDN(c *customer) string {
 	return fmt.Sprintf("/contract/%d/resource/%d/resourceNumber", dup, r)
 }
 
-// miscountPlans leaves an active contract with no active plan, or two.
+// miscountPlans leaves an active contract that holds a plan with none
+// active, or two. (A family dependent holds none, rightly.)
 func (b *recordBuilder) miscountPlans(c *customer) string {
-	i := pick(b.random, activeContracts(c))
+	withPlan := slices.DeleteFunc(activeContracts(c), func(i int) bool {
+		return !slices.ContainsFunc(c.Contracts[i].Products, func(p product) bool { return p.OfferingExternalID == offerPlan })
+	})
+	i := pick(b.random, withPlan)
 	k := &c.Contracts[i]
 	if b.chance(0.5) {
 		for j := range k.Products {
@@ -289,7 +293,7 @@ func (b *recordBuilder) miscountPlans(c *customer) string {
 			}
 		}
 	} else {
-		extra := b.plan(pick(b.random, b.cat.plans[lineSingle]), b.between(b.now.AddDate(0, -1, 0), b.now.AddDate(0, 0, -1)), time.Time{})
+		extra := b.plan(pick(b.random, b.cat.plans[lineSingle]), b.between(b.now.AddDate(0, -1, 0), b.now.AddDate(0, 0, -1)), time.Time{}, true)
 		extra.Prices = nil
 		k.Products = append(k.Products, extra)
 	}

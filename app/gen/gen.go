@@ -6,8 +6,12 @@
 // through sharingProvider/sharingConsumer links, 6 to 9 products per line
 // from the operator's catalogue with status histories, byte quotas and
 // prices, MSISDN and IMSI resources, and 15 to 90 KB of indented JSON each.
-// Every active line has exactly one active FRANQUIA_PLANO product (family
-// dependents too, as "Vivo Familia Dependente").
+// Every active line has exactly one active FRANQUIA_PLANO product, but for
+// family dependents, which hold none and draw on their titular's. Values
+// follow production: clean records validate against the schema inferred
+// from the 14,550 production records (statuses, reasons, bill cycles,
+// billing accounts for every customer), and plan, product and
+// characteristic names are those of the production examples.
 //
 // Generation is deterministic: the same Config yields the same records, and
 // a clean record i depends only on the seed and i (which records get faults

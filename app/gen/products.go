@@ -11,7 +11,11 @@ import (
 func (b *recordBuilder) products(c *customer, i int) []product {
 	l := &b.lines[i]
 	end := l.terminatedAt()
-	ps := []product{b.plan(pick(b.random, b.cat.plans[l.kind]), l.start, end)}
+	var ps []product
+	// A family dependent draws on its titular's plan and holds none itself.
+	if plans := b.cat.plans[l.kind]; len(plans) > 0 {
+		ps = append(ps, b.plan(pick(b.random, plans), l.start, end, l.kind != linePrepaid))
+	}
 	switch l.kind {
 	case lineSingle, lineTitular:
 		ps = append(ps,
@@ -67,6 +71,10 @@ func (b *recordBuilder) product(o offer, start, end time.Time) product {
 		Name:               o.name,
 		Status:             b.lifetime(start, end, statusProductActive, statusProductInactive, statusProductTerminated),
 	}
+	// Production names many SVA products by their offering.
+	if o.offering == offerSVA && b.chance(0.5) {
+		p.Name = offerSVA
+	}
 	if o.gigabytes > 0 {
 		p.Characteristics = b.quota(o.gigabytes, start, o.offering == offerPlan)
 	}
@@ -81,14 +89,17 @@ func (b *recordBuilder) product(o offer, start, end time.Time) product {
 	return p
 }
 
-// plan makes a FRANQUIA_PLANO product; some carry their price model.
-func (b *recordBuilder) plan(o offer, start, end time.Time) product {
+// plan makes a FRANQUIA_PLANO product; some carry their price model, and
+// postpaid ones the reason they were created.
+func (b *recordBuilder) plan(o offer, start, end time.Time, postpaid bool) product {
 	p := b.product(o, start, end)
-	p.Status[0].Reason = pick(b.random, []string{
-		"Criacao de cliente Pos-Pago - A pedido do cliente",
-		"Ativacao de linha pos-pago - Migracao Controle para Pos-Pago",
-		"Troca de plano - A pedido do cliente",
-	})
+	if postpaid {
+		p.Status[0].Reason = pick(b.random, []string{
+			"Criacao de cliente Pos-Pago - A pedido do cliente",
+			"Criacao de cliente Pos-Pago - A pedido do cliente",
+			"Ativacao de linha pos-pago - Migracao Controle para Pos-Pago",
+		})
+	}
 	if quota, ok := initialValue(p); ok && b.chance(0.4) {
 		p.Prices = b.planPrices(quota, b.stamp(start))
 	}
@@ -225,7 +236,8 @@ func (b *recordBuilder) link(c *customer, head *line, providerID string, e consu
 }
 
 // former makes a product the line held before and has terminated: an older
-// plan, bonus or technical product.
+// plan, bonus or technical product, or a sharing product whose consumer
+// list is gone with it (its entry id then names nothing, as in production).
 func (b *recordBuilder) former(l *line) product {
 	until := b.now.AddDate(0, 0, -2)
 	if end := l.terminatedAt(); !end.IsZero() {
@@ -233,22 +245,46 @@ func (b *recordBuilder) former(l *line) product {
 	}
 	start := b.between(l.start, until.Add(-time.Hour))
 	end := b.between(start.Add(time.Minute), until)
-	switch b.IntN(4) {
+	roll := b.IntN(5)
+	if roll == 0 && l.kind == lineDependent {
+		roll = 1 // a dependent never held a plan of its own
+	}
+	if roll == 4 && b.acct == nil {
+		roll = 2 // prepaid lines share nothing
+	}
+	switch roll {
 	case 0:
-		kind := l.kind
-		if kind == lineDependent {
-			kind = lineSingle // it had a plan of its own before joining the family
-		}
-		return b.plan(pick(b.random, b.cat.plans[kind]), start, end)
+		return b.plan(pick(b.random, b.cat.plans[l.kind]), start, end, l.kind != linePrepaid)
 	case 1:
 		return b.product(b.cat.simple[offerRatingGroup], start, end)
 	case 2:
 		return b.product(b.cat.simple[offerExcessIndividual], start, end)
-	default:
+	case 3:
 		bonuses := b.cat.bonuses
 		if l.kind == linePrepaid {
 			bonuses = b.cat.prepaidBonuses
 		}
 		return b.product(pick(b.random, bonuses), start, end)
+	default:
+		return b.formerShared(l, start, end)
 	}
+}
+
+// formerShared makes a terminated EXCEDENTE or TECHNICAL_I: it provides for
+// its own line still, with a billing account and no consumer list.
+func (b *recordBuilder) formerShared(l *line, start, end time.Time) product {
+	offering := pick(b.random, []string{offerExcess, offerTechnical})
+	p := b.product(b.cat.simple[offering], start, end)
+	if offering == offerTechnical {
+		for i := 1; i < len(p.Status); i++ {
+			p.Status[i].Reason = "CANS"
+		}
+	}
+	p.Provider = &sharingProvider{BillingAccounts: []ref{*b.acct}}
+	entry := "Consumer_List_" + l.msisdn + "_" + p.ExternalID
+	p.Consumer = &sharingConsumer{
+		CustomerID: b.cust.ID, CustomerExternalID: b.cust.ExternalID, ContractID: l.contractID, ContractExternalID: l.contractExt,
+		ProductID: p.ID, EntryID: b.id(), EntryExternalID: entry,
+	}
+	return p
 }
