@@ -20,11 +20,18 @@ func schemaCommand() *command {
 	var enumMax int
 	return &command{
 		name:    "schema",
-		args:    "infer PATH... | lint FILE",
+		args:    "infer PATH... | lint FILE | production",
 		summary: "Infer a JSON Schema from known-good records, or lint one.",
 		details: `  infer PATH...  reads records from files (one JSON document or NDJSON) and
                  directories (their .json, .txt, .ndjson and .jsonl files, not
-                 generator labels) and prints the schema they all satisfy
+                 generator labels) and prints the schema they all satisfy;
+                 enums and required members only on evidence: an enum for a
+                 member seen 50 times or more with at most --enum-max values,
+                 each seen 5 times or more, never for ids, free text or
+                 quantities; required when present in each of 20 or more
+                 objects
+  production     prints the schema inferred from the 14,550 production
+                 records, which PFF ships (upload it to apply it)
   lint FILE      prints each problem as file:line:col: message; exit 1 if any`,
 		flags: func(fs *flag.FlagSet, _ *invocation) {
 			fs.IntVar(&enumMax, "enum-max", 0, "most distinct values a string may take and still become an enum (0: 16; negative: no enums)")
@@ -36,6 +43,9 @@ func schemaCommand() *command {
 			switch action, paths := inv.args[0], inv.args[1:]; {
 			case action == "infer" && len(paths) > 0:
 				return inferSchema(ctx, inv, paths, schema.InferOptions{EnumMaxValues: enumMax})
+			case action == "production" && len(paths) == 0:
+				_, err := inv.Stdout.Write(validation.ProductionSchema())
+				return err
 			case action == "lint" && len(paths) == 1:
 				data, err := os.ReadFile(paths[0])
 				if err != nil {
@@ -43,7 +53,7 @@ func schemaCommand() *command {
 				}
 				return reportDiagnostics(inv, knowledge.LintSchema(paths[0], data))
 			default:
-				return usagef("expected: schema infer PATH... or schema lint FILE")
+				return usagef("expected: schema infer PATH..., schema lint FILE or schema production")
 			}
 		},
 	}

@@ -11,7 +11,10 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-// InferOptions tune what Infer concludes from a corpus.
+// InferOptions tune what Infer concludes from a corpus. A schema refuses
+// what it does not list, so inference claims a closed vocabulary or a
+// required member only on evidence: a corpus that is a sample of production
+// must not make the rest of production invalid.
 type InferOptions struct {
 	// EnumMaxValues is the most distinct values a string member may take and
 	// still become an enum. Zero means 16; negative disables enums.
@@ -19,6 +22,15 @@ type InferOptions struct {
 	// EnumMinSamples is how many times a string member must be seen before
 	// its values are trusted to be the whole vocabulary. Zero means 50.
 	EnumMinSamples int
+	// EnumMinPerValue is how often every value must have been seen: a value
+	// seen rarely says the vocabulary is open, as a word seen once says a
+	// text has more words never seen (Good-Turing). Zero means 5.
+	EnumMinPerValue int
+	// RequiredMinSamples is how many objects must have been seen at a place
+	// before a member present in all of them is required: with n objects
+	// and no absence, absence may still be as common as 3/n (the rule of
+	// three). Zero means 20.
+	RequiredMinSamples int
 }
 
 func (o InferOptions) withDefaults() InferOptions {
@@ -27,6 +39,12 @@ func (o InferOptions) withDefaults() InferOptions {
 	}
 	if o.EnumMinSamples == 0 {
 		o.EnumMinSamples = 50
+	}
+	if o.EnumMinPerValue == 0 {
+		o.EnumMinPerValue = 5
+	}
+	if o.RequiredMinSamples == 0 {
+		o.RequiredMinSamples = 20
 	}
 	return o
 }
@@ -60,10 +78,14 @@ func (in *Inferrer) Records() int { return in.root.seen }
 // Schema returns the schema of the records added so far, which every one
 // of them satisfies:
 //   - types as seen ("integer" when every number was whole);
-//   - an object's required members are those present every time;
+//   - an object's required members are those present every time, once
+//     enough objects were seen (InferOptions.RequiredMinSamples);
 //   - strings are "date-time" or "uuid" when every value is one, 32-hex-digit
-//     ids get a pattern, and members seen often with few distinct values
-//     get an enum (see InferOptions).
+//     ids get a pattern, and members with a closed vocabulary get an enum:
+//     seen often, few distinct values each seen several times, and neither
+//     identifiers (id, externalId, *Id, *Number), free text (values with
+//     spaces) nor quantities (numbers of four digits or more). See
+//     InferOptions.
 func (in *Inferrer) Schema() map[string]any {
 	s := in.root.schema(in.opts)
 	s["$schema"] = Draft
@@ -82,7 +104,8 @@ func (in *Inferrer) JSON() ([]byte, error) {
 
 // shape summarizes the values seen at one place.
 type shape struct {
-	seen  int // values seen here
+	key   string // the member name the values are under; "" at the root
+	seen  int    // values seen here
 	types map[string]bool
 
 	objects int // how many were objects: a member is required if seen this often
@@ -91,8 +114,11 @@ type shape struct {
 	items *shape
 
 	strings  int
-	values   map[string]bool // distinct strings, until there are too many
+	values   map[string]int // distinct strings and their counts, until there are too many
 	overflow bool
+	// open says a string seen here was text, a quantity or an identifier,
+	// never one of a closed vocabulary.
+	open bool
 	// Every string so far is one of these (true until one is not); an id
 	// is a UUID or 32 hex digits.
 	allDateTime, allUUID, allHex, allIDs bool
@@ -114,7 +140,7 @@ func (s *shape) add(v any, in *Inferrer) {
 		for k, m := range v {
 			ms, ok := s.members[k]
 			if !ok {
-				ms = &shape{}
+				ms = &shape{key: k}
 				s.members[k] = ms
 			}
 			ms.add(m, in)
@@ -122,7 +148,7 @@ func (s *shape) add(v any, in *Inferrer) {
 	case []any:
 		s.types["array"] = true
 		if s.items == nil {
-			s.items = &shape{}
+			s.items = &shape{key: s.key}
 		}
 		for _, e := range v {
 			s.items.add(e, in)
@@ -130,6 +156,9 @@ func (s *shape) add(v any, in *Inferrer) {
 	case string:
 		s.types["string"] = true
 		s.addString(v, in)
+		if s.key != "" && isIdentifierKey(s.key) {
+			s.open = true
+		}
 	case float64:
 		s.types[numberType(v == math.Trunc(v) && !math.IsInf(v, 0))] = true
 	case json.Number:
@@ -151,11 +180,14 @@ func numberType(whole bool) string {
 
 func (s *shape) addString(v string, in *Inferrer) {
 	s.strings++
+	if !s.open && (strings.ContainsAny(v, " \t\n") || isQuantity(v)) {
+		s.open = true
+	}
 	if !s.overflow {
 		if s.values == nil {
-			s.values = map[string]bool{}
+			s.values = map[string]int{}
 		}
-		s.values[v] = true
+		s.values[v]++
 		if len(s.values) > max(in.opts.EnumMaxValues, 0) {
 			s.values, s.overflow = nil, true
 		}
@@ -195,7 +227,7 @@ func (s *shape) schema(opts InferOptions) map[string]any {
 		var required []string
 		for k, m := range s.members {
 			props[k] = m.schema(opts)
-			if m.seen == s.objects {
+			if m.seen == s.objects && s.objects >= opts.RequiredMinSamples {
 				required = append(required, k)
 			}
 		}
@@ -226,13 +258,47 @@ func (s *shape) stringSchema(out map[string]any, opts InferOptions) {
 		out["pattern"] = HexIDPattern
 	case s.allIDs:
 		out["pattern"] = hexOrUUIDPattern
-	case !s.overflow && opts.EnumMaxValues > 0 && s.strings >= opts.EnumMinSamples:
-		// An enum applies to the whole value, so other types seen here
-		// must stay valid too: only members that were always strings.
-		if len(s.types) == 1 {
-			out["enum"] = slices.Sorted(maps.Keys(s.values))
+	case s.closedVocabulary(opts):
+		out["enum"] = slices.Sorted(maps.Keys(s.values))
+	}
+}
+
+// closedVocabulary says the strings seen here are evidence of a closed
+// vocabulary (see Inferrer.Schema). An enum applies to the whole value, so
+// other types seen here must stay valid too: only members that were always
+// strings.
+func (s *shape) closedVocabulary(opts InferOptions) bool {
+	if s.overflow || s.open || opts.EnumMaxValues <= 0 || s.strings < opts.EnumMinSamples || len(s.types) != 1 {
+		return false
+	}
+	for _, n := range s.values {
+		if n < opts.EnumMinPerValue {
+			return false
 		}
 	}
+	return true
+}
+
+// isIdentifierKey says a member names an entity or a line rather than a
+// category: ids, external ids, numbers.
+func isIdentifierKey(key string) bool {
+	return key == "id" || strings.HasSuffix(key, "Id") || strings.HasSuffix(key, "ID") || strings.HasSuffix(key, "Number")
+}
+
+// isQuantity says a string is a number of four digits or more: a quota or an
+// amount, which takes values no corpus lists in full.
+func isQuantity(v string) bool {
+	digits := 0
+	for i := range len(v) {
+		switch c := v[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '-' || c == '.' || c == ',':
+		default:
+			return false
+		}
+	}
+	return digits >= 4
 }
 
 // formatChecker asks the validator itself whether a string has a format, so

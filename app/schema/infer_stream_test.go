@@ -15,6 +15,9 @@ func TestInferRecords(t *testing.T) {
 	for name, body := range map[string]string{"NDJSON": "{\"id\": \"a\"}\n{\"id\": \"b\", \"n\": 1}\n", "array": `[{"id": "a"}, {"id": "b", "n": 1}]`} {
 		s, err := InferRecords(context.Background(), strings.NewReader(body), InferOptions{})
 		require.NoError(t, err, name)
+		require.Nil(t, s["required"], "two records are no evidence that a member is required")
+		s, err = InferRecords(context.Background(), strings.NewReader(body), InferOptions{RequiredMinSamples: 2})
+		require.NoError(t, err, name)
 		require.Equal(t, []any{"id"}, toAny(s["required"]), name)
 	}
 	for body, code := range map[string]string{"": "no_records", "[]": "no_records", "[1]": "invalid_record", "{\"id\": x}": "invalid_json", "[{}": "invalid_json"} {
