@@ -56,6 +56,8 @@ func Build(doc []byte) (*Graph, error) {
 //     Such an id is no entity of the graph and has no type fact, which rules
 //     can test either way. (A contract user's partyRoleId always dangles: an
 //     enquiry carries no user parties.)
+//   - A contract's MSISDN resources are also msisdn(contract, resource)
+//     edges, after the dangling facts, with the resource's pointer.
 //
 // Every triple carries the JSON pointer of the member it came from (the
 // object, for entity and type facts). The triples are in document order, so
@@ -94,6 +96,7 @@ func (bd Builder) Build(doc []byte) (*Graph, error) {
 	}
 	b.entity(id, "customer", t.root)
 	b.resolveReferences()
+	b.linkMSISDNs()
 	b.setPointers()
 	return b.g, nil
 }

@@ -404,3 +404,12 @@ func TestIsID(t *testing.T) {
 		require.Equal(t, want, IsID(id), id)
 	}
 }
+
+func TestContractsLinkTheirMSISDNs(t *testing.T) {
+	t.Parallel()
+	g := build(t, `{"id":"C","contract":[
+		{"id":"K","resource":[{"id":"I","resourceSpecificationExternalId":"LrsExtId_IMSI"},{"id":"M","resourceSpecificationExternalId":"LrsExtId_MSISDN"}]},
+		{"id":"L","resource":[{"id":"J","resourceSpecificationExternalId":"LrsExtId_IMSI"}]}]}`)
+	require.Equal(t, []Triple{{Subject: "K", Predicate: PredMSISDN, Object: "M", ObjectKind: Entity, Pointer: "/contract/0/resource/1", Class: ClassEdge}},
+		find(g, PredMSISDN), "a contract without an MSISDN resource has no msisdn edge")
+}

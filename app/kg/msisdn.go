@@ -5,6 +5,30 @@ import (
 	"strings"
 )
 
+// linkMSISDNs adds msisdn(contract, resource) for every resource of the
+// MSISDN specification that a contract holds, after the other facts.
+func (b *builder) linkMSISDNs() {
+	numbers := map[string]bool{}
+	for _, t := range b.g.Triples {
+		if t.Predicate == "resourceSpecificationExternalId" && t.Object == MSISDNSpec && b.g.Entities[t.Subject].Type == "resource" {
+			numbers[t.Subject] = true
+		}
+	}
+	if len(numbers) == 0 {
+		return
+	}
+	n := len(b.g.Triples)
+	for i := range n {
+		t := b.g.Triples[i]
+		if t.Predicate != "resource" || t.Class != ClassEdge || !numbers[t.Object] || b.g.Entities[t.Subject].Type != "contract" {
+			continue
+		}
+		b.g.Triples = append(b.g.Triples, Triple{Subject: t.Subject, Predicate: PredMSISDN, Object: t.Object, ObjectKind: Entity, Class: ClassEdge})
+		b.ptrs = append(b.ptrs, b.pointer(i)...)
+		b.ends = append(b.ends, len(b.ptrs))
+	}
+}
+
 // MSISDNs returns the numbers of the record's MSISDN resources, each once, in
 // document order.
 func (g *Graph) MSISDNs() []string {

@@ -17,6 +17,11 @@ const (
 	// PredDangling repeats each reference to an id the record does not
 	// define: dangling(e, id), with the reference's pointer.
 	PredDangling = "dangling"
+	// PredMSISDN links a contract to each of its MSISDN resources:
+	// msisdn(contract, resource), with the resource's pointer. A line's
+	// number is one resource among its IMSIs; the edge lets learners say
+	// that a contract has one without a rule over two facts.
+	PredMSISDN = "msisdn"
 )
 
 // MSISDNSpec is the resourceSpecificationExternalId of a line's phone number.
@@ -90,7 +95,7 @@ func isIdentifierField(key string) bool {
 // characteristic must not shadow.
 func isDerived(pred string) bool {
 	switch pred {
-	case PredType, PredStatus, PredCharacteristic, PredDangling:
+	case PredType, PredStatus, PredCharacteristic, PredDangling, PredMSISDN:
 		return true
 	}
 	return false
