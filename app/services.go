@@ -147,7 +147,7 @@ func (s *services) build(opts processOptions) error {
 	if err != nil {
 		return err
 	}
-	s.library = knowledge.NewLibrary(s.store, s.knowledge)
+	s.library = knowledge.NewLibrary(s.store, s.knowledge, nil)
 	s.learn, err = learn.NewService(learn.ServiceConfig{Store: s.store, Queue: s.jobs, Activated: s.knowledge.Invalidate,
 		MaxCategoryValues: cfg.Learn.MaxCategoryValues, EfSearch: cfg.Learn.EfSearch})
 	return err

@@ -5,6 +5,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/pff/pff/app/executions"
 	"github.com/pff/pff/app/validation"
 	"github.com/pff/pff/store"
 )
@@ -18,6 +19,9 @@ type Deps struct {
 	Validators validation.ValidatorSource
 	// TrainTimeout bounds one attempt of a training; 0 means 2 hours.
 	TrainTimeout time.Duration
+	// Flows runs the lines of fix-flow executions; nil leaves them to
+	// processes that have one.
+	Flows *executions.Engine
 }
 
 // DefaultTrainTimeout is how long one attempt of a training may run.
@@ -36,6 +40,9 @@ func Register(deps Deps) func(*river.Workers) {
 			timeout = DefaultTrainTimeout
 		}
 		river.AddWorker(workers, &TrainModelWorker{Store: deps.Store, AttemptTimeout: timeout})
+		if deps.Flows != nil {
+			river.AddWorker(workers, &FlowLineWorker{Engine: deps.Flows})
+		}
 	}
 }
 

@@ -99,7 +99,7 @@ func newTestServer(t testing.TB, configure func(*config.Config)) *testServer {
 		health.Redis = client.Ping
 	}
 	a, e, err := newServer(Deps{Config: cfg, Build: config.BuildInfo{Version: "test"}, Logger: logger, Registry: NewRegistry(pool, st, logger),
-		Health: health, Accounts: accts, Records: recs, Library: knowledge.NewLibrary(st, source), Learn: lrn, Jobs: queue, Limiter: limiter})
+		Health: health, Accounts: accts, Records: recs, Library: knowledge.NewLibrary(st, source, nil), Learn: lrn, Jobs: queue, Limiter: limiter})
 	require.NoError(t, err)
 
 	ts := &testServer{t: t, e: e, api: a, store: st, accounts: accts, tokens: tokens, versions: versions, clock: clock, cfg: cfg,

@@ -14,10 +14,17 @@ const (
 	KindSchema Kind = "schema"
 	KindRules  Kind = "rules"
 	KindChecks Kind = "checks"
+	// KindFlows are fix-flow files and KindOperations overlays of the BSS
+	// operation catalogue: versioned like the rest, but not validation's.
+	KindFlows      Kind = "flows"
+	KindOperations Kind = "operations"
 )
 
-// Kinds returns every kind.
+// Kinds returns every kind that validation uses.
 func Kinds() []Kind { return []Kind{KindSchema, KindRules, KindChecks} }
+
+// judges reports whether validation uses a kind.
+func (k Kind) judges() bool { return slices.Contains(Kinds(), k) }
 
 // Format is how a document of knowledge is written.
 type Format string
@@ -37,7 +44,7 @@ func (k Kind) Formats() []Format {
 		return []Format{FormatJSON}
 	case KindRules:
 		return []Format{FormatJSON, FormatTSV}
-	case KindChecks:
+	case KindChecks, KindFlows, KindOperations:
 		return []Format{FormatYAML}
 	}
 	return nil
@@ -70,6 +77,10 @@ func (k Kind) Noun() string {
 		return "Horn rule set"
 	case KindChecks:
 		return "check set"
+	case KindFlows:
+		return "flow file"
+	case KindOperations:
+		return "operation catalogue"
 	}
 	return string(k)
 }

@@ -8,23 +8,28 @@ import (
 	"regexp"
 	"unicode/utf8"
 
+	"github.com/pff/pff/app/flows"
 	"github.com/pff/pff/app/problem"
 	"github.com/pff/pff/app/rules"
 	"github.com/pff/pff/app/validation"
 	"github.com/pff/pff/store"
 )
 
-// Library keeps the versions of schemas, rule sets and checks: uploaded,
-// linted, activated atomically.
+// Library keeps the versions of schemas, rule sets, checks, flow files and
+// operation catalogues: uploaded, linted, activated atomically.
 type Library struct {
 	store  *store.Store
 	source *Source
+	// flows are the methods flow files may call, for their lint; nil lints
+	// their structure only.
+	flows flows.Catalog
 }
 
 // NewLibrary makes the library; source is told of every activation, so this
-// process validates with the new knowledge at once.
-func NewLibrary(st *store.Store, source *Source) *Library {
-	return &Library{store: st, source: source}
+// process validates with the new knowledge at once. Flow files are linted
+// against flowCatalog, when given.
+func NewLibrary(st *store.Store, source *Source, flowCatalog flows.Catalog) *Library {
+	return &Library{store: st, source: source, flows: flowCatalog}
 }
 
 // nameRule is what a version's name may be (the store checks it too).
@@ -80,6 +85,9 @@ func (l *Library) Create(ctx context.Context, kind Kind, req CreateRequest, crea
 		return Created{}, err
 	}
 	diags := Lint(kind, format, req.Name, content)
+	if kind == KindFlows {
+		diags = LintFlows(req.Name+"."+string(format), content, l.flows)
+	}
 	if diags.Err() != nil {
 		errs := problemsOf(diags, rules.Error)
 		return Created{}, &problem.Error{Kind: problem.Invalid, Code: "lint_failed",

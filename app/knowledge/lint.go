@@ -18,7 +18,9 @@ import (
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
+	"github.com/pff/pff/app/bss"
 	"github.com/pff/pff/app/checks"
+	"github.com/pff/pff/app/flows"
 	"github.com/pff/pff/app/rules"
 	"github.com/pff/pff/app/schema"
 	"github.com/pff/pff/app/validation"
@@ -43,10 +45,36 @@ func Lint(k Kind, format Format, name string, data []byte) rules.Diagnostics {
 		if parsed, _ := checks.Parse(file, data); len(parsed) == 0 && diags.Err() == nil {
 			diags = append(diags, rules.Diagnostic{Pos: rules.Position{File: file, Line: 1, Col: 1}, Msg: "no checks"})
 		}
+	case KindFlows:
+		return LintFlows(file, data, nil)
+	case KindOperations:
+		if _, err := bss.LoadCatalogue(data); err != nil {
+			diags = rules.Diagnostics{{Pos: rules.Position{File: file, Line: 1, Col: 1}, Msg: err.Error()}}
+		}
 	default:
 		diags = rules.Diagnostics{{Pos: rules.Position{File: file}, Msg: fmt.Sprintf("unknown kind %q", k)}}
 	}
 	return diags
+}
+
+// LintFlows returns the problems of a flow file; with a catalog, also the
+// methods and arguments it does not know. Warnings come back as notes:
+// they do not refuse the file.
+func LintFlows(file string, data []byte, cat flows.Catalog) rules.Diagnostics {
+	f, diags := flows.Parse(file, data)
+	if cat != nil && !diags.HasErrors() {
+		diags = flows.Lint(f, cat)
+	}
+	out := make(rules.Diagnostics, 0, len(diags))
+	for _, d := range diags {
+		severity := rules.Error
+		if d.Severity != flows.Error {
+			severity = rules.Note
+		}
+		out = append(out, rules.Diagnostic{Pos: rules.Position{File: d.Pos.File, Line: d.Pos.Line, Col: d.Pos.Col},
+			Severity: severity, Msg: d.Message})
+	}
+	return out
 }
 
 // LintSchema returns every problem of a JSON Schema document: malformed

@@ -176,6 +176,9 @@ func (s *Source) build(ctx context.Context, active []store.ActiveKnowledge) (*va
 			cfg.Plausibility = p
 			continue
 		}
+		if !Kind(a.Kind).judges() {
+			continue
+		}
 		k, err := s.cfg.Store.KnowledgeByID(ctx, a.Kind, a.ID)
 		if err != nil {
 			return nil, fmt.Errorf("knowledge: %w", err)

@@ -1,0 +1,166 @@
+package executions_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pff/pff/app/bss"
+	"github.com/pff/pff/app/bss/bsssim"
+	"github.com/pff/pff/app/executions"
+	"github.com/pff/pff/app/gen"
+	"github.com/pff/pff/app/knowledge"
+	"github.com/pff/pff/app/validation"
+	"github.com/pff/pff/jobs"
+	"github.com/pff/pff/store"
+	"github.com/pff/pff/store/storetest"
+)
+
+// bench is a database, a simulated BSS seeded with generated records, and
+// the engine, the service and job workers running lines against it.
+type bench struct {
+	t       testing.TB
+	store   *store.Store
+	sim     *bsssim.Sim
+	servers *bsssim.Servers
+	client  *bss.Client
+	engine  *executions.Engine
+	svc     *executions.Service
+	jobs    *jobs.Client
+	seeded  []bsssim.Seeded
+}
+
+type benchConfig struct {
+	records   int
+	faultRate float64
+	workers   int
+	// retry is the engine's default retry of calls.
+	retry *executions.EngineConfig
+	// approvalLines is flows.approval_lines.
+	approvalLines int
+	// noWorkers leaves the lines queued, for tests that start workers
+	// themselves.
+	noWorkers bool
+}
+
+func newBench(t testing.TB, cfg benchConfig) *bench {
+	t.Helper()
+	ctx := context.Background()
+	pool, err := store.Connect(ctx, store.PoolConfig{URL: storetest.NewDatabase(t), MaxConns: 20})
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	st := store.New(pool)
+
+	sim := bsssim.New(bsssim.Config{Seed: 1})
+	seeded, err := sim.AddGenerated(gen.Config{N: max(cfg.records, 1), Seed: 3, FaultRate: cfg.faultRate})
+	require.NoError(t, err)
+	servers, err := sim.Start(bsssim.StartOptions{Clusters: 1})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = servers.Close() })
+
+	cat, err := bss.LoadCatalogue()
+	require.NoError(t, err)
+	systems := map[string]bss.SystemConfig{}
+	for _, name := range cat.Systems() {
+		systems[name] = bss.SystemConfig{Clusters: servers.URLs, Rate: 100_000, Burst: 1000, MaxInFlight: 64, Timeout: 2 * time.Second}
+	}
+	client, err := bss.NewClient(cat, bss.Config{Systems: systems, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	t.Cleanup(client.Close)
+	validators, err := validation.DefaultSource()
+	require.NoError(t, err)
+	engineCfg := executions.EngineConfig{Store: st, Client: client, Validators: validators}
+	if cfg.retry != nil {
+		engineCfg.DefaultRetry = cfg.retry.DefaultRetry
+	}
+	engine, err := executions.NewEngine(engineCfg)
+	require.NoError(t, err)
+	workers := cfg.workers
+	if workers == 0 {
+		workers = 8
+	}
+	jobsCfg := jobs.Config{Workers: workers, FetchCooldown: 5 * time.Millisecond,
+		Register: func(w *river.Workers) { river.AddWorker(w, &jobs.FlowLineWorker{Engine: engine}) }}
+	if cfg.noWorkers {
+		jobsCfg = jobs.Config{}
+	}
+	queue, err := jobs.New(pool, jobsCfg)
+	require.NoError(t, err)
+	if !cfg.noWorkers {
+		require.NoError(t, queue.Start(ctx))
+		t.Cleanup(func() { _ = queue.Stop(context.Background(), 5*time.Second, 5*time.Second) })
+	}
+	svc, err := executions.NewService(executions.ServiceConfig{Store: st, Queue: queue, Engine: engine, ApprovalLines: cfg.approvalLines})
+	require.NoError(t, err)
+	return &bench{t: t, store: st, sim: sim, servers: servers, client: client, engine: engine, svc: svc, jobs: queue, seeded: seeded}
+}
+
+// upload stores a flow file as a new version, activates it, and returns its id.
+func (b *bench) upload(name, content string) int64 {
+	b.t.Helper()
+	ctx := context.Background()
+	lib := knowledge.NewLibrary(b.store, nil, b.svc.Catalog())
+	created, err := lib.Create(ctx, knowledge.KindFlows, knowledge.CreateRequest{Name: name, Content: content}, "user:test")
+	require.NoError(b.t, err)
+	_, err = b.store.ActivateKnowledge(ctx, string(knowledge.KindFlows), created.ID, "user:test")
+	require.NoError(b.t, err)
+	return created.ID
+}
+
+func (b *bench) uploadFile(name, path string) int64 {
+	b.t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(b.t, err)
+	return b.upload(name, string(data))
+}
+
+// wait waits for an execution to stop moving: a final state, paused or
+// waiting for an approval.
+func (b *bench) wait(id int64, timeout time.Duration) store.Execution {
+	b.t.Helper()
+	var e store.Execution
+	settled := func() bool {
+		var err error
+		e, err = b.store.ExecutionByID(context.Background(), id)
+		require.NoError(b.t, err)
+		return e.Final() || e.State == store.ExecPaused || e.State == store.ExecAwaitingApproval && e.Done == 0
+	}
+	for deadline := time.Now().Add(timeout); !settled(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			views, _ := b.jobs.List(context.Background(), jobs.Filter{Limit: 20})
+			for _, v := range views {
+				b.t.Logf("job %d %s %s attempt %d errors %v", v.ID, v.Kind, v.State, v.Attempt, v.Errors)
+			}
+			for _, l := range b.lines(id) {
+				b.t.Log(describeLine(l))
+			}
+			b.t.Fatalf("execution %d never settled: %+v", id, e)
+		}
+	}
+	return e
+}
+
+func (b *bench) lines(id int64) []store.Line {
+	b.t.Helper()
+	lines, err := b.store.ExecutionLines(context.Background(), id, store.LineFilter{Limit: 100_000})
+	require.NoError(b.t, err)
+	return lines
+}
+
+func msisdns(seeded []bsssim.Seeded, n int) []executions.LineInput {
+	lines := make([]executions.LineInput, n)
+	for i := range lines {
+		lines[i] = executions.LineInput{MSISDN: seeded[i%len(seeded)].MSISDN}
+	}
+	return lines
+}
+
+func describeLine(l store.Line) string {
+	return fmt.Sprintf("line %d %s: %s %s %s", l.LineNo, l.MSISDN, l.State, l.ErrorCode, l.ErrorMessage)
+}

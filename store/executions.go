@@ -1,0 +1,216 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Execution states.
+const (
+	ExecPlanned          = "planned"
+	ExecAwaitingApproval = "awaiting_approval"
+	ExecRunning          = "running"
+	ExecPaused           = "paused"
+	ExecSucceeded        = "succeeded"
+	ExecPartiallyFailed  = "partially_failed"
+	ExecCancelled        = "cancelled"
+)
+
+// Line states.
+const (
+	LineQueued          = "queued"
+	LineRunning         = "running"
+	LineWaitingApproval = "waiting_approval"
+	LineSucceeded       = "succeeded"
+	LineFailed          = "failed"
+	LineNeedsReview     = "needs_review"
+	LineCancelled       = "cancelled"
+)
+
+// LineFinal reports whether a line state is final: the line will not run
+// again unless someone retries it.
+func LineFinal(state string) bool {
+	switch state {
+	case LineSucceeded, LineFailed, LineNeedsReview, LineCancelled:
+		return true
+	}
+	return false
+}
+
+// Execution is a run (or a plan) of a flow file on many customer lines.
+type Execution struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+	// FlowsID is the flow file version the execution runs, pinned at start.
+	FlowsID      int64  `json:"flows_id"`
+	FlowsName    string `json:"flows_name"`
+	FlowsVersion int    `json:"flows_version"`
+	Mode         string `json:"mode"`
+	State        string `json:"state"`
+	// Generation counts applies of a plan: a plan's lines run as 0, its
+	// apply as 1.
+	Generation   int    `json:"generation"`
+	PausedReason string `json:"paused_reason,omitempty"`
+	// Approval says why a second person must approve before lines run.
+	Approval        string     `json:"approval,omitempty"`
+	Canary          int        `json:"canary"`
+	CanaryPassed    bool       `json:"canary_passed"`
+	MaxFailureRatio float64    `json:"max_failure_ratio"`
+	Lines           int        `json:"lines"`
+	Done            int        `json:"done"`
+	Succeeded       int        `json:"succeeded"`
+	Failed          int        `json:"failed"`
+	NeedsReview     int        `json:"needs_review"`
+	Cancelled       int        `json:"cancelled"`
+	Writes          int        `json:"writes"`
+	LastEvent       int64      `json:"last_event"`
+	CreatedBy       string     `json:"created_by"`
+	ApprovedBy      string     `json:"approved_by,omitempty"`
+	CreatedAt       time.Time  `json:"created_at"`
+	StartedAt       *time.Time `json:"started_at"`
+	FinishedAt      *time.Time `json:"finished_at"`
+}
+
+// Final reports whether the execution has ended.
+func (e Execution) Final() bool {
+	switch e.State {
+	case ExecSucceeded, ExecPartiallyFailed, ExecCancelled, ExecPlanned:
+		return true
+	}
+	return false
+}
+
+const executionColumns = `e.id, e.name, e.flows_id, k.name, k.version, e.mode, e.state, e.generation, e.paused_reason, e.approval,
+	e.canary, e.canary_passed, e.max_failure_ratio, e.lines, e.done, e.succeeded, e.failed, e.needs_review, e.cancelled,
+	e.writes, e.last_event, e.created_by, e.approved_by, e.created_at, e.started_at, e.finished_at`
+
+func scanExecution(row pgx.Row) (Execution, error) {
+	var e Execution
+	err := row.Scan(&e.ID, &e.Name, &e.FlowsID, &e.FlowsName, &e.FlowsVersion, &e.Mode, &e.State, &e.Generation, &e.PausedReason,
+		&e.Approval, &e.Canary, &e.CanaryPassed, &e.MaxFailureRatio, &e.Lines, &e.Done, &e.Succeeded, &e.Failed, &e.NeedsReview,
+		&e.Cancelled, &e.Writes, &e.LastEvent, &e.CreatedBy, &e.ApprovedBy, &e.CreatedAt, &e.StartedAt, &e.FinishedAt)
+	return e, err
+}
+
+// Line is one customer line of an execution.
+type Line struct {
+	ID           int64           `json:"id"`
+	ExecutionID  int64           `json:"execution_id"`
+	LineNo       int             `json:"line_no"`
+	MSISDN       string          `json:"msisdn"`
+	Flow         string          `json:"flow"`
+	Columns      json.RawMessage `json:"columns"`
+	Payload      json.RawMessage `json:"payload"`
+	State        string          `json:"state"`
+	Generation   int             `json:"generation"`
+	JobID        *int64          `json:"job_id"`
+	Observations string          `json:"observations"`
+	Artefacts    json.RawMessage `json:"artefacts"`
+	ErrorCode    string          `json:"error_code,omitempty"`
+	ErrorMessage string          `json:"error_message,omitempty"`
+	// StoppedAt is the key of the step that stopped the line.
+	StoppedAt  string     `json:"stopped_at,omitempty"`
+	Writes     int        `json:"writes"`
+	StartedAt  *time.Time `json:"started_at"`
+	FinishedAt *time.Time `json:"finished_at"`
+}
+
+const lineColumns = `l.id, l.execution_id, l.line_no, l.msisdn, l.flow, l.columns, l.payload, l.state, l.generation, l.job_id,
+	l.observations, l.artefacts, l.error_code, l.error_message, l.stopped_at, l.writes, l.started_at, l.finished_at`
+
+func scanLine(row pgx.Row) (Line, error) {
+	var l Line
+	err := row.Scan(&l.ID, &l.ExecutionID, &l.LineNo, &l.MSISDN, &l.Flow, &l.Columns, &l.Payload, &l.State, &l.Generation, &l.JobID,
+		&l.Observations, &l.Artefacts, &l.ErrorCode, &l.ErrorMessage, &l.StoppedAt, &l.Writes, &l.StartedAt, &l.FinishedAt)
+	return l, err
+}
+
+// Step is one entry of a line's journal: a call the flow made, and how it
+// ended. A write is an intent before it is sent.
+type Step struct {
+	LineID     int64           `json:"line_id"`
+	Generation int             `json:"generation"`
+	Key        string          `json:"key"`
+	Seq        int             `json:"seq"`
+	Method     string          `json:"method"`
+	Effect     string          `json:"effect"`
+	Args       json.RawMessage `json:"args"`
+	// Request is a write as sent (or planned): method, path and body.
+	Request        json.RawMessage `json:"request"`
+	State          string          `json:"state"`
+	Outcome        string          `json:"outcome,omitempty"`
+	Status         int             `json:"status,omitempty"`
+	Value          json.RawMessage `json:"value"`
+	Error          string          `json:"error,omitempty"`
+	IdempotencyKey string          `json:"idempotency_key,omitempty"`
+	Attempts       int             `json:"attempts"`
+	Actor          string          `json:"actor,omitempty"`
+	CreatedAt      time.Time       `json:"created_at"`
+	CompletedAt    *time.Time      `json:"completed_at"`
+}
+
+// Journal step states.
+const (
+	StepIntent           = "intent"
+	StepCompleted        = "completed"
+	StepFailed           = "failed" // known not applied: it may be sent again
+	StepPlanned          = "planned"
+	StepAwaitingApproval = "awaiting_approval"
+	StepApproved         = "approved"
+)
+
+// Event is one entry of an execution's event stream.
+type Event struct {
+	Seq       int64           `json:"seq"`
+	LineID    *int64          `json:"line_id"`
+	Kind      string          `json:"kind"`
+	Data      json.RawMessage `json:"data"`
+	CreatedAt time.Time       `json:"created_at"`
+}
+
+// NewEvent is an event to append.
+type NewEvent struct {
+	LineID *int64
+	Kind   string
+	Data   any
+}
+
+// appendEvents appends events to an execution's stream in tx. The seq is
+// taken under the execution's row lock, held until the transaction ends,
+// so events become visible in seq order.
+func appendEvents(ctx context.Context, tx pgx.Tx, executionID int64, events []NewEvent) error {
+	if len(events) == 0 {
+		return nil
+	}
+	var last int64
+	if err := tx.QueryRow(ctx, `UPDATE executions SET last_event = last_event + $2 WHERE id = $1 RETURNING last_event`,
+		executionID, len(events)).Scan(&last); err != nil {
+		return fmt.Errorf("event seq: %w", err)
+	}
+	first := last - int64(len(events)) + 1
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"execution_events"}, []string{"execution_id", "seq", "line_id", "kind", "data"},
+		pgx.CopyFromSlice(len(events), func(i int) ([]any, error) {
+			data, err := json.Marshal(events[i].Data)
+			if err != nil {
+				return nil, err
+			}
+			return []any{executionID, first + int64(i), events[i].LineID, events[i].Kind, json.RawMessage(data)}, nil
+		}))
+	return err
+}
+
+// Events returns an execution's events after seq, oldest first.
+func (s *Store) Events(ctx context.Context, executionID, after int64, limit int) ([]Event, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT seq, line_id, kind, data, created_at FROM execution_events
+		WHERE execution_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, executionID, after, limit)
+	if err != nil {
+		return nil, wrap(err, "events of execution %d", executionID)
+	}
+	events, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Event])
+	return events, wrap(err, "events of execution %d", executionID)
+}
