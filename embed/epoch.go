@@ -112,12 +112,15 @@ func (t *Trainer) runBatch(batch []Triple, losses []float64) {
 	rule := newStepRule(t.cfg.Optimizer, t.cfg.LearningRate, t.step)
 	dim := t.cfg.Dim
 	parallel(workers, func(w int) {
-		applyOwned(t.entGrads, w, func(r int32, g []float32) {
+		applyOwned(t.entGrads, w, &t.applyRows[w], func(r int32) {
+			prefetch(t.model.entities[int(r)*dim : (int(r)+1)*dim])
+			t.entOpt.prefetch(int(r)*dim, dim)
+		}, func(r int32, g []float32) {
 			p := t.model.entities[int(r)*dim : (int(r)+1)*dim]
 			rule.apply(&t.entOpt, int(r)*dim, p, g)
 			t.constrain(p)
 		})
-		applyOwned(t.relGrads, w, func(r int32, g []float32) {
+		applyOwned(t.relGrads, w, &t.applyRows[w], func(int32) {}, func(r int32, g []float32) {
 			rule.apply(&t.relOpt, int(r)*dim, t.model.relations[int(r)*dim:(int(r)+1)*dim], g)
 		})
 	})

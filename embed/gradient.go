@@ -1,5 +1,7 @@
 package embed
 
+import "math/bits"
+
 // sparseGrad accumulates one shard's gradient for the rows of one embedding
 // matrix that a batch touches. Its buffer is sized for the most rows a batch
 // can touch, so row slices stay valid until reset.
@@ -8,18 +10,23 @@ type sparseGrad struct {
 	slot []int32   // row → index of its gradient in data, −1 if untouched
 	data []float32 // touched rows' gradients in order of first touch
 	used int       // number of rows touched
-	// byOwner lists the touched rows by the worker that owns them (row mod
-	// workers), which is the one that applies their update.
-	byOwner [][]int32
+	// touched marks the touched rows, one bit each, so that the rows can be
+	// updated in ascending order: the parameters and optimizer state are
+	// then read as streams, not at random (on WN18RR, a batch of 1,024
+	// touches more than half of the entities; updating them in order of
+	// first touch spent most of its time waiting for memory).
+	touched []uint64
+	rows    []int32 // touched rows in order of first touch, to reset
 }
 
-func newSparseGrad(rows, dim, maxTouched, owners int) *sparseGrad {
+func newSparseGrad(rows, dim, maxTouched int) *sparseGrad {
 	maxTouched = min(maxTouched, rows)
 	g := &sparseGrad{
 		dim:     dim,
 		slot:    make([]int32, rows),
 		data:    make([]float32, maxTouched*dim),
-		byOwner: make([][]int32, owners),
+		touched: make([]uint64, (rows+63)/64),
+		rows:    make([]int32, 0, maxTouched),
 	}
 	for i := range g.slot {
 		g.slot[i] = -1
@@ -34,8 +41,8 @@ func (g *sparseGrad) row(r int32) []float32 {
 		k = g.used
 		g.used++
 		g.slot[r] = int32(k)
-		owner := int(r) % len(g.byOwner)
-		g.byOwner[owner] = append(g.byOwner[owner], r)
+		g.touched[r>>6] |= 1 << (r & 63)
+		g.rows = append(g.rows, r)
 		grad := g.data[k*g.dim : (k+1)*g.dim]
 		clear(grad)
 		return grad
@@ -53,35 +60,65 @@ func (g *sparseGrad) lookup(r int32) []float32 {
 }
 
 func (g *sparseGrad) reset() {
-	for o, rows := range g.byOwner {
-		for _, r := range rows {
-			g.slot[r] = -1
-		}
-		g.byOwner[o] = rows[:0]
+	for _, r := range g.rows {
+		g.slot[r] = -1
+		g.touched[r>>6] = 0
 	}
+	g.rows = g.rows[:0]
 	g.used = 0
 }
 
-// applyOwned sums, for every row owned by worker owner, the gradients of all
-// shards in shard order and hands the sum to apply. The sum order is fixed,
-// so the result does not depend on goroutine scheduling, and each worker
-// writes only rows it owns, so workers never race.
-func applyOwned(grads []*sparseGrad, owner int, apply func(row int32, g []float32)) {
-	for s, shard := range grads {
-	rows:
-		for _, r := range shard.byOwner[owner] {
-			for _, earlier := range grads[:s] {
-				if earlier.slot[r] >= 0 {
-					continue rows // summed when that shard came up
-				}
-			}
-			sum := shard.lookup(r)
-			for _, later := range grads[s+1:] {
-				if g := later.lookup(r); g != nil {
-					add(sum, sum, g)
-				}
-			}
-			apply(r, sum)
+// ownedWords returns the range of bitmap words, and so of rows, that worker
+// owner of workers applies the updates of: contiguous, so that its rows are
+// visited in ascending order.
+func ownedWords(words, owner, workers int) (lo, hi int) {
+	return owner * words / workers, (owner + 1) * words / workers
+}
+
+// applyAhead is how many rows ahead of its update applyOwned prefetches a
+// row's gradients, parameters and optimizer state: about the rows updated
+// in one memory latency.
+const applyAhead = 4
+
+// applyOwned sums, for every touched row owned by worker owner, in
+// ascending row order, the gradients of all shards in shard order and hands
+// the sum to apply, after warm was called for the row applyAhead rows
+// earlier. The sum order is fixed, so the result does not depend on
+// goroutine scheduling, and each worker writes only rows it owns, so workers
+// never race. rows is the worker's scratch list of its rows.
+func applyOwned(grads []*sparseGrad, owner int, rows *[]int32, warm func(row int32), apply func(row int32, g []float32)) {
+	lo, hi := ownedWords(len(grads[0].touched), owner, len(grads))
+	list := (*rows)[:0]
+	for w := lo; w < hi; w++ {
+		var word uint64
+		for _, g := range grads {
+			word |= g.touched[w]
 		}
+		for word != 0 {
+			list = append(list, int32(w*64+bits.TrailingZeros64(word)))
+			word &= word - 1
+		}
+	}
+	*rows = list
+	for i, r := range list {
+		if i+applyAhead < len(list) {
+			next := list[i+applyAhead]
+			warm(next)
+			for _, g := range grads {
+				prefetch(g.lookup(next))
+			}
+		}
+		var sum []float32
+		for _, g := range grads {
+			d := g.lookup(r)
+			switch {
+			case d == nil:
+			case sum == nil:
+				sum = d
+			default:
+				add(sum, sum, d)
+			}
+		}
+		apply(r, sum)
 	}
 }

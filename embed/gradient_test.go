@@ -71,7 +71,7 @@ func TestGradientMatchesNumerical(t *testing.T) {
 					// Negatives on both sides, one equal to the positive's tail, and
 					// one repeated: the gradient must add up over shared rows.
 					pos := Triple{Head: 1, Relation: 2, Tail: 4}
-					s := newShard(entities, relations, dim, 6, 1, 1)
+					s := newShard(entities, relations, dim, 6, 1)
 					copy(s.negs, []negative{{entity: 0}, {entity: 3, head: true}, {entity: 4, head: true}, {entity: 6}, {entity: 6}, {entity: 1, head: true}})
 					s.score(m, obj, pos)
 

@@ -37,6 +37,15 @@ func (s *optimizerState) arrays() [][]float32 {
 	return out
 }
 
+// prefetch asks for the state of the n elements from offset to be cached.
+func (s *optimizerState) prefetch(offset, n int) {
+	for _, a := range [...][]float32{s.m, s.v} {
+		if a != nil {
+			prefetch(a[offset : offset+n])
+		}
+	}
+}
+
 // stepRule is an optimizer with the scalars of one step precomputed.
 type stepRule struct {
 	kind Optimizer

@@ -26,7 +26,9 @@ type negative struct {
 type shard struct {
 	rng      rng
 	ent, rel *sparseGrad
-	negs     []negative
+	// negs are the current positive's negatives, next those of the one after
+	// it, drawn a positive ahead so that their rows can be prefetched.
+	negs, next []negative
 	// negligible is the coefficient below which a negative's gradient is
 	// left out: 1e-3/k, so that the left-out coefficients of a positive's k
 	// negatives add up to less than 1e-3 (of at most 1). The logistic loss
@@ -42,11 +44,12 @@ type shard struct {
 	tailGrad, headGrad []float32
 }
 
-func newShard(ents, rels, dim, negatives, maxPositives, workers int) *shard {
+func newShard(ents, rels, dim, negatives, maxPositives int) *shard {
 	return &shard{
-		ent:        newSparseGrad(ents, dim, maxPositives*(negatives+2), workers),
-		rel:        newSparseGrad(rels, dim, maxPositives, workers),
+		ent:        newSparseGrad(ents, dim, maxPositives*(negatives+2)),
+		rel:        newSparseGrad(rels, dim, maxPositives),
 		negs:       make([]negative, negatives),
+		next:       make([]negative, negatives),
 		negligible: 1e-3 / float32(negatives),
 		tailAnchor: make([]float32, dim),
 		headAnchor: make([]float32, dim),
@@ -61,20 +64,34 @@ func (s *shard) run(m *Model, obj *objective, positives []Triple, scale float32)
 	s.ent.reset()
 	s.rel.reset()
 	var loss float64
-	for _, pos := range positives {
-		s.sample(m, obj, pos)
+	if len(positives) > 0 {
+		s.sample(m, obj, positives[0], s.negs)
+	}
+	for i, pos := range positives {
+		// The negatives are drawn in the same order as one at a time, so
+		// the results do not change; only the memory is asked for earlier.
+		if i+1 < len(positives) {
+			s.sample(m, obj, positives[i+1], s.next)
+		}
 		s.score(m, obj, pos)
 		loss += float64(s.backward(m, obj, pos, scale))
+		s.negs, s.next = s.next, s.negs
 	}
 	return loss
 }
 
-// sample draws the negatives of pos.
-func (s *shard) sample(m *Model, obj *objective, pos Triple) {
+// sample draws the negatives of pos into negs and prefetches the rows they
+// and pos will read.
+func (s *shard) sample(m *Model, obj *objective, pos Triple, negs []negative) {
 	headProb := obj.headProb[pos.Relation]
-	for i := range s.negs {
-		s.negs[i].entity = int32(s.rng.intn(m.NumEntities()))
-		s.negs[i].head = s.rng.float32() < headProb
+	for i := range negs {
+		negs[i].entity = int32(s.rng.intn(m.NumEntities()))
+		negs[i].head = s.rng.float32() < headProb
+	}
+	prefetch(m.Entity(pos.Head))
+	prefetch(m.Entity(pos.Tail))
+	for i := range negs {
+		prefetch(m.Entity(negs[i].entity))
 	}
 }
 

@@ -48,6 +48,7 @@ type Trainer struct {
 	shards      []*shard
 	entGrads    []*sparseGrad // the shards' entity gradients
 	relGrads    []*sparseGrad // the shards' relation gradients
+	applyRows   [][]int32     // each worker's rows to update, scratch
 	order       []int32       // this epoch's permutation of train
 	batch       []Triple      // the positives of the current batch
 	// interrupted is set when an epoch was cut short, leaving the model
@@ -101,15 +102,16 @@ func newTrainer(ds *Dataset, cfg Config) (*Trainer, error) {
 			adversarial: cfg.AdversarialTemperature,
 			headProb:    headProbabilities(cfg.Sampler, nRel, ds.Train),
 		},
-		entOpt: newOptimizerState(cfg.Optimizer, nEnt*cfg.Dim),
-		relOpt: newOptimizerState(cfg.Optimizer, nRel*cfg.Dim),
-		rng:    newRNG(cfg.Seed),
-		order:  make([]int32, len(ds.Train)),
-		batch:  make([]Triple, min(cfg.BatchSize, len(ds.Train))),
+		entOpt:    newOptimizerState(cfg.Optimizer, nEnt*cfg.Dim),
+		relOpt:    newOptimizerState(cfg.Optimizer, nRel*cfg.Dim),
+		rng:       newRNG(cfg.Seed),
+		order:     make([]int32, len(ds.Train)),
+		batch:     make([]Triple, min(cfg.BatchSize, len(ds.Train))),
+		applyRows: make([][]int32, cfg.Workers),
 	}
 	perShard := (len(t.batch) + cfg.Workers - 1) / cfg.Workers
 	for range cfg.Workers {
-		s := newShard(nEnt, nRel, cfg.Dim, cfg.Negatives, perShard, cfg.Workers)
+		s := newShard(nEnt, nRel, cfg.Dim, cfg.Negatives, perShard)
 		t.shards = append(t.shards, s)
 		t.entGrads = append(t.entGrads, s.ent)
 		t.relGrads = append(t.relGrads, s.rel)
