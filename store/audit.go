@@ -22,6 +22,8 @@ type AuditEntry struct {
 	StatusCode *int            `json:"status_code"`
 	RequestID  string          `json:"request_id"`
 	Detail     json.RawMessage `json:"detail"`
+	// ClientIP is the address the call came from, as the API saw it.
+	ClientIP string `json:"client_ip"`
 }
 
 // InsertAudit appends an entry to the audit log.
@@ -31,9 +33,9 @@ func (s *Store) InsertAudit(ctx context.Context, e AuditEntry) error {
 		detail = json.RawMessage(`{}`)
 	}
 	_, err := s.pool.Exec(ctx, `
-		INSERT INTO audit_log (actor_id, actor, method, route, action, target, status, status_code, request_id, detail)
-		VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		e.ActorID, e.Actor, e.Method, e.Route, e.Action, e.Target, e.Status, e.StatusCode, e.RequestID, detail)
+		INSERT INTO audit_log (actor_id, actor, method, route, action, target, status, status_code, request_id, detail, client_ip)
+		VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		e.ActorID, e.Actor, e.Method, e.Route, e.Action, e.Target, e.Status, e.StatusCode, e.RequestID, detail, e.ClientIP)
 	return wrap(err, "insert audit entry %s", e.Action)
 }
 
@@ -59,7 +61,7 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, err
 		until = &f.Until
 	}
 	rows, err := s.pool.Query(ctx, `
-		SELECT id, occurred_at, actor_id::text, actor, method, route, action, target, status, status_code, request_id, detail
+		SELECT id, occurred_at, actor_id::text, actor, method, route, action, target, status, status_code, request_id, detail, client_ip
 		FROM audit_log
 		WHERE ($1 = '' OR actor = $1) AND ($2 = '' OR route = $2) AND ($3 = '' OR status = $3)
 			AND ($4::timestamptz IS NULL OR occurred_at >= $4) AND ($5::timestamptz IS NULL OR occurred_at < $5)

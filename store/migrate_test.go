@@ -50,7 +50,7 @@ func TestMigrateUpDownUpGivesTheSameSchema(t *testing.T) {
 
 	redone, err := migrator.Redo(ctx)
 	require.NoError(t, err)
-	require.Equal(t, version+int64(pending), redone)
+	require.Equal(t, applied[len(applied)-1], redone, "versions need not be consecutive")
 	require.Equal(t, first, dumpSchema(t, url))
 
 	statuses, err := migrator.Status(ctx)

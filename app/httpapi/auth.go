@@ -65,10 +65,18 @@ func (a *api) passwordGrant(c echo.Context) error {
 		return badRequest("invalid_form", "the form could not be parsed")
 	}
 	form := c.Request().PostForm
-	if grant := form.Get("grant_type"); grant != "password" {
-		return badRequest("unsupported_grant_type", "grant_type must be password, not %q", grant)
+	var fields [3]string
+	for i, name := range []string{"grant_type", "username", "password"} {
+		v, err := formValue(form, name)
+		if err != nil {
+			return err
+		}
+		fields[i] = v
 	}
-	return a.issueToken(c, form.Get("username"), form.Get("password"))
+	if grant := fields[0]; grant != "password" {
+		return badRequest("unsupported_grant_type", "grant_type must be password, not %q", printable(grant))
+	}
+	return a.issueToken(c, fields[1], fields[2])
 }
 
 func (a *api) issueToken(c echo.Context, username, password string) error {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -31,24 +33,30 @@ func decodeJSON(c echo.Context, v any) error {
 		return &problem.Error{Kind: problem.Unsupported, Code: "unsupported_media_type",
 			Message: "the request body must be application/json"}
 	}
-	dec := json.NewDecoder(req.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return jsonProblem(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+	// Bodies decoded here are small (route limits of kilobytes to a few
+	// MiB); reading one whole lets a problem be named by its field.
+	body, err := io.ReadAll(req.Body)
+	if err != nil {
 		var maxBytes *http.MaxBytesError
 		if errors.As(err, &maxBytes) {
 			return err
 		}
+		return badRequest("invalid_body", "the request body could not be read")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonProblem(err, body)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return badRequest("invalid_json", "unexpected data after the JSON value")
 	}
-	return nil
+	return checkDecoded(v, body)
 }
 
 // jsonProblem turns a decoding error into a 400 that names the field or the
 // position.
-func jsonProblem(err error) error {
+func jsonProblem(err error, body []byte) error {
 	var syntax *json.SyntaxError
 	var typeErr *json.UnmarshalTypeError
 	var maxBytes *http.MaxBytesError
@@ -60,6 +68,11 @@ func jsonProblem(err error) error {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return badRequest("invalid_json", "the request body ends in the middle of the JSON value")
 	case errors.As(err, &syntax):
+		if field := fieldAt(body); field != "" {
+			return &problem.Error{Kind: problem.Invalid, Code: "invalid_json",
+				Message: fmt.Sprintf("malformed JSON at byte %d, in %s: %v", syntax.Offset, field, err),
+				Fields:  []problem.Field{{Field: field, Problem: "is not a JSON value: " + err.Error()}}}
+		}
 		return badRequest("invalid_json", "malformed JSON at byte %d: %v", syntax.Offset, err)
 	case errors.As(err, &typeErr):
 		field := typeErr.Field
@@ -71,6 +84,12 @@ func jsonProblem(err error) error {
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return &problem.Error{Kind: problem.Invalid, Code: "unknown_field", Message: fmt.Sprintf("unknown field %q", field),
 			Fields: []problem.Field{{Field: field, Problem: "is not accepted here"}}}
+	}
+	var timeErr *time.ParseError
+	if errors.As(err, &timeErr) {
+		if field := fieldHolding(body, timeErr.Value); field != "" {
+			return problem.FieldError(field, "must be an RFC 3339 time such as 2026-01-02T15:04:05Z")
+		}
 	}
 	return badRequest("invalid_json", "invalid JSON: %v", err)
 }
@@ -114,8 +133,8 @@ func pageRequest(c echo.Context) (after string, limit int, err error) {
 	}
 	if raw := c.QueryParam("cursor"); raw != "" {
 		decoded, err := base64.RawURLEncoding.DecodeString(raw)
-		if err != nil {
-			return "", 0, badRequest("invalid_cursor", "cursor is not one this API returned")
+		if err != nil || textProblem(string(decoded)) != "" {
+			return "", 0, errInvalidCursor()
 		}
 		after = string(decoded)
 	}
@@ -160,6 +179,11 @@ func idParam(c echo.Context, what string) (int64, error) {
 	return id, nil
 }
 
+func errInvalidCursor() error {
+	return &problem.Error{Kind: problem.Invalid, Code: "invalid_cursor", Message: "cursor is not one this API returned",
+		Fields: []problem.Field{{Field: "cursor", Problem: "is not one this API returned"}}}
+}
+
 // cursorID reads a cursor that is an id.
 func cursorID(after string) (int64, error) {
 	if after == "" {
@@ -167,7 +191,7 @@ func cursorID(after string) (int64, error) {
 	}
 	id, err := strconv.ParseInt(after, 10, 64)
 	if err != nil || id < 0 {
-		return 0, badRequest("invalid_cursor", "cursor is not one this API returned")
+		return 0, errInvalidCursor()
 	}
 	return id, nil
 }

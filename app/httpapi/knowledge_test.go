@@ -136,12 +136,16 @@ func TestKnowledgeUploadsAreLinted(t *testing.T) {
 	}
 
 	rec := ts.do(request{method: http.MethodPost, path: "/api/v1/checks", header: admin,
-		body: jsonBody(t, knowledge.CreateRequest{Name: "../x", Format: "json", Content: "bad\x00"})})
+		body: jsonBody(t, knowledge.CreateRequest{Name: "../x", Format: "json", Content: ""})})
 	require.Equal(t, http.StatusBadRequest, rec.Code)
 	require.Equal(t, "validation_failed", errorCode(t, rec))
 	for _, field := range []string{`"name"`, `"content"`, `"format"`} {
 		require.Contains(t, rec.Body.String(), field)
 	}
+	rec = ts.do(request{method: http.MethodPost, path: "/api/v1/checks", header: admin,
+		body: jsonBody(t, knowledge.CreateRequest{Name: "x", Format: "yaml", Content: "bad\x00"})})
+	require.Equal(t, http.StatusBadRequest, rec.Code)
+	require.Contains(t, rec.Body.String(), `"content"`)
 }
 
 func TestKnowledgeActivationThroughTheAPI(t *testing.T) {

@@ -29,7 +29,8 @@ func principalOf(c echo.Context) (accounts.Principal, bool) {
 // mount registers the routes on e, each behind the middleware its
 // declaration asks for, in this order: request timeout and body limit;
 // authentication (401); the audit entry of a mutating call; the rate limit
-// (429); the role check (403).
+// (429); the role check (403); the check that every path and query
+// parameter is text (400).
 func (a *api) mount(e *echo.Echo, routes []route) {
 	for _, r := range routes {
 		if r.group() == groupNone {
@@ -56,6 +57,7 @@ func (a *api) mount(e *echo.Echo, routes []route) {
 		if !r.Public {
 			mws = append(mws, requireRole(r.Role))
 		}
+		mws = append(mws, checkParams)
 		e.Add(r.Method, r.Path, r.Handler, mws...)
 	}
 }
@@ -208,6 +210,7 @@ func (a *api) audit(r route) echo.MiddlewareFunc {
 				Status:     outcome(status),
 				StatusCode: &status,
 				RequestID:  requestIDOf(c),
+				ClientIP:   c.RealIP(),
 			}
 			if p, ok := principalOf(c); ok {
 				entry.ActorID, entry.Actor = &p.UserID, p.Actor()
