@@ -17,19 +17,21 @@ import (
 //	magic "PFFTRNSE", version uint32
 //	hyperparameters, each uint64 (float32 ones as their bits)
 //	entities, relations, train triples uint32, dataset fingerprint uint64
-//	epoch uint32, step uint64, rng state uint64
+//	epoch uint32, step uint64, rng state uint64, learning rate scale float32
 //	early stopping: evaluated, stopped uint8; best epoch, evaluations since uint32;
 //	  best MRR, MR, Hits@1, @3, @10 float64, queries uint32
-//	entity and relation matrices, their optimizer state, and, if evaluated,
-//	  the best entity and relation matrices, all float32
+//	entity and relation matrices, their optimizer state, and, if evaluated
+//	  and the best model is kept, the best entity and relation matrices,
+//	  all float32
 //	CRC-32 (IEEE) of everything before it, uint32
 const (
 	checkpointMagic = "PFFTRNSE"
 	// checkpointVersion 2: Sampler, Optimizer and EntityConstraint were
 	// renumbered so that their zero values are the new defaults, and the
 	// logistic loss skips negligible negatives; a version 1 checkpoint would
-	// resume with different settings.
-	checkpointVersion = 2
+	// resume with different settings. Version 3 added the validation
+	// sample, the learning rate's decay and ReturnLast.
+	checkpointVersion = 3
 )
 
 // hyperparameter is a setting that shapes the trajectory of training, so a
@@ -64,7 +66,17 @@ func (c Config) hyperparameters() []hyperparameter {
 		f("LearningRate", c.LearningRate),
 		{name: "BatchSize", value: uint64(c.BatchSize)},
 		{name: "Seed", value: c.Seed},
+		{name: "ValidSample", value: uint64(c.ValidSample)},
+		f("LRDecay", c.LRDecay),
+		{name: "ReturnLast", value: boolBits(c.ReturnLast)},
 	}
+}
+
+func boolBits(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // fingerprint identifies a training set, so that a checkpoint is not resumed
@@ -90,7 +102,7 @@ func (t *Trainer) matrices() [][]float32 {
 	out := [][]float32{t.model.entities, t.model.relations}
 	out = append(out, t.entOpt.arrays()...)
 	out = append(out, t.relOpt.arrays()...)
-	if t.early.evaluated {
+	if t.keepsBest() {
 		out = append(out, t.early.entities, t.early.relations)
 	}
 	return out
@@ -118,6 +130,7 @@ func (t *Trainer) writeCheckpoint(w io.Writer) (int64, error) {
 	bw.u32(uint32(t.epoch))
 	bw.u64(uint64(t.step))
 	bw.u64(t.rng.state)
+	bw.u32(math.Float32bits(t.lrScale))
 	e := &t.early
 	bw.bool(e.evaluated)
 	bw.bool(e.stopped)
@@ -178,6 +191,7 @@ func (t *Trainer) readCheckpoint(r io.Reader) error {
 	t.epoch = int(br.u32())
 	t.step = int64(br.u64())
 	t.rng.state = br.u64()
+	t.lrScale = math.Float32frombits(br.u32())
 	e := &t.early
 	e.evaluated, e.stopped = br.bool(), br.bool()
 	e.bestEpoch, e.sinceBest = int(br.u32()), int(br.u32())
@@ -188,7 +202,7 @@ func (t *Trainer) readCheckpoint(r io.Reader) error {
 	if br.err != nil {
 		return br.err
 	}
-	if e.evaluated {
+	if t.keepsBest() {
 		e.entities = make([]float32, len(t.model.entities))
 		e.relations = make([]float32, len(t.model.relations))
 	}

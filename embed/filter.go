@@ -67,3 +67,24 @@ func (f *Filter) heads(relation, tail int32) []Triple {
 	}
 	return f.byTail[lo:hi]
 }
+
+// filterFor indexes the triples of the given sets that share a query with
+// one of queries: (h, r, ·) or (·, r, t). Ranking queries needs no other.
+func filterFor(queries []Triple, sets ...[]Triple) *Filter {
+	type key struct{ a, b int32 }
+	tails := make(map[key]bool, len(queries)) // (head, relation)
+	heads := make(map[key]bool, len(queries)) // (relation, tail)
+	for _, q := range queries {
+		tails[key{q.Head, q.Relation}] = true
+		heads[key{q.Relation, q.Tail}] = true
+	}
+	var keep []Triple
+	for _, s := range sets {
+		for _, t := range s {
+			if tails[key{t.Head, t.Relation}] || heads[key{t.Relation, t.Tail}] {
+				keep = append(keep, t)
+			}
+		}
+	}
+	return NewFilter(keep)
+}

@@ -9,19 +9,22 @@ const (
 	adagradEps  = 1e-10
 )
 
-// optimizerState holds the per-element state of one embedding matrix.
-// Adam keeps its first and second moments in m and v; Adagrad keeps its sum
-// of squared gradients in v; SGD keeps nothing.
+// optimizerState holds the state of one embedding matrix. Adam keeps its
+// first and second moments in m and v; Adagrad keeps its sum of squared
+// gradients in v, RowAdagrad the sum of their row means; SGD keeps nothing.
 type optimizerState struct {
-	m, v []float32
+	m, v    []float32
+	rowwise bool // v has one element per row
 }
 
-func newOptimizerState(kind Optimizer, size int) optimizerState {
+func newOptimizerState(kind Optimizer, rows, dim int) optimizerState {
 	switch kind {
 	case Adam:
-		return optimizerState{m: make([]float32, size), v: make([]float32, size)}
+		return optimizerState{m: make([]float32, rows*dim), v: make([]float32, rows*dim)}
 	case Adagrad:
-		return optimizerState{v: make([]float32, size)}
+		return optimizerState{v: make([]float32, rows*dim)}
+	case RowAdagrad:
+		return optimizerState{v: make([]float32, rows), rowwise: true}
 	}
 	return optimizerState{}
 }
@@ -39,6 +42,9 @@ func (s *optimizerState) arrays() [][]float32 {
 
 // prefetch asks for the state of the n elements from offset to be cached.
 func (s *optimizerState) prefetch(offset, n int) {
+	if s.rowwise {
+		return // one small vector, cached
+	}
 	for _, a := range [...][]float32{s.m, s.v} {
 		if a != nil {
 			prefetch(a[offset : offset+n])
@@ -78,5 +84,9 @@ func (r *stepRule) apply(state *optimizerState, offset int, p, g []float32) {
 		adagradStep(p, g, state.v[offset:offset+len(p)], r.lr)
 	case Adam:
 		adamStep(p, g, state.m[offset:offset+len(p)], state.v[offset:offset+len(p)], r.stepSize, r.invSqrtBias2)
+	case RowAdagrad:
+		v := &state.v[offset/len(p)]
+		*v += sumSquares(g) / float32(len(g))
+		axpy(-r.lr*rsqrt32(*v+adagradEps*adagradEps), g, p)
 	}
 }

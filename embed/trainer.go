@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -15,9 +16,20 @@ type Progress struct {
 	// Elapsed is the time since Train was called, ETA an estimate of the
 	// time to Epochs at the pace since then.
 	Elapsed, ETA time.Duration
-	// Valid holds the validation metrics if they were computed after this epoch.
-	Valid *Metrics
+	// Valid holds the validation metrics if they were computed after this
+	// epoch, and ValidTime how long that took.
+	Valid     *Metrics
+	ValidTime time.Duration
+	// LearningRate is the rate of the epoch, after any decay.
+	LearningRate float32
+	// Batch and Batches count the batches of the epoch under way when the
+	// report comes from within it (see Config.ProgressInterval); then
+	// Epoch is the number of epochs finished and Loss the mean so far.
+	Batch, Batches int
 }
+
+// Partial says whether the report comes from within an epoch.
+func (p Progress) Partial() bool { return p.Batch < p.Batches }
 
 // Result is the outcome of training.
 type Result struct {
@@ -35,7 +47,8 @@ type Trainer struct {
 	cfg         Config // resolved
 	train       []Triple
 	valid       []Triple
-	known       *Filter // all triples of the dataset, for filtered validation
+	known       *Filter // the dataset's triples that validation must filter
+	lrScale     float32 // the learning rate's decay so far
 	fingerprint uint64  // identifies the dataset in checkpoints
 	model       *Model
 	obj         objective
@@ -83,11 +96,12 @@ func newTrainer(ds *Dataset, cfg Config) (*Trainer, error) {
 			}
 		}
 	}
+	valid := sampleTriples(ds.Valid, cfg.ValidSample, cfg.Seed)
 	t := &Trainer{
 		cfg:         cfg,
 		train:       ds.Train,
-		valid:       ds.Valid,
-		known:       NewFilter(ds.Train, ds.Valid, ds.Test),
+		valid:       valid,
+		lrScale:     1,
 		fingerprint: fingerprint(nEnt, nRel, ds.Train),
 		model: &Model{
 			dim:       cfg.Dim,
@@ -102,12 +116,18 @@ func newTrainer(ds *Dataset, cfg Config) (*Trainer, error) {
 			adversarial: cfg.AdversarialTemperature,
 			headProb:    headProbabilities(cfg.Sampler, nRel, ds.Train),
 		},
-		entOpt:    newOptimizerState(cfg.Optimizer, nEnt*cfg.Dim),
-		relOpt:    newOptimizerState(cfg.Optimizer, nRel*cfg.Dim),
+		entOpt:    newOptimizerState(cfg.Optimizer, nEnt, cfg.Dim),
+		relOpt:    newOptimizerState(cfg.Optimizer, nRel, cfg.Dim),
 		rng:       newRNG(cfg.Seed),
 		order:     make([]int32, len(ds.Train)),
 		batch:     make([]Triple, min(cfg.BatchSize, len(ds.Train))),
 		applyRows: make([][]int32, cfg.Workers),
+	}
+	if t.validating() {
+		// Only the triples that share a query with a validation triple
+		// matter: on a large graph a filter of all of them is as large as
+		// the training set twice over.
+		t.known = filterFor(t.valid, ds.Train, ds.Valid, ds.Test)
 	}
 	perShard := (len(t.batch) + cfg.Workers - 1) / cfg.Workers
 	for range cfg.Workers {
@@ -128,7 +148,7 @@ func (t *Trainer) Train(ctx context.Context) (*Result, error) {
 	}
 	start, startEpoch := time.Now(), t.epoch
 	for t.epoch < t.cfg.Epochs && !t.early.stopped {
-		loss, err := t.runEpoch(ctx)
+		loss, err := t.runEpoch(ctx, start, startEpoch)
 		if err != nil {
 			t.interrupted = true
 			return nil, fmt.Errorf("embed: train: epoch %d: %w", t.epoch+1, err)
@@ -136,13 +156,16 @@ func (t *Trainer) Train(ctx context.Context) (*Result, error) {
 		t.epoch++
 		last := t.epoch == t.cfg.Epochs
 		var valid *Metrics
+		var validTime time.Duration
+		lr := t.cfg.LearningRate * t.lrScale
 		if t.validating() && (t.epoch%t.cfg.EvalEvery == 0 || last) {
+			validStart := time.Now()
 			m, err := t.model.Evaluate(ctx, t.valid, EvalConfig{Filter: t.known, Workers: t.cfg.Workers})
 			if err != nil {
 				t.interrupted = true
 				return nil, fmt.Errorf("embed: train: validate after epoch %d: %w", t.epoch, err)
 			}
-			valid = &m
+			valid, validTime = &m, time.Since(validStart)
 			t.observe(m)
 		}
 		if t.cfg.Progress != nil {
@@ -152,7 +175,8 @@ func (t *Trainer) Train(ctx context.Context) (*Result, error) {
 			if t.early.stopped {
 				eta = 0
 			}
-			t.cfg.Progress(Progress{Epoch: t.epoch, Epochs: t.cfg.Epochs, Loss: loss, Elapsed: elapsed, ETA: eta, Valid: valid})
+			t.cfg.Progress(Progress{Epoch: t.epoch, Epochs: t.cfg.Epochs, Loss: loss, Elapsed: elapsed, ETA: eta,
+				Valid: valid, ValidTime: validTime, LearningRate: lr})
 		}
 		if t.cfg.Checkpoint != nil && (t.epoch%t.cfg.CheckpointEvery == 0 || last || t.early.stopped) {
 			if err := t.cfg.Checkpoint(t.epoch, checkpointWriter{t}); err != nil {
@@ -164,3 +188,27 @@ func (t *Trainer) Train(ctx context.Context) (*Result, error) {
 }
 
 func (t *Trainer) validating() bool { return len(t.valid) > 0 && t.cfg.EvalEvery > 0 }
+
+// sampleTriples returns at most n of triples (all if n is 0), a sample
+// drawn with seed, in their original order.
+func sampleTriples(triples []Triple, n int, seed uint64) []Triple {
+	if n == 0 || n >= len(triples) {
+		return triples
+	}
+	idx := make([]int32, len(triples))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	rng := newRNG(seed ^ 0x5a3b1e)
+	for i := range n { // a partial Fisher–Yates shuffle
+		j := i + rng.intn(len(idx)-i)
+		idx[i], idx[j] = idx[j], idx[i]
+	}
+	idx = idx[:n]
+	slices.Sort(idx)
+	out := make([]Triple, n)
+	for i, k := range idx {
+		out[i] = triples[k]
+	}
+	return out
+}

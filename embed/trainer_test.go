@@ -2,6 +2,7 @@ package embed
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -83,6 +84,8 @@ func TestEveryVariantLearns(t *testing.T) {
 		func() Config { c := smallConfig(); c.Optimizer, c.LearningRate = Adagrad, 0.2; return c }(),
 		func() Config { c := smallConfig(); c.Optimizer, c.LearningRate = SGD, 1; return c }(),
 		func() Config { c := smallConfig(); c.EntityConstraint = UnitSphere; return c }(),
+		func() Config { c := smallConfig(); c.EntityConstraint = EpochSphere; return c }(),
+		func() Config { c := smallConfig(); c.Optimizer, c.LearningRate = RowAdagrad, 0.2; return c }(),
 		func() Config {
 			c := smallConfig()
 			c.Loss, c.Norm, c.Margin, c.AdversarialTemperature = Logistic, L1, 1, 1
@@ -131,11 +134,12 @@ func TestParallelTrainingIsRaceFree(t *testing.T) {
 func TestResumeEqualsUninterrupted(t *testing.T) {
 	t.Parallel()
 	ds := gridDataset(t, 6)
-	for _, opt := range []Optimizer{Adam, Adagrad, SGD} {
+	for _, opt := range []Optimizer{Adam, Adagrad, SGD, RowAdagrad} {
 		t.Run(opt.String(), func(t *testing.T) {
 			t.Parallel()
 			cfg := smallConfig()
 			cfg.Optimizer, cfg.Epochs, cfg.EvalEvery, cfg.Patience, cfg.CheckpointEvery = opt, 12, 3, 10, 5
+			cfg.LRDecay, cfg.ValidSample, cfg.ReturnLast = 0.7, 9, opt == SGD
 			checkpoints := make(map[int][]byte)
 			cfg.Checkpoint = func(epoch int, state io.WriterTo) error {
 				var buf bytes.Buffer
@@ -266,12 +270,64 @@ func TestEarlyStopping(t *testing.T) {
 	require.True(t, res.StoppedEarly)
 }
 
+func TestValidationScheduleAndLastModel(t *testing.T) {
+	t.Parallel()
+	ds := gridDataset(t, 8)
+	cfg := smallConfig()
+	cfg.Epochs, cfg.EvalEvery, cfg.Patience, cfg.ValidSample, cfg.LRDecay = 60, 5, -1, 10, 0.5
+	cfg.ProgressInterval = time.Nanosecond
+	var epochs, partial int
+	var rates []float32
+	cfg.Progress = func(p Progress) {
+		if p.Partial() {
+			partial++
+			require.Less(t, p.Batch, p.Batches)
+			return
+		}
+		epochs++
+		if p.Valid != nil {
+			require.Equal(t, 20, p.Valid.Queries, "10 sampled triples, 2 queries each")
+			rates = append(rates, p.LearningRate)
+		}
+	}
+	tr, err := NewTrainer(ds, cfg)
+	require.NoError(t, err)
+	require.Len(t, tr.valid, 10)
+	require.Equal(t, tr.valid, sampleTriples(ds.Valid, 10, cfg.Seed), "a seeded sample")
+	res, err := tr.Train(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, 60, epochs)
+	require.Positive(t, partial, "reports within epochs")
+	require.True(t, slices.IsSortedFunc(rates, func(a, b float32) int { return -cmp.Compare(a, b) }), "the rate only decays: %v", rates)
+
+	// A sampled filter ranks as the full one does.
+	full, err := res.Model.Evaluate(context.Background(), tr.valid, EvalConfig{Filter: NewFilter(ds.Train, ds.Valid, ds.Test)})
+	require.NoError(t, err)
+	sampled, err := res.Model.Evaluate(context.Background(), tr.valid, EvalConfig{Filter: tr.known})
+	require.NoError(t, err)
+	require.Equal(t, full, sampled)
+
+	// ReturnLast keeps no copy and returns the last model with its metrics.
+	cfg.ReturnLast, cfg.Progress = true, nil
+	tr, err = NewTrainer(ds, cfg)
+	require.NoError(t, err)
+	res, err = tr.Train(context.Background())
+	require.NoError(t, err)
+	require.Nil(t, tr.early.entities)
+	require.Same(t, tr.model, res.Model)
+	require.Equal(t, 60, res.BestEpoch)
+	last, err := res.Model.Evaluate(context.Background(), tr.valid, EvalConfig{Filter: tr.known})
+	require.NoError(t, err)
+	require.Equal(t, last, *res.Valid)
+}
+
 func TestConfigErrors(t *testing.T) {
 	t.Parallel()
 	ds := gridDataset(t, 4)
 	for _, cfg := range []Config{
 		{Dim: -1}, {Negatives: -2}, {BatchSize: -1}, {Epochs: -1}, {Workers: -1}, {CheckpointEvery: -1},
 		{Norm: 9}, {Sampler: 9}, {Optimizer: 9}, {Margin: -1}, {LearningRate: -0.1}, {AdversarialTemperature: -1},
+		{ValidSample: -1}, {LRDecay: 1}, {LRDecay: -0.5}, {EntityConstraint: 9},
 	} {
 		_, err := NewTrainer(ds, cfg)
 		require.Error(t, err, "%+v", cfg)
