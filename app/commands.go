@@ -8,9 +8,12 @@ import (
 	"net"
 	"net/http"
 	"reflect"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/pff/pff/app/config"
 )
 
 func healthcheckCommand() *command {
@@ -93,17 +96,39 @@ func configCommand() *command {
 }
 
 // configTree turns a config struct into nested maps keyed by the koanf keys,
-// with durations and sizes written as they are typed in a file.
+// with durations and sizes written as they are typed in a file, and any
+// value under a key named like a secret redacted (keys ending in _env name
+// the variable that holds a secret, not the secret).
 func configTree(v reflect.Value) any {
 	if s, ok := v.Interface().(fmt.Stringer); ok && v.Kind() != reflect.Struct {
 		return s.String()
 	}
-	if v.Kind() != reflect.Struct {
-		return v.Interface()
+	switch v.Kind() {
+	case reflect.Struct:
+		tree := map[string]any{}
+		for i := range v.NumField() {
+			key := v.Type().Field(i).Tag.Get("koanf")
+			if key == "" || key == "-" {
+				continue
+			}
+			tree[key] = redactValue(key, configTree(v.Field(i)))
+		}
+		return tree
+	case reflect.Map:
+		tree := map[string]any{}
+		for _, k := range v.MapKeys() {
+			tree[fmt.Sprint(k.Interface())] = configTree(v.MapIndex(k))
+		}
+		return tree
 	}
-	tree := map[string]any{}
-	for i := range v.NumField() {
-		tree[v.Type().Field(i).Tag.Get("koanf")] = configTree(v.Field(i))
+	return v.Interface()
+}
+
+// redactValue hides a non-empty value under a key named like a secret.
+func redactValue(key string, value any) any {
+	if s, ok := value.(string); ok && s != "" && !strings.HasSuffix(key, "_env") && config.IsSecretName(key) &&
+		!strings.HasPrefix(s, "(") {
+		return "(redacted)"
 	}
-	return tree
+	return value
 }

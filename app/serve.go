@@ -80,7 +80,8 @@ func (s *services) httpDeps(build config.BuildInfo) httpapi.Deps {
 		health.Redis = s.redis.Ping
 	}
 	return httpapi.Deps{Config: s.cfg, Build: build, Logger: s.logger, Registry: s.registry, Health: health,
-		Accounts: s.accounts, Records: s.records, Library: s.library, Learn: s.learn, Jobs: s.jobs, Limiter: s.limiter()}
+		Accounts: s.accounts, Records: s.records, Library: s.library, Learn: s.learn, Jobs: s.jobs, Limiter: s.limiter(),
+		Executions: s.executions, FlowCatalog: s.flowCatalog}
 }
 
 // runProcess starts the services, serves HTTP with the handler that handler

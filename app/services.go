@@ -12,7 +12,9 @@ import (
 
 	"github.com/pff/pff/app/accounts"
 	"github.com/pff/pff/app/auth"
+	"github.com/pff/pff/app/bss"
 	"github.com/pff/pff/app/config"
+	"github.com/pff/pff/app/executions"
 	"github.com/pff/pff/app/httpapi"
 	"github.com/pff/pff/app/knowledge"
 	"github.com/pff/pff/app/learn"
@@ -40,6 +42,12 @@ type services struct {
 	records  *records.Service
 	library  *knowledge.Library
 	learn    *learn.Service
+	// flowCatalog is what flow files may call, for lint.
+	flowCatalog executions.Catalog
+	// engine and executions run fix flows; nil when BSS is not configured.
+	bss        *bss.Client
+	engine     *executions.Engine
+	executions *executions.Service
 }
 
 // pendingMigrationsError says the schema is behind the binary.
@@ -97,7 +105,7 @@ func startServices(ctx context.Context, cfg config.Config, logger *slog.Logger, 
 	}
 	s := &services{cfg: cfg, logger: logger, pool: pool, store: store.New(pool)}
 	s.registry = httpapi.NewRegistry(pool, s.store, logger)
-	if err := s.build(opts); err != nil {
+	if err := s.build(ctx, opts); err != nil {
 		s.close()
 		return nil, err
 	}
@@ -105,7 +113,7 @@ func startServices(ctx context.Context, cfg config.Config, logger *slog.Logger, 
 }
 
 // build makes the clients and domain services on an open pool.
-func (s *services) build(opts processOptions) error {
+func (s *services) build(ctx context.Context, opts processOptions) error {
 	cfg := s.cfg
 	var err error
 	if cfg.Redis.URL != "" {
@@ -121,10 +129,19 @@ func (s *services) build(opts processOptions) error {
 	if err != nil {
 		return err
 	}
+	catalogue, err := s.catalogue(ctx)
+	if err != nil {
+		return err
+	}
+	if cfg.FlowsEnabled() {
+		if err := s.buildEngine(catalogue); err != nil {
+			return err
+		}
+	}
 	jobsCfg := jobs.Config{}
 	if opts.workers {
 		deps := jobs.Deps{Store: s.store, AuditRetentionDays: cfg.Audit.RetentionDays, Validators: s.knowledge,
-			TrainTimeout: cfg.Learn.TrainTimeout}
+			TrainTimeout: cfg.Learn.TrainTimeout, Flows: s.engine}
 		jobsCfg = jobs.Config{
 			Workers:              cfg.Jobs.Workers,
 			Logger:               s.logger.With("component", "river"),
@@ -147,9 +164,62 @@ func (s *services) build(opts processOptions) error {
 	if err != nil {
 		return err
 	}
-	s.library = knowledge.NewLibrary(s.store, s.knowledge, nil)
+	s.flowCatalog = executions.Catalog{BSS: catalogue}
+	s.library = knowledge.NewLibrary(s.store, s.knowledge, s.flowCatalog)
+	if s.engine != nil {
+		s.executions, err = executions.NewService(executions.ServiceConfig{Store: s.store, Queue: s.jobs, Engine: s.engine,
+			ApprovalLines: cfg.Flows.ApprovalLines, MaxLines: cfg.Flows.MaxLines})
+		if err != nil {
+			return err
+		}
+	}
 	s.learn, err = learn.NewService(learn.ServiceConfig{Store: s.store, Queue: s.jobs, Activated: s.knowledge.Invalidate,
 		MaxCategoryValues: cfg.Learn.MaxCategoryValues, EfSearch: cfg.Learn.EfSearch})
+	return err
+}
+
+// catalogue is the BSS operation catalogue: the embedded one, with the
+// active operations overlay (read at start).
+func (s *services) catalogue(ctx context.Context) (*bss.Catalogue, error) {
+	active, err := s.store.ActiveKnowledgeVersions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range active {
+		if a.Kind != string(knowledge.KindOperations) {
+			continue
+		}
+		k, err := s.store.KnowledgeByID(ctx, a.Kind, a.ID)
+		if err != nil {
+			return nil, err
+		}
+		cat, err := bss.LoadCatalogue([]byte(k.Content))
+		if err != nil {
+			return nil, fmt.Errorf("the active operation catalogue %s v%d: %w", k.Name, k.Version, err)
+		}
+		return cat, nil
+	}
+	return bss.LoadCatalogue()
+}
+
+// buildEngine makes the BSS client and the engine that runs fix flows. Rate
+// limits are shared through Redis when it is configured.
+func (s *services) buildEngine(catalogue *bss.Catalogue) error {
+	metrics, err := bss.NewMetrics(s.registry)
+	if err != nil {
+		return err
+	}
+	cfg := s.cfg.BSS
+	cfg.Logger, cfg.Metrics = s.logger.With("component", "bss"), metrics
+	cfg.Limiter = auth.NewMemoryLimiter(auth.MemoryLimiterConfig{})
+	if s.redis != nil {
+		cfg.Limiter = &auth.FallbackLimiter{Primary: auth.NewRedisLimiter(s.redis, "pff:bss:", time.Now), Fallback: cfg.Limiter, Logger: s.logger}
+	}
+	if s.bss, err = bss.NewClient(catalogue, cfg); err != nil {
+		return err
+	}
+	s.engine, err = executions.NewEngine(executions.EngineConfig{Store: s.store, Client: s.bss, Validators: s.knowledge,
+		Logger: s.logger.With("component", "flows")})
 	return err
 }
 
@@ -218,6 +288,9 @@ func (s *services) stopJobs() {
 }
 
 func (s *services) close() {
+	if s.bss != nil {
+		s.bss.Close()
+	}
 	if s.redis != nil {
 		_ = s.redis.Close()
 	}

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/pff/pff/app/bss"
 )
 
 // Config is PFF's whole configuration. Every key is documented in
@@ -28,6 +30,9 @@ type Config struct {
 	RateLimit RateLimitConfig `koanf:"rate_limit"`
 	Ingest    IngestConfig    `koanf:"ingest"`
 	Learn     LearnConfig     `koanf:"learn"`
+	// BSS are the telecom systems fix flows call; Flows how executions run.
+	BSS   bss.Config  `koanf:"bss"`
+	Flows FlowsConfig `koanf:"flows"`
 	// BootstrapAdmin and BootstrapPassword create the first admin at start
 	// when the users table is empty (PFF_BOOTSTRAP_ADMIN, PFF_BOOTSTRAP_PASSWORD).
 	BootstrapAdmin    string `koanf:"bootstrap_admin"`
@@ -95,6 +100,15 @@ type LearnConfig struct {
 	EfSearch int `koanf:"ef_search"`
 }
 
+// FlowsConfig configures executions of fix flows.
+type FlowsConfig struct {
+	// ApprovalLines is the most lines an execution may have and start without
+	// a second person's approval.
+	ApprovalLines int `koanf:"approval_lines"`
+	// MaxLines bounds one execution.
+	MaxLines int `koanf:"max_lines"`
+}
+
 // DatabaseConfig configures PostgreSQL.
 type DatabaseConfig struct {
 	URL      string `koanf:"url"`
@@ -155,7 +169,7 @@ type IngestConfig struct {
 const InsecureDevSecret = "insecure-development-secret-change-me"
 
 func defaults() map[string]any {
-	return map[string]any{
+	d := map[string]any{
 		"env":                         "development",
 		"log.level":                   "info",
 		"log.format":                  "",
@@ -198,10 +212,59 @@ func defaults() map[string]any {
 		"learn.min_confidence":        0.9,
 		"learn.fact_error_rate":       0.01,
 		"learn.ef_search":             100,
+		"flows.approval_lines":        500,
+		"flows.max_lines":             100_000,
 		"bootstrap_admin":             "",
 		"bootstrap_password":          "",
 		"bootstrap_email":             "",
 	}
+	for _, system := range BSSSystems() {
+		for key, value := range bssDefaults() {
+			d["bss.systems."+system+"."+key] = value
+		}
+	}
+	return d
+}
+
+// BSSSystems are the systems the embedded operation catalogue calls, each a
+// section bss.systems.<name> of the configuration. A test keeps the two
+// lists equal.
+func BSSSystems() []string { return []string{"bias", "bae", "cpm"} }
+
+// bssDefaults are the keys of one BSS system with their defaults; a system
+// without clusters is not configured, and fix flows need all of them.
+func bssDefaults() map[string]any {
+	return map[string]any{
+		"clusters":           []string{},
+		"timeout":            bss.DefaultTimeout.String(),
+		"rate":               bss.DefaultRate,
+		"burst":              bss.DefaultBurst,
+		"max_in_flight":      bss.DefaultMaxInFlight,
+		"breaker.failures":   bss.DefaultBreakerFailures,
+		"breaker.cool_down":  bss.DefaultBreakerCoolDown.String(),
+		"breaker.probes":     bss.DefaultBreakerProbes,
+		"tls.ca_file":        "",
+		"tls.cert_file":      "",
+		"tls.key_file":       "",
+		"tls.server_name":    "",
+		"auth.type":          "none",
+		"auth.username_env":  "",
+		"auth.password_env":  "",
+		"auth.token_env":     "",
+		"max_retry_after":    bss.DefaultMaxRetryAfter.String(),
+		"max_response_bytes": bss.DefaultMaxResponseBytes,
+		"cluster_down_for":   bss.DefaultClusterDownFor.String(),
+	}
+}
+
+// FlowsEnabled reports whether BSS is configured, so fix flows can run.
+func (c Config) FlowsEnabled() bool {
+	for _, s := range c.BSS.Systems {
+		if len(s.Clusters) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // Production reports whether PFF runs with production safeguards.

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pff/pff/app/bss"
 )
 
 const testSecret = "Zq8vN3pL0aW5xR7tY2uE9iO4kJ6hG1fD"
@@ -186,4 +188,35 @@ func TestByteSize(t *testing.T) {
 	}
 	require.Equal(t, "10MiB", ByteSize(10<<20).String())
 	require.Equal(t, "1000B", ByteSize(1000).String())
+}
+
+func TestBSSSystemsAreTheCataloguesSystems(t *testing.T) {
+	t.Parallel()
+	cat, err := bss.LoadCatalogue()
+	require.NoError(t, err)
+	require.ElementsMatch(t, cat.Systems(), BSSSystems())
+}
+
+func TestBSSConfiguration(t *testing.T) {
+	t.Parallel()
+	cfg, err := Load(Sources{})
+	require.NoError(t, err)
+	require.False(t, cfg.FlowsEnabled(), "no clusters: fix flows are off")
+	require.Equal(t, 500, cfg.Flows.ApprovalLines)
+
+	environ := []string{
+		"PFF_BSS__SYSTEMS__BIAS__CLUSTERS=http://bias-a:8080/,http://bias-b:8080/",
+		"PFF_BSS__SYSTEMS__BAE__CLUSTERS=http://bae:8080/",
+		"PFF_BSS__SYSTEMS__CPM__CLUSTERS=http://cpm:8080/",
+		"PFF_BSS__SYSTEMS__BIAS__RATE=50",
+	}
+	cfg, err = Load(Sources{Environ: environ})
+	require.NoError(t, err)
+	require.True(t, cfg.FlowsEnabled())
+	require.Equal(t, []string{"http://bias-a:8080/", "http://bias-b:8080/"}, cfg.BSS.Systems["bias"].Clusters)
+	require.Equal(t, 50, cfg.BSS.Systems["bias"].Rate)
+
+	_, err = Load(Sources{Environ: environ[:1]})
+	require.ErrorContains(t, err, "bss.systems.", "every system the catalogue calls needs clusters")
+	require.NotContains(t, err.Error(), "\n")
 }

@@ -103,6 +103,18 @@ func (c Config) validate() error {
 	case l.EfSearch < 1 || l.EfSearch > 1000:
 		return problem("learn.ef_search", "%d is outside 1..1000 (pgvector's range)", l.EfSearch)
 	}
+	if c.Flows.ApprovalLines < 1 {
+		return problem("flows.approval_lines", "must be at least 1")
+	}
+	if c.Flows.MaxLines < 1 || c.Flows.MaxLines > 1_000_000 {
+		return problem("flows.max_lines", "%d is outside 1..1000000", c.Flows.MaxLines)
+	}
+	if c.FlowsEnabled() {
+		if err := c.BSS.Validate(); err != nil {
+			// bss names the key already (bss.systems.bias.clusters: ...).
+			return &keyProblem{key: "bss", problem: strings.TrimPrefix(strings.ReplaceAll(err.Error(), "\n", "; "), "bss.")}
+		}
+	}
 	if c.Audit.RetentionDays < 1 {
 		return problem("audit.retention_days", "must be at least 1")
 	}

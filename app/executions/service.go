@@ -276,3 +276,6 @@ func truncate(s string) string {
 	}
 	return s
 }
+
+// Engine is the engine the service's executions run on.
+func (s *Service) Engine() *Engine { return s.cfg.Engine }

@@ -19,12 +19,17 @@ import (
 
 	"github.com/pff/pff/app/accounts"
 	"github.com/pff/pff/app/auth"
+	"github.com/pff/pff/app/bss"
+	"github.com/pff/pff/app/bss/bsssim"
 	"github.com/pff/pff/app/config"
+	"github.com/pff/pff/app/executions"
+	"github.com/pff/pff/app/gen"
 	"github.com/pff/pff/app/knowledge"
 	"github.com/pff/pff/app/learn"
 	"github.com/pff/pff/app/problem"
 	"github.com/pff/pff/app/records"
 	"github.com/pff/pff/app/resp"
+	"github.com/pff/pff/app/validation"
 	"github.com/pff/pff/internal/testkit"
 	"github.com/pff/pff/jobs"
 	"github.com/pff/pff/store"
@@ -98,8 +103,10 @@ func newTestServer(t testing.TB, configure func(*config.Config)) *testServer {
 		limiter = &auth.FallbackLimiter{Primary: auth.NewRedisLimiter(client, "pff:ratelimit:", clock.Now), Fallback: limiter, Logger: logger}
 		health.Redis = client.Ping
 	}
+	engine, flowService := newFlowsService(t, st, queue, source)
 	a, e, err := newServer(Deps{Config: cfg, Build: config.BuildInfo{Version: "test"}, Logger: logger, Registry: NewRegistry(pool, st, logger),
-		Health: health, Accounts: accts, Records: recs, Library: knowledge.NewLibrary(st, source, nil), Learn: lrn, Jobs: queue, Limiter: limiter})
+		Health: health, Accounts: accts, Records: recs, Library: knowledge.NewLibrary(st, source, engine.Catalog()), Learn: lrn,
+		Jobs: queue, Limiter: limiter, Executions: flowService, FlowCatalog: engine.Catalog()})
 	require.NoError(t, err)
 
 	ts := &testServer{t: t, e: e, api: a, store: st, accounts: accts, tokens: tokens, versions: versions, clock: clock, cfg: cfg,
@@ -112,6 +119,33 @@ func newTestServer(t testing.TB, configure func(*config.Config)) *testServer {
 		ts.bearers[role], ts.ids[role] = token, user.ID
 	}
 	return ts
+}
+
+// newFlowsService runs fix flows against a simulated BSS seeded with a few
+// generated records; lines are queued, not worked, unless a test starts
+// workers.
+func newFlowsService(t testing.TB, st *store.Store, queue *jobs.Client, validators validation.ValidatorSource) (*executions.Engine, *executions.Service) {
+	t.Helper()
+	sim := bsssim.New(bsssim.Config{Seed: 1})
+	_, err := sim.AddGenerated(gen.Config{N: 3, Seed: 3})
+	require.NoError(t, err)
+	servers, err := sim.Start(bsssim.StartOptions{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = servers.Close() })
+	cat, err := bss.LoadCatalogue()
+	require.NoError(t, err)
+	systems := map[string]bss.SystemConfig{}
+	for _, name := range cat.Systems() {
+		systems[name] = bss.SystemConfig{Clusters: servers.URLs, Rate: 10_000}
+	}
+	client, err := bss.NewClient(cat, bss.Config{Systems: systems, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	t.Cleanup(client.Close)
+	engine, err := executions.NewEngine(executions.EngineConfig{Store: st, Client: client, Validators: validators})
+	require.NoError(t, err)
+	svc, err := executions.NewService(executions.ServiceConfig{Store: st, Queue: queue, Engine: engine})
+	require.NoError(t, err)
+	return engine, svc
 }
 
 func (ts *testServer) createUser(name string, role auth.Role) store.User {
@@ -169,7 +203,7 @@ func errorCode(t testing.TB, rec *httptest.ResponseRecorder) string {
 
 // publicRoutes answer without credentials; every other route must not.
 var publicRoutes = map[string]bool{
-	"GET /health": true, "GET /health/detailed": true, "GET /metrics": true,
+	"GET /health": true, "GET /health/detailed": true, "HEAD /health": true, "HEAD /health/detailed": true, "GET /metrics": true,
 	"POST /api/v1/auth/login": true, "POST /api/v1/auth/token": true,
 	"GET /api/v1/openapi.json": true, "GET /docs": true, "GET /docs/style.css": true,
 }

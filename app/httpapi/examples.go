@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/pff/pff/app/accounts"
+	"github.com/pff/pff/app/executions"
 	"github.com/pff/pff/app/kg"
 	"github.com/pff/pff/app/knowledge"
 	"github.com/pff/pff/app/learn"
@@ -98,6 +99,10 @@ func knowledgeExample(kind knowledge.Kind) store.Knowledge {
 		k.Format, k.Content = "json", `{"type":"object","required":["id"]}`
 	case knowledge.KindRules:
 		k.Format, k.Content = "tsv", "120\t118\t0.983\tstatus(X,ContractActive) <= paymentContext(X,Postpaid)\n"
+	case knowledge.KindFlows:
+		k.Format, k.Content = "yaml", "Enquiry:\n  - method: line.get_customer_enquiry\n    args: {msisdn: \"{{msisdn}}\"}\n    save_as: enquiry\n"
+	case knowledge.KindOperations:
+		k.Format, k.Content = "yaml", "methods:\n  line.get_individual_party:\n    remove: true\n"
 	default:
 		k.Format, k.Content = "yaml", "- id: msisdn_digits\n  on: resource\n  check: resourceNumber matches '^55[0-9]{10,11}$'\n"
 	}
@@ -143,3 +148,22 @@ var (
 var detailedHealthExample = detailedHealth{Status: healthy, Timestamp: "2026-12-06T09:30:00Z", Version: "v1.4.0",
 	Checks: map[string]checkResult{"postgres": {Status: healthy, LatencyMS: 0.4}, "river": {Status: healthy, Mode: "workers", Workers: ptr(10)},
 		"redis": {Status: disabled}}, ResponseTimeMS: 0.6}
+
+// Fix flows.
+var (
+	startExample = executions.StartRequest{Flow: "Cancelar", Mode: executions.ModePlan, Canary: 10, MaxFailureRatio: 0.05,
+		Lines: []executions.LineInput{{MSISDN: "15471723980"}, {MSISDN: "15471723981", Columns: map[string]any{"ticket": "INC-4411"}}}}
+	executionExample = store.Execution{ID: 12, Name: "cancel-migrated-lines", FlowsID: 9, FlowsName: "legacy", FlowsVersion: 3,
+		Mode: "plan", State: "running", Canary: 10, MaxFailureRatio: 0.05, Lines: 2, Done: 1, Succeeded: 1, LastEvent: 9,
+		CreatedBy: "user:" + userExample.ID, CreatedAt: exampleTime, StartedAt: ptr(exampleTime)}
+	lineExample = store.Line{ID: 7, ExecutionID: 12, LineNo: 1, MSISDN: "15471723980", Flow: "Cancelar", Columns: json.RawMessage(`{}`),
+		State: "succeeded", Artefacts: json.RawMessage(`{}`), Writes: 1, StartedAt: ptr(exampleTime), FinishedAt: ptr(exampleTime.Add(time.Second))}
+	lineDetailExample = executions.LineDetail{Line: lineExample, Steps: []store.Step{{LineID: 7, Key: "Cancelar[0]", Seq: 1,
+		Method: "line.get_contract", Effect: "read", Args: json.RawMessage(`{"search":{"externalId":"15471723980"}}`), State: "completed",
+		Outcome: "success", Value: json.RawMessage(`{"customer_id":"A4C1","contract":{"id":"7F3A","paymentContext":"Postpaid"}}`),
+		Attempts: 0, CreatedAt: exampleTime, CompletedAt: ptr(exampleTime)}}}
+	eventExample = store.Event{Seq: 9, LineID: ptr(int64(7)), Kind: "line",
+		Data: json.RawMessage(`{"line_id":7,"line_no":1,"msisdn":"15471723980","state":"succeeded"}`), CreatedAt: exampleTime}
+	lintExample = lintReport{OK: true, Problems: []knowledge.Problem{{Line: 4, Column: 11, Severity: "note",
+		Message: "failed_products is saved by no step: it must come from the line's input columns"}}}
+)

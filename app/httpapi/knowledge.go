@@ -33,6 +33,8 @@ func knowledgeKinds() []knowledgeKind {
 		{knowledge.KindSchema, "schemas", "JSON Schema"},
 		{knowledge.KindRules, "rules", "Horn rule set (original JSON or AnyBURL TSV)"},
 		{knowledge.KindChecks, "checks", "check set (YAML expressions)"},
+		{knowledge.KindFlows, "flows", "fix-flow file (YAML)"},
+		{knowledge.KindOperations, "operations", "BSS operation catalogue overlay (YAML; active at the next start)"},
 	}
 }
 
@@ -61,7 +63,7 @@ func (a *api) knowledgeRoutes() []route {
 			route{Method: http.MethodPost, Path: base + "/:id/activate", Role: auth.RoleAdmin, Tag: tag,
 				Summary: "Make this version the " + k.noun + " validation uses, in place of the active one", Response: withoutContent(example), Handler: h.activate},
 			route{Method: http.MethodDelete, Path: base + "/active", Role: auth.RoleAdmin, Tag: tag,
-				Summary: "Deactivate the active " + k.noun + ": validate " + k.withoutActive(), Status: http.StatusNoContent, Handler: h.deactivate},
+				Summary: "Deactivate the active " + k.noun + ": " + k.withoutActive(), Status: http.StatusNoContent, Handler: h.deactivate},
 			route{Method: http.MethodDelete, Path: base + "/:id", Role: auth.RoleAdmin, Tag: tag,
 				Summary: "Delete a version of a " + k.noun + "; the active one cannot be (409)", Status: http.StatusNoContent, Handler: h.delete},
 		)
@@ -70,10 +72,15 @@ func (a *api) knowledgeRoutes() []route {
 }
 
 func (k knowledgeKind) withoutActive() string {
-	if k.kind == knowledge.KindSchema {
-		return "without a schema"
+	switch k.kind {
+	case knowledge.KindSchema:
+		return "validate without a schema"
+	case knowledge.KindFlows:
+		return "no fix flow can start"
+	case knowledge.KindOperations:
+		return "call BSS with the embedded catalogue (at the next start)"
 	}
-	return "with the embedded default " + k.segment
+	return "validate with the embedded default " + k.segment
 }
 
 // knowledgeHandlers serve the routes of one kind.

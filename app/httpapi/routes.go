@@ -10,6 +10,8 @@ import (
 	"github.com/pff/pff/app/accounts"
 	"github.com/pff/pff/app/auth"
 	"github.com/pff/pff/app/config"
+	"github.com/pff/pff/app/executions"
+	"github.com/pff/pff/app/flows"
 	"github.com/pff/pff/app/knowledge"
 	"github.com/pff/pff/app/learn"
 	"github.com/pff/pff/app/records"
@@ -102,8 +104,11 @@ type api struct {
 	library  *knowledge.Library
 	learn    *learn.Service
 	jobs     *jobs.Client
-	limiter  auth.Limiter
-	proxies  auth.TrustedProxies
+	// executions is nil when fix flows are off (BSS not configured).
+	executions  *executions.Service
+	flowCatalog flows.Catalog
+	limiter     auth.Limiter
+	proxies     auth.TrustedProxies
 	// table is every route mounted, probes and documentation included.
 	table []route
 }
@@ -119,5 +124,6 @@ func (a *api) routes() []route {
 	rs = append(rs, a.recordRoutes()...)
 	rs = append(rs, a.jobRoutes()...)
 	rs = append(rs, a.learnRoutes()...)
+	rs = append(rs, a.executionRoutes()...)
 	return rs
 }

@@ -17,6 +17,8 @@ import (
 	"github.com/pff/pff/app/accounts"
 	"github.com/pff/pff/app/auth"
 	"github.com/pff/pff/app/config"
+	"github.com/pff/pff/app/executions"
+	"github.com/pff/pff/app/flows"
 	"github.com/pff/pff/app/knowledge"
 	"github.com/pff/pff/app/learn"
 	"github.com/pff/pff/app/records"
@@ -36,6 +38,10 @@ type Deps struct {
 	Library  *knowledge.Library
 	Learn    *learn.Service
 	Jobs     *jobs.Client
+	// Executions runs fix flows; nil when BSS is not configured.
+	Executions *executions.Service
+	// FlowCatalog is what flow files may call, for their lint.
+	FlowCatalog flows.Catalog
 	// Limiter enforces the rate limits; nil limits in this process's memory.
 	Limiter auth.Limiter
 }
@@ -57,7 +63,8 @@ func newServer(d Deps) (*api, *echo.Echo, error) {
 		limiter = auth.NewMemoryLimiter(auth.MemoryLimiterConfig{})
 	}
 	a := &api{cfg: d.Config, logger: d.Logger, build: d.Build, accounts: d.Accounts, records: d.Records,
-		library: d.Library, learn: d.Learn, jobs: d.Jobs, limiter: limiter, proxies: proxies}
+		library: d.Library, learn: d.Learn, jobs: d.Jobs, executions: d.Executions, flowCatalog: d.FlowCatalog,
+		limiter: limiter, proxies: proxies}
 	e := newEcho(d.Logger, newHTTPMetrics(d.Registry))
 	e.IPExtractor = a.clientIP
 	if len(d.Config.HTTP.CORSOrigins) > 0 {
