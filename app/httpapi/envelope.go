@@ -54,7 +54,7 @@ func envelope(logger *slog.Logger, metrics *httpMetrics) echo.MiddlewareFunc {
 				c.Error(err)
 			}
 			elapsed := time.Since(start)
-			route := routeOf(c)
+			route := metrics.routeOf(c)
 			metrics.observe(route, req.Method, res.Status, elapsed)
 			logger.LogAttrs(req.Context(), slog.LevelInfo, "request",
 				slog.String("method", req.Method),
@@ -92,12 +92,4 @@ func serveRecovering(logger *slog.Logger, next echo.HandlerFunc, c echo.Context)
 		}
 	}()
 	return next(c)
-}
-
-// routeOf is the matched route template, a label of bounded cardinality.
-func routeOf(c echo.Context) string {
-	if p := c.Path(); p != "" && c.Response().Status != http.StatusNotFound {
-		return p
-	}
-	return "unmatched"
 }

@@ -77,6 +77,10 @@ func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 	}
 }
 
+// unavailableRetryAfter is the Retry-After, in seconds, of a 503 while the
+// database is unreachable: about the time a restart takes.
+const unavailableRetryAfter = 5
+
 // problemStatus is the status of each kind of problem.
 var problemStatus = map[problem.Kind]int{
 	problem.Invalid:         http.StatusBadRequest,
@@ -120,6 +124,10 @@ func toAPIError(err error) *apiError {
 			Details: map[string]string{"constraint": conflict.Constraint}}
 	case errors.Is(err, context.DeadlineExceeded):
 		return &apiError{Status: http.StatusServiceUnavailable, Code: "timeout", Message: "the request took too long"}
+	case store.Unavailable(err):
+		// The pool reconnects by itself once the database is back.
+		return &apiError{Status: http.StatusServiceUnavailable, Code: "unavailable",
+			Message: "the database is unavailable; try again shortly", retryAfter: unavailableRetryAfter}
 	}
 	var httpErr *echo.HTTPError
 	if errors.As(err, &httpErr) {

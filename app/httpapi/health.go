@@ -20,9 +20,13 @@ func probeRoutes(h Health, registry *prometheus.Registry) []route {
 		{Method: http.MethodGet, Path: "/health", Public: true, Group: groupNone, Tag: tag,
 			Summary:  "Liveness: 200 {\"status\":\"ok\"} while the process serves HTTP; touches nothing",
 			Response: map[string]string{"status": "ok"}, Handler: health},
+		{Method: http.MethodHead, Path: "/health", Public: true, Group: groupNone, Tag: tag,
+			Summary: "Liveness, as GET /health answers it, without a body", Handler: health},
 		{Method: http.MethodGet, Path: "/health/detailed", Public: true, Group: groupNone, Tag: tag,
 			Summary:  "Readiness: PostgreSQL, River and Redis checks; 503 when PostgreSQL is down, degraded when only Redis is",
-			Response: detailedHealthExample, Handler: h.detailed},
+			Response: detailedHealthExample, AlsoStatus: http.StatusServiceUnavailable, Handler: h.detailed},
+		{Method: http.MethodHead, Path: "/health/detailed", Public: true, Group: groupNone, Tag: tag,
+			Summary: "Readiness, as GET /health/detailed answers it (200 or 503), without a body", Handler: h.detailed},
 		{Method: http.MethodGet, Path: "/metrics", Public: true, Group: groupNone, Tag: tag, ResponseType: "text/plain",
 			Summary: "Prometheus metrics", Handler: echo.WrapHandler(promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))},
 	}
@@ -70,6 +74,9 @@ func health(c echo.Context) error {
 	res := c.Response()
 	res.Header()[echo.HeaderContentType] = headerJSON
 	res.WriteHeader(http.StatusOK)
+	if c.Request().Method == http.MethodHead {
+		return nil
+	}
 	_, err := io.WriteString(res, `{"status":"ok"}`)
 	return err
 }
@@ -108,6 +115,10 @@ func (h Health) detailed(c echo.Context) error {
 		report.Status = degraded
 	}
 	report.ResponseTimeMS = milliseconds(time.Since(start))
+	if c.Request().Method == http.MethodHead {
+		c.Response().Header()[echo.HeaderContentType] = headerJSON
+		return c.NoContent(status)
+	}
 	return c.JSON(status, report)
 }
 

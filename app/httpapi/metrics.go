@@ -3,11 +3,12 @@ package httpapi
 import (
 	"context"
 	"log/slog"
-	"strconv"
+	"net/http"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -28,18 +29,40 @@ func NewRegistry(pool *pgxpool.Pool, st *store.Store, logger *slog.Logger) *prom
 	return registry
 }
 
-// httpMetrics counts requests by route, method and status, and times them.
+// httpMetrics counts requests by route, method and status class, and times
+// them. Every label comes from a closed set (registered routes and
+// "unmatched", known methods and "other", 1xx to 5xx), so that no request,
+// however odd, adds a series.
 type httpMetrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	// series caches each label combination's counter and histogram: the
 	// vectors' own lookup hashes the labels and allocates on every request.
 	series sync.Map // seriesKey → *httpSeries
+	// routes are the registered route templates, read from the router at
+	// the first request: every route is registered before serving starts.
+	routes     map[string]bool
+	routesOnce sync.Once
+}
+
+// routeOf is the request's registered route template, or "unmatched": a
+// label of bounded cardinality. A registered route keeps its name whatever
+// it answers, 404 included.
+func (m *httpMetrics) routeOf(c echo.Context) string {
+	m.routesOnce.Do(func() {
+		m.routes = map[string]bool{}
+		for _, r := range c.Echo().Routes() {
+			m.routes[r.Path] = true
+		}
+	})
+	if p := c.Path(); m.routes[p] {
+		return p
+	}
+	return "unmatched"
 }
 
 type seriesKey struct {
-	route, method string
-	status        int
+	route, method, class string
 }
 
 type httpSeries struct {
@@ -51,7 +74,7 @@ func newHTTPMetrics(registry prometheus.Registerer) *httpMetrics {
 	m := &httpMetrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "pff_http_requests_total",
-			Help: "HTTP requests by route template, method and status.",
+			Help: "HTTP requests by route template, method and status class (2xx, 4xx, ...).",
 		}, []string{"route", "method", "status"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "pff_http_request_duration_seconds",
@@ -63,18 +86,42 @@ func newHTTPMetrics(registry prometheus.Registerer) *httpMetrics {
 	return m
 }
 
+// observe counts one request; route must be a registered route template or
+// "unmatched" (routeOf).
 func (m *httpMetrics) observe(route, method string, status int, elapsed time.Duration) {
-	key := seriesKey{route, method, status}
+	key := seriesKey{route, knownMethod(method), statusClass(status)}
 	s, ok := m.series.Load(key)
 	if !ok {
 		s, _ = m.series.LoadOrStore(key, &httpSeries{
-			requests: m.requests.WithLabelValues(route, method, strconv.Itoa(status)),
-			duration: m.duration.WithLabelValues(route, method),
+			requests: m.requests.WithLabelValues(key.route, key.method, key.class),
+			duration: m.duration.WithLabelValues(key.route, key.method),
 		})
 	}
 	series := s.(*httpSeries)
 	series.requests.Inc()
 	series.duration.Observe(elapsed.Seconds())
+}
+
+// knownMethod is method when it is one of HTTP's, and "other" otherwise: a
+// client may send any token as a method.
+func knownMethod(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return method
+	}
+	return "other"
+}
+
+var statusClasses = [...]string{"1xx", "2xx", "3xx", "4xx", "5xx"}
+
+// statusClass is 2xx for 200 to 299, and so on; a status outside 100 to 599
+// counts as 5xx, a server's fault.
+func statusClass(status int) string {
+	if status < 100 || status > 599 {
+		return statusClasses[4]
+	}
+	return statusClasses[status/100-1]
 }
 
 // poolCollector exports pgxpool's statistics at scrape time.
