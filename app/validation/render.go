@@ -56,7 +56,7 @@ func (r *Report) Text() string {
 	if l := r.Learned; l.Note != "" {
 		fmt.Fprintf(&b, "%s\n", l.Note)
 	} else {
-		fmt.Fprintf(&b, "model %s judged %d facts and doubts %d\n", l.Model, l.Scored, l.Doubted)
+		fmt.Fprintf(&b, "model %s judged %d facts, doubts %d, abstained on %d for too little evidence\n", l.Model, l.Scored, l.Doubted, l.Abstained)
 	}
 	return b.String()
 }
@@ -74,7 +74,7 @@ func (v Versions) text() string {
 		}
 		return s
 	}
-	return fmt.Sprintf("schema %s, rules %s, checks %s, model %s", or(v.Schema), or(v.Rules), or(v.Checks), or(v.Model))
+	return fmt.Sprintf("schema %s, rules %s, checks %s, constraints %s, model %s", or(v.Schema), or(v.Rules), or(v.Checks), or(v.Constraints), or(v.Model))
 }
 
 func bindingsText(bindings map[string]string) string {

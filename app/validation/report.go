@@ -23,9 +23,10 @@ const (
 
 // Where a violation comes from.
 const (
-	SourceRule  = "rule"
-	SourceCheck = "check"
-	SourceModel = "model"
+	SourceRule       = "rule"
+	SourceCheck      = "check"
+	SourceConstraint = "constraint"
+	SourceModel      = "model"
 )
 
 // Report is the validation of one record.
@@ -59,7 +60,7 @@ type Report struct {
 
 // Violation is one place where a rule, check or model finds the record wrong.
 type Violation struct {
-	// Source is SourceRule, SourceCheck or SourceModel.
+	// Source is SourceRule, SourceCheck, SourceConstraint or SourceModel.
 	Source string `json:"source"`
 	ID     string `json:"id"`
 	// Duplicates are the ids of rules merged into this one.
@@ -82,19 +83,25 @@ type Violation struct {
 // Learned is what a plausibility model made of a record.
 type Learned struct {
 	Model string `json:"model,omitempty"`
-	// Scored facts are those the model could judge; Doubted those it reports.
-	Scored  int    `json:"scored"`
-	Doubted int    `json:"doubted"`
-	Note    string `json:"note,omitempty"`
+	// Scored facts are those the model could judge; Doubted those it
+	// reports; Abstained those it had too little evidence to judge.
+	Scored    int `json:"scored"`
+	Doubted   int `json:"doubted"`
+	Abstained int `json:"abstained"`
+	// Policy is what the model's findings may decide: "review" (they send
+	// a record to REVIEW at most) or "score".
+	Policy ModelPolicy `json:"policy,omitempty"`
+	Note   string      `json:"note,omitempty"`
 }
 
-// Versions name the schema, rules, checks and model that made a report;
-// empty when not used.
+// Versions name the schema, rules, checks, constraints and model that made
+// a report; empty when not used.
 type Versions struct {
-	Schema string `json:"schema,omitempty"`
-	Rules  string `json:"rules,omitempty"`
-	Checks string `json:"checks,omitempty"`
-	Model  string `json:"model,omitempty"`
+	Schema      string `json:"schema,omitempty"`
+	Rules       string `json:"rules,omitempty"`
+	Checks      string `json:"checks,omitempty"`
+	Constraints string `json:"constraints,omitempty"`
+	Model       string `json:"model,omitempty"`
 }
 
 // Thresholds turn a score into a decision.
@@ -133,17 +140,29 @@ func (f finding) String() string {
 }
 
 // decide sets the score, decision and explanation from the report's
-// findings.
-func (r *Report) decide(t Thresholds, schemaConfidence float64) {
+// findings. Under ModelReviews a record that only the model's findings
+// push below the reject threshold is sent to REVIEW: the model alone never
+// rejects.
+func (r *Report) decide(t Thresholds, schemaConfidence float64, policy ModelPolicy) {
 	findings := r.findings(schemaConfidence)
-	score := 1.0
+	score, withoutModel := 1.0, 1.0
 	for _, f := range findings {
 		score *= 1 - f.confidence
+		if f.violation == nil || f.violation.Source != SourceModel {
+			withoutModel *= 1 - f.confidence
+		}
 	}
 	// Twelve significant digits are more than confidences carry, and
 	// rounding keeps 1 − 0.9 at the threshold 0.1 rather than a hair below.
-	r.Score, _ = strconv.ParseFloat(strconv.FormatFloat(score, 'g', 12, 64), 64)
+	round := func(x float64) float64 {
+		x, _ = strconv.ParseFloat(strconv.FormatFloat(x, 'g', 12, 64), 64)
+		return x
+	}
+	r.Score = round(score)
+	capped := false
 	switch {
+	case r.Score < t.Reject && policy == ModelReviews && round(withoutModel) >= t.Reject:
+		r.Decision, capped = Review, true
 	case r.Score < t.Reject:
 		r.Decision = Reject
 	case r.Score < t.Accept || len(r.EvalErrors) > 0:
@@ -152,6 +171,9 @@ func (r *Report) decide(t Thresholds, schemaConfidence float64) {
 		r.Decision = Accept
 	}
 	r.Explanation = r.explain(findings, t)
+	if capped {
+		r.Explanation += " The model's findings alone do not reject a record: it is for review."
+	}
 }
 
 // findings lists the score's factors, most confident first: each violated
@@ -189,7 +211,9 @@ func (r *Report) explain(findings []finding, t Thresholds) string {
 	case Accept:
 		fmt.Fprintf(&b, "ACCEPT: score %s is at least %.2f", scoreText(r.Score), t.Accept)
 	case Review:
-		if r.Score >= t.Accept {
+		if r.Score < t.Reject {
+			fmt.Fprintf(&b, "REVIEW: score %s is below %.2f only for the model's findings", scoreText(r.Score), t.Reject)
+		} else if r.Score >= t.Accept {
 			fmt.Fprintf(&b, "REVIEW: %d check evaluation%s failed, so the record is not fully verified", len(r.EvalErrors), plural(len(r.EvalErrors)))
 		} else {
 			fmt.Fprintf(&b, "REVIEW: score %s is between %.2f and %.2f", scoreText(r.Score), t.Reject, t.Accept)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pff/pff/app/checks"
+	"github.com/pff/pff/app/constraints"
 	"github.com/pff/pff/app/kg"
 	"github.com/pff/pff/app/rules"
 	"github.com/pff/pff/app/schema"
@@ -28,8 +29,11 @@ type Plausibility interface {
 // Assessment is a plausibility model's judgement of one record.
 type Assessment struct {
 	// Scored is how many facts the model could judge.
-	Scored   int
-	Findings []Finding
+	Scored int
+	// Abstained is how many facts it had too little evidence to judge: a
+	// value or an entity seen too rarely in training.
+	Abstained int
+	Findings  []Finding
 }
 
 // Finding is a fact a plausibility model doubts.
@@ -50,12 +54,30 @@ type Alternative struct {
 	Probability float64 `json:"probability"`
 }
 
+// ModelPolicy says what findings of the plausibility model may decide.
+type ModelPolicy string
+
+// The policies.
+const (
+	// ModelReviews lets model findings lower the score and send a record to
+	// REVIEW, never to REJECT: only the schema, rules, checks and
+	// constraints reject. The default.
+	ModelReviews ModelPolicy = "review"
+	// ModelScores counts model findings in the score like any other, so
+	// they may reject a record on their own.
+	ModelScores ModelPolicy = "score"
+)
+
 // Config says what to validate records with. Every part is optional.
 type Config struct {
 	Schema       *schema.Schema
 	Rules        *rules.Set
 	Checks       *checks.Set
+	Constraints  *constraints.Set
 	Plausibility Plausibility
+	// ModelPolicy is what model findings may decide; empty means
+	// ModelReviews.
+	ModelPolicy ModelPolicy
 	// SchemaConfidence is the probability that a failing schema keyword is a
 	// real fault. Zero means 0.9.
 	SchemaConfidence float64
@@ -84,6 +106,9 @@ func New(cfg Config) (*Validator, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.ModelPolicy == "" {
+		cfg.ModelPolicy = ModelReviews
+	}
 	if cfg.NoModelNote == "" {
 		cfg.NoModelNote = "no active model: the score is from the schema, rules and checks alone"
 	}
@@ -93,6 +118,8 @@ func New(cfg Config) (*Validator, error) {
 		return nil, fmt.Errorf("validation: schema confidence %v outside [0, 1]", cfg.SchemaConfidence)
 	case t.Reject < 0 || t.Reject > t.Accept || t.Accept > 1:
 		return nil, fmt.Errorf("validation: thresholds reject %v, accept %v: want 0 <= reject <= accept <= 1", t.Reject, t.Accept)
+	case cfg.ModelPolicy != ModelReviews && cfg.ModelPolicy != ModelScores:
+		return nil, fmt.Errorf("validation: model policy %q: want %q or %q", cfg.ModelPolicy, ModelReviews, ModelScores)
 	}
 	return &Validator{cfg: cfg}, nil
 }
@@ -108,6 +135,9 @@ func (v *Validator) Versions() Versions {
 	}
 	if v.cfg.Checks != nil {
 		vs.Checks = v.cfg.Checks.Version()
+	}
+	if v.cfg.Constraints != nil {
+		vs.Constraints = v.cfg.Constraints.Version()
 	}
 	if v.cfg.Plausibility != nil {
 		vs.Model = v.cfg.Plausibility.Version()
@@ -156,13 +186,22 @@ func (v *Validator) Validate(ctx context.Context, record []byte) (*Report, error
 			r.EvalErrors = append(r.EvalErrors, e.Error())
 		}
 	}
+	if v.cfg.Constraints != nil {
+		res := v.cfg.Constraints.Evaluate(g)
+		r.Satisfied += res.Satisfied
+		r.NotApplicable += res.NotApplicable
+		for _, x := range res.Violations {
+			r.Violations = append(r.Violations, constraintViolation(x))
+		}
+	}
 	r.Learned = Learned{Note: v.cfg.NoModelNote}
 	if v.cfg.Plausibility != nil {
 		a, err := v.cfg.Plausibility.Assess(ctx, g)
 		if err != nil {
 			return nil, fmt.Errorf("validation: plausibility of %s: %w", g.Root, err)
 		}
-		r.Learned = Learned{Model: v.cfg.Plausibility.Version(), Scored: a.Scored, Doubted: len(a.Findings)}
+		r.Learned = Learned{Model: v.cfg.Plausibility.Version(), Scored: a.Scored, Abstained: a.Abstained,
+			Doubted: len(a.Findings), Policy: v.cfg.ModelPolicy}
 		for _, f := range a.Findings {
 			if f.Confidence < 0 || f.Confidence > 1 {
 				return nil, errors.New("validation: plausibility model returned a confidence outside [0, 1]")
@@ -174,7 +213,7 @@ func (v *Validator) Validate(ctx context.Context, record []byte) (*Report, error
 			})
 		}
 	}
-	r.decide(v.cfg.Thresholds, v.cfg.SchemaConfidence)
+	r.decide(v.cfg.Thresholds, v.cfg.SchemaConfidence, v.cfg.ModelPolicy)
 	return r, nil
 }
 
@@ -187,6 +226,14 @@ func ruleViolation(x rules.Violation) Violation {
 		Source: SourceRule, ID: x.Rule.ID, Duplicates: x.Rule.Duplicates,
 		Category: x.Rule.Category, Confidence: x.Rule.Confidence, Description: x.Rule.Description,
 		Rule: x.Pattern, Bindings: bindings, Pointers: slices.Clone(x.Pointers),
+	}
+}
+
+func constraintViolation(x constraints.Violation) Violation {
+	c := x.Constraint
+	return Violation{
+		Source: SourceConstraint, ID: c.ID, Category: "constraint_" + string(c.Kind), Confidence: c.Confidence,
+		Description: c.Text() + ": " + x.Detail, Rule: c.Text(), Pointers: slices.Clone(x.Pointers),
 	}
 }
 

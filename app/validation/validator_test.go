@@ -1,6 +1,7 @@
 package validation
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pff/pff/app/checks"
+	"github.com/pff/pff/app/constraints"
 	"github.com/pff/pff/app/gen"
 	"github.com/pff/pff/app/kg"
 	"github.com/pff/pff/app/rules"
@@ -148,8 +150,12 @@ func TestValidateWithSchema(t *testing.T) {
 	require.Contains(t, r.Text(), "\nschema errors\n  the record: missing property 'name'\n")
 }
 
-// doubter is a plausibility model for tests: it doubts every status fact.
-type doubter struct{ err error }
+// doubter is a plausibility model for tests: it doubts every status fact
+// with its confidence (0.1 by default).
+type doubter struct {
+	err        error
+	confidence float64
+}
 
 func (doubter) Version() string { return "doubter-1" }
 
@@ -158,7 +164,7 @@ func (d doubter) Assess(_ context.Context, g *kg.Graph) (Assessment, error) {
 	for _, t := range g.Triples {
 		a.Scored++
 		if t.Predicate == kg.PredStatus {
-			a.Findings = append(a.Findings, Finding{Pointer: t.Pointer, Description: "implausible " + t.Object, Confidence: 0.1,
+			a.Findings = append(a.Findings, Finding{Pointer: t.Pointer, Description: "implausible " + t.Object, Confidence: cmp.Or(d.confidence, 0.1),
 				Alternatives: []Alternative{{Value: "Other", Probability: 0.8}}})
 		}
 	}
@@ -184,6 +190,60 @@ func TestValidateWithPlausibility(t *testing.T) {
 	v = defaultValidator(t, Config{Plausibility: doubter{err: errors.New("model down")}})
 	_, err = v.Validate(context.Background(), []byte(record))
 	require.ErrorContains(t, err, "validation: plausibility of A4C123B1612DD272D1371C17149D4395: model down")
+}
+
+// TestTheModelAloneNeverRejects: findings of the model that would reject a
+// record send it to REVIEW under the default policy, and reject it when
+// the policy lets them score; with a rule violated too, it is rejected.
+func TestTheModelAloneNeverRejects(t *testing.T) {
+	t.Parallel()
+	sure := doubter{confidence: 0.99}
+	for _, tt := range []struct {
+		policy ModelPolicy
+		want   Decision
+	}{{"", Review}, {ModelReviews, Review}, {ModelScores, Reject}} {
+		v, err := New(Config{Plausibility: sure, ModelPolicy: tt.policy})
+		require.NoError(t, err)
+		r, err := v.Validate(context.Background(), []byte(record))
+		require.NoError(t, err)
+		require.Less(t, r.Score, 0.1)
+		require.Equal(t, tt.want, r.Decision, tt.policy)
+		if tt.want == Review {
+			require.Contains(t, r.Explanation, "only for the model's findings")
+			require.Equal(t, ModelReviews, r.Learned.Policy)
+		}
+	}
+	rs, err := rules.Compile([]rules.Rule{{ID: "r", Category: "k", Confidence: 0.95,
+		Head: rules.Atom{Predicate: "status", Subject: rules.Var("X"), Object: rules.Const("Nothing")},
+		Body: []rules.Atom{{Predicate: "type", Subject: rules.Var("X"), Object: rules.Const("contract")}}}})
+	require.NoError(t, err)
+	v, err := New(Config{Plausibility: sure, Rules: rs})
+	require.NoError(t, err)
+	r, err := v.Validate(context.Background(), []byte(record))
+	require.NoError(t, err)
+	require.Equal(t, Reject, r.Decision, "a rule rejects; the model only adds to it")
+}
+
+// TestValidateWithConstraints: a broken constraint is a finding with its
+// confidence, named in the report's versions.
+func TestValidateWithConstraints(t *testing.T) {
+	t.Parallel()
+	cs, err := constraints.Compile([]constraints.Constraint{
+		{ID: "plans", Kind: constraints.Cardinality, Type: "contract", Relation: "product", Min: 2, Confidence: 0.999},
+		{ID: "unused", Kind: constraints.Presence, Type: "billCycle", Relation: "status", Confidence: 0.999},
+	})
+	require.NoError(t, err)
+	v, err := New(Config{Constraints: cs})
+	require.NoError(t, err)
+	r, err := v.Validate(context.Background(), []byte(record))
+	require.NoError(t, err)
+	require.Len(t, r.Violations, 1, "no bill cycle to bind")
+	require.Equal(t, SourceConstraint, r.Violations[0].Source)
+	require.Equal(t, "constraint_cardinality", r.Violations[0].Category)
+	require.Equal(t, []string{"/contract/0", "/contract/0/product/0"}, r.Violations[0].Pointers)
+	require.Equal(t, Reject, r.Decision)
+	require.Equal(t, cs.Version(), r.Versions.Constraints)
+	require.Equal(t, 1, r.NotApplicable)
 }
 
 func TestValidateEvalErrorsNeedReview(t *testing.T) {
@@ -220,6 +280,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		{Thresholds: Thresholds{Accept: 0.5, Reject: 0.6}},
 		{Thresholds: Thresholds{Accept: 1.5}},
 		{Thresholds: Thresholds{Accept: 0.5, Reject: -1}},
+		{ModelPolicy: "veto"},
 	} {
 		_, err := New(cfg)
 		require.Error(t, err, "%+v", cfg)
@@ -234,7 +295,7 @@ func TestDecisionThresholds(t *testing.T) {
 		want       Decision
 	}{{0.05, Accept}, {0.1, Accept}, {0.5, Review}, {0.9, Review}, {0.95, Reject}} {
 		r := &Report{Violations: []Violation{{Source: SourceCheck, ID: "c", Confidence: tt.confidence, Pointers: []string{"/a"}}, {Source: SourceCheck, ID: "c", Confidence: tt.confidence, Pointers: []string{"/b"}}}}
-		r.decide(th, 0.9)
+		r.decide(th, 0.9, ModelReviews)
 		require.Equal(t, tt.want, r.Decision, "confidence %v", tt.confidence)
 		require.InDelta(t, 1-tt.confidence, r.Score, 1e-9, "a check violated twice counts once")
 	}
