@@ -73,6 +73,7 @@ func commands() []*command {
 		validateCommand(), genCommand(), schemaCommand(), rulesCommand(),
 		ingestCommand(),
 		kgCommand(), trainCommand(), evalCommand(), modelsCommand(), predictCommand(),
+		flowsCommand(), runFlowCommand(), execCommand(), simCommand(),
 	}
 }
 

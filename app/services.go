@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/pff/pff/app/accounts"
@@ -65,6 +66,8 @@ type processOptions struct {
 	maxConns int32
 	// workers runs jobs; otherwise the job client only inserts.
 	workers bool
+	// flowsOnly works only the lines of fix flows (pff run).
+	flowsOnly bool
 }
 
 // startServices waits for PostgreSQL, checks or applies migrations, opens the
@@ -144,10 +147,19 @@ func (s *services) build(ctx context.Context, opts processOptions) error {
 			TrainTimeout: cfg.Learn.TrainTimeout, Flows: s.engine}
 		jobsCfg = jobs.Config{
 			Workers:              cfg.Jobs.Workers,
+			Queues:               map[string]int{river.QueueDefault: cfg.Jobs.Workers},
 			Logger:               s.logger.With("component", "river"),
 			Register:             jobs.Register(deps),
 			PeriodicJobs:         jobs.PeriodicJobs(deps),
 			RescueStuckJobsAfter: cfg.Learn.TrainTimeout + 10*time.Minute,
+		}
+		if s.engine != nil && cfg.Flows.Workers > 0 {
+			jobsCfg.Queues[jobs.QueueFlows] = cfg.Flows.Workers
+		}
+		if opts.flowsOnly && s.engine != nil {
+			quiet := slog.New(atLeast{Handler: s.logger.Handler(), min: slog.LevelWarn})
+			jobsCfg = jobs.Config{Workers: cfg.Flows.Workers, Logger: quiet, Queues: map[string]int{jobs.QueueFlows: cfg.Flows.Workers},
+				Register: func(w *river.Workers) { river.AddWorker(w, &jobs.FlowLineWorker{Engine: s.engine}) }}
 		}
 		if cfg.Jobs.Workers == 0 {
 			jobsCfg = jobs.Config{}

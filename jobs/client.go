@@ -16,6 +16,8 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/pff/pff/store"
 )
 
 // Config configures a Client. Zero values mean defaults.
@@ -28,6 +30,9 @@ type Config struct {
 	// Register adds the workers this process runs. It is required when
 	// Workers > 0. Tests use it to register their own workers.
 	Register func(*river.Workers)
+	// Queues are the queues worked, by name, with their workers; nil means
+	// the default queue and the flows queue, each with Workers.
+	Queues map[string]int
 	// PeriodicJobs are scheduled by whichever worker process is River's leader.
 	PeriodicJobs []*river.PeriodicJob
 	// FetchCooldown is the least time between two fetches of new jobs; 0 means
@@ -37,16 +42,23 @@ type Config struct {
 	// JobTimeout bounds jobs whose worker sets no timeout; 0 means River's
 	// 1 minute.
 	JobTimeout time.Duration
-	// RescueStuckJobsAfter is how long a job may run before River takes its
-	// worker for dead and retries it; 0 means River's 1 hour. It must exceed
-	// JobTimeout and the timeouts workers set (a training's).
+	// RescueStuckJobsAfter is how long a job may run before River's own
+	// rescuer takes its worker for dead and retries it; 0 means River's 1
+	// hour. It must exceed JobTimeout and the timeouts workers set (a
+	// training's). Heartbeats find dead workers sooner; this is the backstop.
 	RescueStuckJobsAfter time.Duration
+	// Heartbeat times the heartbeats that hand the jobs of a dead worker
+	// back to the queue (heartbeat.go); zero values mean DefaultHeartbeat.
+	Heartbeat HeartbeatConfig
 }
 
 // Client is a River client that knows how to shut down without losing work.
 type Client struct {
 	river   *river.Client[pgx.Tx]
 	workers int
+	// leases beat for the running jobs and reap those of dead workers; nil
+	// for an insert-only client.
+	leases *leases
 	// hardStopping is set just before running jobs are cancelled on shutdown,
 	// so the interrupted jobs are handed back to the queue instead of being
 	// counted as failed attempts.
@@ -69,9 +81,18 @@ func New(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 		workers := river.NewWorkers()
 		cfg.Register(workers)
 		riverConfig.Workers = workers
-		riverConfig.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
+		queues := cfg.Queues
+		if queues == nil {
+			queues = map[string]int{river.QueueDefault: cfg.Workers, QueueFlows: cfg.Workers}
+		}
+		riverConfig.Queues = map[string]river.QueueConfig{}
+		for name, n := range queues {
+			riverConfig.Queues[name] = river.QueueConfig{MaxWorkers: n}
+		}
 		riverConfig.PeriodicJobs = cfg.PeriodicJobs
+		c.leases = newLeases(store.New(pool), cfg.Heartbeat, logger)
 		riverConfig.Middleware = []rivertype.Middleware{
+			river.WorkerMiddlewareFunc(c.leases.hold),
 			river.WorkerMiddlewareFunc(c.requeueOnHardStop),
 		}
 	}
@@ -97,6 +118,7 @@ func (c *Client) Start(ctx context.Context) error {
 	if err := c.river.Start(ctx); err != nil {
 		return fmt.Errorf("jobs: start: %w", err)
 	}
+	c.leases.start()
 	return nil
 }
 
@@ -108,6 +130,8 @@ func (c *Client) Stop(ctx context.Context, softTimeout, hardTimeout time.Duratio
 	if c.workers == 0 {
 		return nil
 	}
+	// Jobs are beaten for until they have stopped.
+	defer c.leases.halt()
 	softCtx, cancel := context.WithTimeout(ctx, softTimeout)
 	err := c.river.Stop(softCtx)
 	cancel()

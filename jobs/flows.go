@@ -19,9 +19,16 @@ type FlowLineArgs struct {
 // Kind is the job kind stored in river_job.
 func (FlowLineArgs) Kind() string { return "flow_line" }
 
+// QueueFlows is the queue of fix-flow lines: apart from the default queue,
+// so that a process can work lines alone (pff run), and an execution of
+// thousands of lines does not hold up validations.
+const QueueFlows = "flows"
+
 // InsertOpts retry a line whose worker failed: the line replays its journal,
 // so a retry never repeats a completed step.
-func (FlowLineArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 10} }
+func (FlowLineArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 10, Queue: QueueFlows}
+}
 
 // FlowLineWorker runs lines with the engine.
 type FlowLineWorker struct {

@@ -214,3 +214,33 @@ func (s *Store) Events(ctx context.Context, executionID, after int64, limit int)
 	events, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Event])
 	return events, wrap(err, "events of execution %d", executionID)
 }
+
+// LineCount is how many lines of running executions run a flow and are in
+// a state.
+type LineCount struct {
+	Flow  string
+	State string
+	Count int64
+}
+
+// FlowLineCounts counts the lines of executions that have not ended, by flow
+// and state, and says how long the oldest queued line of a running
+// execution has waited.
+func (s *Store) FlowLineCounts(ctx context.Context) ([]LineCount, time.Duration, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT l.flow, l.state, count(*) FROM execution_lines l JOIN executions e ON e.id = l.execution_id
+		WHERE e.state IN ('running', 'paused', 'awaiting_approval') GROUP BY 1, 2`)
+	if err != nil {
+		return nil, 0, wrap(err, "count flow lines")
+	}
+	counts, err := pgx.CollectRows(rows, pgx.RowToStructByPos[LineCount])
+	if err != nil {
+		return nil, 0, wrap(err, "count flow lines")
+	}
+	var lag float64
+	err = s.pool.QueryRow(ctx, `
+		SELECT coalesce(extract(epoch FROM clock_timestamp() - min(l.updated_at)), 0)
+		FROM execution_lines l JOIN executions e ON e.id = l.execution_id
+		WHERE e.state = 'running' AND l.state = 'queued'`).Scan(&lag)
+	return counts, time.Duration(lag * float64(time.Second)), wrap(err, "flow line lag")
+}

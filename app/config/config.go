@@ -107,6 +107,9 @@ type FlowsConfig struct {
 	ApprovalLines int `koanf:"approval_lines"`
 	// MaxLines bounds one execution.
 	MaxLines int `koanf:"max_lines"`
+	// Workers is how many lines a process runs at once, besides
+	// jobs.workers: lines mostly wait for BSS.
+	Workers int `koanf:"workers"`
 }
 
 // DatabaseConfig configures PostgreSQL.
@@ -214,6 +217,7 @@ func defaults() map[string]any {
 		"learn.ef_search":             100,
 		"flows.approval_lines":        500,
 		"flows.max_lines":             100_000,
+		"flows.workers":               50,
 		"bootstrap_admin":             "",
 		"bootstrap_password":          "",
 		"bootstrap_email":             "",

@@ -106,6 +106,9 @@ func (c Config) validate() error {
 	if c.Flows.ApprovalLines < 1 {
 		return problem("flows.approval_lines", "must be at least 1")
 	}
+	if c.Flows.Workers < 0 || c.Flows.Workers > 10_000 {
+		return problem("flows.workers", "%d is outside 0..10000", c.Flows.Workers)
+	}
 	if c.Flows.MaxLines < 1 || c.Flows.MaxLines > 1_000_000 {
 		return problem("flows.max_lines", "%d is outside 1..1000000", c.Flows.MaxLines)
 	}

@@ -25,6 +25,7 @@ func NewRegistry(pool *pgxpool.Pool, st *store.Store, logger *slog.Logger) *prom
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		newPoolCollector(pool),
 		newJobCollector(st, logger),
+		newFlowCollector(st, logger),
 	)
 	return registry
 }
