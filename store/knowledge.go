@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -23,13 +25,16 @@ type Knowledge struct {
 	CreatedBy string    `json:"created_by"`
 	CreatedAt time.Time `json:"created_at"`
 	Active    bool      `json:"active"`
+	// Mode says whether a rule or check set adds to the embedded defaults
+	// ("add") or replaces them ("replace"); other kinds have no defaults.
+	Mode string `json:"mode"`
 	// Content is the document itself; lists leave it out.
 	Content string `json:"content,omitempty"`
 }
 
-// NewKnowledge is what CreateKnowledge stores.
+// NewKnowledge is what CreateKnowledge stores. An empty Mode is "add".
 type NewKnowledge struct {
-	Kind, Name, Format, Content, CreatedBy string
+	Kind, Name, Format, Content, CreatedBy, Mode string
 }
 
 // KnowledgeFilter selects versions for ListKnowledge, newest first.
@@ -49,22 +54,27 @@ type ActiveKnowledge struct {
 	Name    string `json:"name"`
 	Version int    `json:"version"`
 	SHA256  string `json:"sha256"`
+	Mode    string `json:"mode"`
 }
 
 const knowledgeColumns = `k.id, k.kind, k.name, k.version, k.format, k.sha256, octet_length(k.content), k.created_by, k.created_at,
-	EXISTS (SELECT 1 FROM knowledge_active a WHERE a.knowledge_id = k.id)`
+	EXISTS (SELECT 1 FROM knowledge_active a WHERE a.knowledge_id = k.id), k.mode`
 
 func scanKnowledge(row pgx.Row, content ...any) (Knowledge, error) {
 	var k Knowledge
-	dest := append([]any{&k.ID, &k.Kind, &k.Name, &k.Version, &k.Format, &k.SHA256, &k.Size, &k.CreatedBy, &k.CreatedAt, &k.Active}, content...)
+	dest := append([]any{&k.ID, &k.Kind, &k.Name, &k.Version, &k.Format, &k.SHA256, &k.Size, &k.CreatedBy, &k.CreatedAt, &k.Active, &k.Mode}, content...)
 	err := row.Scan(dest...)
 	return k, err
 }
 
 // CreateKnowledge stores content as the next version of its kind and name,
-// inactive. Content equal to the latest version's is not stored again:
-// that version is returned, with created false.
+// inactive. Content and mode equal to the latest version's are not stored
+// again: that version is returned, with created false.
 func (s *Store) CreateKnowledge(ctx context.Context, nk NewKnowledge) (k Knowledge, created bool, err error) {
+	digest, mode := ContentDigest([]byte(nk.Content)), nk.Mode
+	if mode == "" {
+		mode = "add"
+	}
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		// Versions of one name are numbered in turn: concurrent uploads wait here.
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('knowledge/' || $1 || '/' || $2, 0))`, nk.Kind, nk.Name); err != nil {
@@ -72,22 +82,22 @@ func (s *Store) CreateKnowledge(ctx context.Context, nk NewKnowledge) (k Knowled
 		}
 		k, err = scanKnowledge(tx.QueryRow(ctx, `
 			SELECT `+knowledgeColumns+` FROM knowledge k
-			WHERE k.kind = $1 AND k.name = $2 AND k.sha256 = encode(sha256(convert_to($3, 'UTF8')), 'hex')
+			WHERE k.kind = $1 AND k.name = $2 AND k.sha256 = $3 AND k.mode = $4
 				AND k.version = (SELECT max(version) FROM knowledge WHERE kind = $1 AND name = $2)`,
-			nk.Kind, nk.Name, nk.Content))
+			nk.Kind, nk.Name, digest, mode))
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
 		created = true
 		k, err = scanKnowledge(tx.QueryRow(ctx, `
 			WITH k AS (
-				INSERT INTO knowledge (kind, name, version, format, content, sha256, created_by)
-				SELECT $1, $2, coalesce(max(version), 0) + 1, $3, $4, encode(sha256(convert_to($4, 'UTF8')), 'hex'), $5
+				INSERT INTO knowledge (kind, name, version, format, content, sha256, created_by, mode)
+				SELECT $1, $2, coalesce(max(version), 0) + 1, $3, $4, $5, $6, $7
 				FROM knowledge WHERE kind = $1 AND name = $2
 				RETURNING *
 			)
 			SELECT `+knowledgeColumns+` FROM k`,
-			nk.Kind, nk.Name, nk.Format, nk.Content, nk.CreatedBy))
+			nk.Kind, nk.Name, nk.Format, nk.Content, digest, nk.CreatedBy, mode))
 		return err
 	})
 	return k, created, wrap(err, "create %s %q", nk.Kind, nk.Name)
@@ -127,7 +137,7 @@ func (s *Store) ActivateKnowledge(ctx context.Context, kind string, id int64, by
 				SET knowledge_id = excluded.knowledge_id, activated_by = excluded.activated_by, activated_at = clock_timestamp()
 			RETURNING knowledge_id
 		)
-		SELECT k.id, k.kind, k.name, k.version, k.format, k.sha256, octet_length(k.content), k.created_by, k.created_at, true
+		SELECT k.id, k.kind, k.name, k.version, k.format, k.sha256, octet_length(k.content), k.created_by, k.created_at, true, k.mode
 		FROM knowledge k JOIN a ON a.knowledge_id = k.id`,
 		id, kind, by))
 	if isForeignKeyViolation(err) { // deleted while being activated
@@ -160,16 +170,23 @@ func (s *Store) DeleteKnowledge(ctx context.Context, kind string, id int64) erro
 // single small query, cheap enough to ask before every use.
 func (s *Store) ActiveKnowledgeVersions(ctx context.Context) ([]ActiveKnowledge, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT k.kind, k.id, k.name, k.version, k.sha256
+		SELECT k.kind, k.id, k.name, k.version, k.sha256, k.mode
 		FROM knowledge_active a JOIN knowledge k ON k.id = a.knowledge_id
 		UNION ALL
-		SELECT 'model', id, version, 0, fingerprint FROM models WHERE state = 'active'
+		SELECT 'model', id, version, 0, fingerprint, '' FROM models WHERE state = 'active'
 		ORDER BY 1`)
 	if err != nil {
 		return nil, wrap(err, "active knowledge")
 	}
 	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[ActiveKnowledge])
 	return list, wrap(err, "active knowledge")
+}
+
+// ContentDigest is how PFF names the content of a document of knowledge,
+// the same offline and on the server: the hex SHA-256 of its bytes.
+func ContentDigest(content []byte) string {
+	sum := sha256.Sum256(content)
+	return hex.EncodeToString(sum[:])
 }
 
 func isForeignKeyViolation(err error) bool {

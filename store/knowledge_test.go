@@ -60,8 +60,21 @@ func TestKnowledgeVersions(t *testing.T) {
 
 	_, _, err = s.CreateKnowledge(ctx, store.NewKnowledge{Kind: "schema", Name: "../etc", Format: "json", Content: "{}", CreatedBy: "user:a"})
 	require.Error(t, err, "names are checked")
-	_, _, err = s.CreateKnowledge(ctx, store.NewKnowledge{Kind: "model", Name: "m", Format: "json", Content: "{}", CreatedBy: "user:a"})
-	require.Error(t, err, "kinds are checked")
+	// Kinds are the application's to check (migration 21): the store keeps
+	// whatever it is given.
+
+	// The mode is part of a version: the same content that replaces the
+	// defaults is another version than the one that adds to them.
+	add, created, err := s.CreateKnowledge(ctx, store.NewKnowledge{Kind: "rules", Name: "ops", Format: "tsv", Content: "x", CreatedBy: "user:a"})
+	require.NoError(t, err)
+	require.True(t, created)
+	require.Equal(t, "add", add.Mode)
+	require.Equal(t, store.ContentDigest([]byte("x")), add.SHA256, "one digest offline and in the database")
+	replace, created, err := s.CreateKnowledge(ctx, store.NewKnowledge{Kind: "rules", Name: "ops", Format: "tsv", Content: "x", CreatedBy: "user:a", Mode: "replace"})
+	require.NoError(t, err)
+	require.True(t, created)
+	require.Equal(t, 2, replace.Version)
+	require.Equal(t, add.SHA256, replace.SHA256)
 }
 
 func TestKnowledgeVersionsAreNumberedInTurnUnderConcurrentUploads(t *testing.T) {
@@ -118,8 +131,8 @@ func TestKnowledgeActivation(t *testing.T) {
 	active, err = s.ActiveKnowledgeVersions(ctx)
 	require.NoError(t, err)
 	require.Equal(t, []store.ActiveKnowledge{
-		{Kind: "checks", ID: c1.ID, Name: "n", Version: 1, SHA256: c1.SHA256},
-		{Kind: "rules", ID: r2.ID, Name: "n", Version: 2, SHA256: r2.SHA256},
+		{Kind: "checks", ID: c1.ID, Name: "n", Version: 1, SHA256: c1.SHA256, Mode: "add"},
+		{Kind: "rules", ID: r2.ID, Name: "n", Version: 2, SHA256: r2.SHA256, Mode: "add"},
 	}, active)
 	list, err := s.ListKnowledge(ctx, store.KnowledgeFilter{Kind: "rules", Limit: 10})
 	require.NoError(t, err)

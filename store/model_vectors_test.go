@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -193,9 +194,9 @@ func TestActivateAndDeleteModel(t *testing.T) {
 	_, err = s.ActivateModel(ctx, "b")
 	require.NoError(t, err)
 	requireStates(t, s, map[string]string{"a": store.ModelReady, "b": store.ModelActive, "c": store.ModelFailed})
-	active, err := s.ActiveModel(ctx)
+	activeModel, err := s.ActiveModel(ctx)
 	require.NoError(t, err)
-	require.Equal(t, b.ID, active.ID)
+	require.Equal(t, b.ID, activeModel.ID)
 
 	require.ErrorIs(t, s.DeleteModel(ctx, "b"), store.ErrModelActive)
 	require.Equal(t, []string{fmt.Sprintf("model_entities_%d_cos_idx", b.ID), fmt.Sprintf("model_entities_%d_dist_idx", b.ID)},
@@ -212,6 +213,19 @@ func TestActivateAndDeleteModel(t *testing.T) {
 	require.NoError(t, s.DeleteModel(ctx, "c"), "a model without indexes")
 	require.ErrorIs(t, s.DeleteModel(ctx, "c"), store.ErrNotFound)
 	requireStates(t, s, map[string]string{"b": store.ModelActive})
+
+	// Back to no model: b is ready again, and may be deleted.
+	require.NoError(t, s.SetModelQuality(ctx, b.ID, json.RawMessage(`{"clean_flagged": 0}`)))
+	got, err = s.DeactivateModel(ctx)
+	require.NoError(t, err)
+	require.Equal(t, store.ModelReady, got.State)
+	require.JSONEq(t, `{"clean_flagged": 0}`, string(got.Quality))
+	_, err = s.DeactivateModel(ctx)
+	require.ErrorIs(t, err, store.ErrNotFound, "none is active")
+	versions, err := s.ActiveKnowledgeVersions(ctx)
+	require.NoError(t, err)
+	require.Empty(t, versions)
+	require.NoError(t, s.DeleteModel(ctx, "b"))
 }
 
 // Concurrent activations end with one active model, the last one, and

@@ -41,6 +41,9 @@ type Model struct {
 	CreatedAt       time.Time       `json:"created_at"`
 	TrainedAt       *time.Time      `json:"trained_at"`
 	ActivatedAt     *time.Time      `json:"activated_at"`
+	// Quality holds the quality gate's figures (a JSON object the learning
+	// package defines), {} until the model was measured.
+	Quality json.RawMessage `json:"quality"`
 }
 
 // NewModel is a model about to be trained.
@@ -60,12 +63,12 @@ var ErrModelActive = errors.New("the model is active: activate another one first
 var ErrModelNotReady = errors.New("the model is not ready")
 
 const modelColumns = `id, version, state, source, fingerprint, dim, norm, hyperparameters, metrics, calibration,
-	progress, entities, relations, job_id, error, created_by, created_at, trained_at, activated_at`
+	progress, quality, entities, relations, job_id, error, created_by, created_at, trained_at, activated_at`
 
 func scanModel(row pgx.Row) (Model, error) {
 	var m Model
 	err := row.Scan(&m.ID, &m.Version, &m.State, &m.Source, &m.Fingerprint, &m.Dim, &m.Norm, &m.Hyperparameters,
-		&m.Metrics, &m.Calibration, &m.Progress, &m.Entities, &m.Relations, &m.JobID, &m.Error, &m.CreatedBy,
+		&m.Metrics, &m.Calibration, &m.Progress, &m.Quality, &m.Entities, &m.Relations, &m.JobID, &m.Error, &m.CreatedBy,
 		&m.CreatedAt, &m.TrainedAt, &m.ActivatedAt)
 	return m, err
 }
@@ -175,6 +178,31 @@ UPDATE models SET state = 'active', activated_at = clock_timestamp() WHERE id = 
 		return err
 	})
 	return m, wrap(err, "activate model %s", version)
+}
+
+// SetModelQuality stores the quality gate's figures with a model.
+func (s *Store) SetModelQuality(ctx context.Context, modelID int64, quality json.RawMessage) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE models SET quality = $2 WHERE id = $1`, modelID, quality)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = pgx.ErrNoRows
+	}
+	return wrap(err, "quality of model %d", modelID)
+}
+
+// DeactivateModel makes the active model ready again, leaving none active,
+// and returns it; ErrNotFound when none was.
+func (s *Store) DeactivateModel(ctx context.Context) (Model, error) {
+	var m Model
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// The same turns as activations take, so the two never interleave.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('models/activate', 0))`); err != nil {
+			return err
+		}
+		var err error
+		m, err = scanModel(tx.QueryRow(ctx, `UPDATE models SET state = 'ready' WHERE state = 'active' RETURNING `+modelColumns))
+		return err
+	})
+	return m, wrap(err, "deactivate the active model")
 }
 
 // DeleteModel deletes a model that is not active, with its embeddings and

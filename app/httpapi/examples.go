@@ -84,7 +84,7 @@ func mustJSON(v any) json.RawMessage {
 
 var (
 	activeKnowledgeExample = knowledge.Active{
-		Rules:    &store.ActiveKnowledge{Kind: "rules", ID: 3, Name: "mined", Version: 2, SHA256: "5e8f...a0c1"},
+		Rules:    &store.ActiveKnowledge{Kind: "rules", ID: 3, Name: "mined", Version: 2, SHA256: "5e8f...a0c1", Mode: "add"},
 		Versions: validation.Versions{Rules: "mined@2", Checks: "default"},
 	}
 	inferredSchemaExample = map[string]any{"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
@@ -93,10 +93,12 @@ var (
 
 func knowledgeExample(kind knowledge.Kind) store.Knowledge {
 	k := store.Knowledge{ID: 3, Kind: string(kind), Name: "ops", Version: 2, SHA256: "5e8f...a0c1", CreatedBy: "user:" + userExample.ID,
-		CreatedAt: exampleTime, Active: true}
+		CreatedAt: exampleTime, Active: true, Mode: "add"}
 	switch kind {
 	case knowledge.KindSchema:
 		k.Format, k.Content = "json", `{"type":"object","required":["id"]}`
+	case knowledge.KindConstraints:
+		k.Format, k.Content = "json", `{"constraints": [{"id": "presence-1", "kind": "presence", "type": "contract", "when": {"status": "ContractActive"}, "relation": "msisdn", "support": 2173, "confidence": 0.9995}]}`
 	case knowledge.KindRules:
 		k.Format, k.Content = "tsv", "120\t118\t0.983\tstatus(X,ContractActive) <= paymentContext(X,Postpaid)\n"
 	case knowledge.KindFlows:

@@ -33,6 +33,7 @@ func knowledgeKinds() []knowledgeKind {
 		{knowledge.KindSchema, "schemas", "JSON Schema"},
 		{knowledge.KindRules, "rules", "Horn rule set (original JSON or AnyBURL TSV)"},
 		{knowledge.KindChecks, "checks", "check set (YAML expressions)"},
+		{knowledge.KindConstraints, "constraints", "constraint set (JSON; learned by POST /api/v1/constraints/learn or written)"},
 		{knowledge.KindFlows, "flows", "fix-flow file (YAML)"},
 		{knowledge.KindOperations, "operations", "BSS operation catalogue overlay (YAML; active at the next start)"},
 	}
@@ -42,7 +43,7 @@ func (a *api) knowledgeRoutes() []route {
 	const tag = "knowledge"
 	rs := []route{
 		{Method: http.MethodGet, Path: Prefix + "/knowledge", Role: auth.RoleViewer, Tag: tag,
-			Summary:  "The schema, rules and checks validation uses now; null means none, or the embedded defaults",
+			Summary:  "The schema, rules, checks and constraints validation uses now, each set's mode (add to the embedded defaults, or replace them); null means none, or the embedded defaults alone",
 			Response: activeKnowledgeExample, Handler: a.activeKnowledge},
 		{Method: http.MethodPost, Path: Prefix + "/schemas/infer", Role: auth.RoleOperator, Tag: tag,
 			Summary: "Infer a JSON Schema from known-good records: the body is NDJSON or a JSON array of records (64 MiB at most)",
@@ -56,7 +57,7 @@ func (a *api) knowledgeRoutes() []route {
 			route{Method: http.MethodGet, Path: base, Role: auth.RoleViewer, Tag: tag, Summary: "List the versions of every " + k.noun + ", newest first, without content",
 				Query: []param{{"name", "only versions of this name"}, cursorParam, limitParam}, Response: page[store.Knowledge]{Items: []store.Knowledge{withoutContent(example)}}, Handler: h.list},
 			route{Method: http.MethodPost, Path: base, Role: auth.RoleAdmin, Tag: tag,
-				Summary: "Upload a " + k.noun + " as the next version of its name, inactive (200 with the latest version when its content is the same); lint problems come back as details [{line, column, message}]",
+				Summary: "Upload a " + k.noun + " as the next version of its name, inactive (200 with the latest version when its content is the same); lint problems come back as details [{line, column, message}]" + k.modeNote(),
 				Request: createKnowledgeExample(k.kind), Response: knowledge.Created{Knowledge: withoutContent(example)}, Status: http.StatusCreated, AlsoStatus: http.StatusOK, MaxBody: maxKnowledgeBody, Handler: h.create},
 			route{Method: http.MethodGet, Path: base + "/:id", Role: auth.RoleViewer, Tag: tag, Summary: "Get a version of a " + k.noun + " with its content",
 				Response: example, Handler: h.get},
@@ -71,10 +72,20 @@ func (a *api) knowledgeRoutes() []route {
 	return rs
 }
 
+// modeNote says what an upload's mode means for kinds with defaults.
+func (k knowledgeKind) modeNote() string {
+	if !k.kind.HasDefaults() {
+		return ""
+	}
+	return `; mode "add" (the default) validates with the embedded default ` + k.segment + ` and these, "replace" with these alone, as pff validate --rules and --no-defaults do`
+}
+
 func (k knowledgeKind) withoutActive() string {
 	switch k.kind {
 	case knowledge.KindSchema:
 		return "validate without a schema"
+	case knowledge.KindConstraints:
+		return "validate without constraints"
 	case knowledge.KindFlows:
 		return "no fix flow can start"
 	case knowledge.KindOperations:

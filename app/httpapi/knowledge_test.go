@@ -50,7 +50,7 @@ func TestKnowledgeVersionsThroughTheAPI(t *testing.T) {
 	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
 	v1 := decodeBody[knowledge.Created](t, rec)
 	require.Equal(t, store.Knowledge{ID: v1.ID, Kind: "rules", Name: "core", Version: 1, Format: "tsv", SHA256: v1.SHA256,
-		Size: len(ruleTSV), CreatedBy: "user:" + ts.ids[auth.RoleAdmin], CreatedAt: v1.CreatedAt}, v1.Knowledge)
+		Size: len(ruleTSV), CreatedBy: "user:" + ts.ids[auth.RoleAdmin], CreatedAt: v1.CreatedAt, Mode: "add"}, v1.Knowledge)
 
 	rec = create(knowledge.CreateRequest{Name: "core", Format: "tsv", Content: duplicateTSVs})
 	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())

@@ -14,6 +14,9 @@ const (
 	KindSchema Kind = "schema"
 	KindRules  Kind = "rules"
 	KindChecks Kind = "checks"
+	// KindConstraints are constraint sets (package constraints), learned
+	// from the corpus or written by hand.
+	KindConstraints Kind = "constraints"
 	// KindFlows are fix-flow files and KindOperations overlays of the BSS
 	// operation catalogue: versioned like the rest, but not validation's.
 	KindFlows      Kind = "flows"
@@ -21,10 +24,25 @@ const (
 )
 
 // Kinds returns every kind that validation uses.
-func Kinds() []Kind { return []Kind{KindSchema, KindRules, KindChecks} }
+func Kinds() []Kind { return []Kind{KindSchema, KindRules, KindChecks, KindConstraints} }
 
 // judges reports whether validation uses a kind.
 func (k Kind) judges() bool { return slices.Contains(Kinds(), k) }
+
+// HasDefaults reports whether PFF embeds defaults of a kind, which a
+// version adds to or replaces (see Mode).
+func (k Kind) HasDefaults() bool { return k == KindRules || k == KindChecks }
+
+// Mode is what a version of a kind with defaults does with them.
+type Mode string
+
+// The modes. A rule or check set adds to the embedded defaults unless it
+// says it replaces them: the same meaning offline (pff validate --rules
+// adds, --no-defaults replaces) and on the server.
+const (
+	ModeAdd     Mode = "add"
+	ModeReplace Mode = "replace"
+)
 
 // Format is how a document of knowledge is written.
 type Format string
@@ -40,7 +58,7 @@ const (
 // Formats returns the formats a kind is written in, the usual one first.
 func (k Kind) Formats() []Format {
 	switch k {
-	case KindSchema:
+	case KindSchema, KindConstraints:
 		return []Format{FormatJSON}
 	case KindRules:
 		return []Format{FormatJSON, FormatTSV}
@@ -77,6 +95,8 @@ func (k Kind) Noun() string {
 		return "Horn rule set"
 	case KindChecks:
 		return "check set"
+	case KindConstraints:
+		return "constraint set"
 	case KindFlows:
 		return "flow file"
 	case KindOperations:

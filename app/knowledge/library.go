@@ -42,6 +42,9 @@ type CreateRequest struct {
 	// rules TSV unless the content starts with "{".
 	Format  string `json:"format,omitempty"`
 	Content string `json:"content"`
+	// Mode says whether a rule or check set adds to the embedded defaults
+	// ("add", the default) or replaces them ("replace").
+	Mode string `json:"mode,omitempty"`
 }
 
 // Problem is a lint problem of an uploaded document, at its place.
@@ -81,6 +84,14 @@ func (l *Library) Create(ctx context.Context, kind Kind, req CreateRequest, crea
 	if err != nil {
 		problems.Add("format", "%s are written in %v", kind, kind.Formats())
 	}
+	switch mode := Mode(req.Mode); {
+	case mode == "" || mode == ModeAdd:
+	case mode == ModeReplace && kind.HasDefaults():
+	case kind.HasDefaults():
+		problems.Add("mode", "is add (to the embedded defaults) or replace (them)")
+	default:
+		problems.Add("mode", "%s have no defaults to add to or replace", kind)
+	}
 	if err := problems.Err(); err != nil {
 		return Created{}, err
 	}
@@ -94,7 +105,7 @@ func (l *Library) Create(ctx context.Context, kind Kind, req CreateRequest, crea
 			Message: fmt.Sprintf("the %s has %d problem(s)", kind.Noun(), len(errs)), Details: errs}
 	}
 	k, created, err := l.store.CreateKnowledge(ctx, store.NewKnowledge{
-		Kind: string(kind), Name: req.Name, Format: string(format), Content: req.Content, CreatedBy: createdBy})
+		Kind: string(kind), Name: req.Name, Format: string(format), Content: req.Content, CreatedBy: createdBy, Mode: req.Mode})
 	if err != nil {
 		return Created{}, err
 	}
@@ -149,8 +160,8 @@ func (l *Library) Activate(ctx context.Context, kind Kind, id int64, by string) 
 	return k, nil
 }
 
-// Deactivate leaves the kind without an active version: no schema, or the
-// embedded default rules or checks.
+// Deactivate leaves the kind without an active version: no schema, the
+// embedded default rules or checks alone, or no constraints.
 func (l *Library) Deactivate(ctx context.Context, kind Kind) error {
 	if err := l.store.DeactivateKnowledge(ctx, string(kind)); err != nil {
 		return err
@@ -171,11 +182,14 @@ func (l *Library) Delete(ctx context.Context, kind Kind, id int64) error {
 
 // Active is what validation uses now.
 type Active struct {
-	// Schema, Rules and Checks are the active stored versions; null means
-	// no schema, or the embedded default rules or checks.
-	Schema *store.ActiveKnowledge `json:"schema"`
-	Rules  *store.ActiveKnowledge `json:"rules"`
-	Checks *store.ActiveKnowledge `json:"checks"`
+	// Schema, Rules, Checks and Constraints are the active stored versions;
+	// null means no schema, the embedded default rules or checks alone, or
+	// no constraints. A rule or check set's mode says whether it adds to
+	// the defaults or replaces them.
+	Schema      *store.ActiveKnowledge `json:"schema"`
+	Rules       *store.ActiveKnowledge `json:"rules"`
+	Checks      *store.ActiveKnowledge `json:"checks"`
+	Constraints *store.ActiveKnowledge `json:"constraints"`
 	// Versions are what reports made now name.
 	Versions validation.Versions `json:"versions"`
 }
@@ -195,6 +209,8 @@ func (l *Library) Active(ctx context.Context) (Active, error) {
 			out.Rules = &k
 		case KindChecks:
 			out.Checks = &k
+		case KindConstraints:
+			out.Constraints = &k
 		}
 	}
 	return out, nil

@@ -20,6 +20,7 @@ import (
 
 	"github.com/pff/pff/app/bss"
 	"github.com/pff/pff/app/checks"
+	"github.com/pff/pff/app/constraints"
 	"github.com/pff/pff/app/flows"
 	"github.com/pff/pff/app/rules"
 	"github.com/pff/pff/app/schema"
@@ -45,6 +46,8 @@ func Lint(k Kind, format Format, name string, data []byte) rules.Diagnostics {
 		if parsed, _ := checks.Parse(file, data); len(parsed) == 0 && diags.Err() == nil {
 			diags = append(diags, rules.Diagnostic{Pos: rules.Position{File: file, Line: 1, Col: 1}, Msg: "no checks"})
 		}
+	case KindConstraints:
+		return constraints.Lint(file, data)
 	case KindFlows:
 		return LintFlows(file, data, nil)
 	case KindOperations:
@@ -62,7 +65,7 @@ func Lint(k Kind, format Format, name string, data []byte) rules.Diagnostics {
 // they do not refuse the file.
 func LintFlows(file string, data []byte, cat flows.Catalog) rules.Diagnostics {
 	f, diags := flows.Parse(file, data)
-	if cat != nil && !diags.HasErrors() {
+	if cat != nil && f != nil {
 		diags = flows.Lint(f, cat)
 	}
 	out := make(rules.Diagnostics, 0, len(diags))

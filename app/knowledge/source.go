@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pff/pff/app/checks"
+	"github.com/pff/pff/app/constraints"
 	"github.com/pff/pff/app/rules"
 	"github.com/pff/pff/app/schema"
 	"github.com/pff/pff/app/validation"
@@ -28,8 +29,9 @@ type SourceConfig struct {
 	// versions are read again: an activation reaches every process within
 	// it. Zero reads them on every call (one query of at most three rows).
 	Recheck time.Duration
-	// Validation holds the thresholds, schema confidence, plausibility model
-	// and clock; its Schema, Rules and Checks are the Source's to set.
+	// Validation holds the thresholds, schema confidence, model policy and
+	// clock; its Schema, Rules, Checks, Constraints and Plausibility are the
+	// Source's to set.
 	Validation validation.Config
 	// Now is the clock of Recheck; nil means time.Now.
 	Now func() time.Time
@@ -47,7 +49,10 @@ const KindModel = "model"
 // a new one only when the active versions change. It is safe for
 // concurrent use; the validators it returns are immutable.
 type Source struct {
-	cfg           SourceConfig
+	cfg SourceConfig
+	// defaults are the embedded rules and checks: a set in mode add is
+	// compiled with them, as pff validate --rules does.
+	defaults      validation.Sources
 	defaultRules  *rules.Set
 	defaultChecks *checks.Set
 
@@ -86,7 +91,7 @@ func NewSource(cfg SourceConfig) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Source{cfg: cfg}
+	s := &Source{cfg: cfg, defaults: defaults}
 	if s.defaultRules, err = rules.Compile(defaults.Rules); err != nil {
 		return nil, fmt.Errorf("knowledge: default rules: %w", err)
 	}
@@ -159,7 +164,7 @@ func (s *Source) fresh() *snapshot {
 
 func (s *Source) build(ctx context.Context, active []store.ActiveKnowledge) (*validation.Validator, error) {
 	cfg := s.cfg.Validation
-	cfg.Schema, cfg.Rules, cfg.Checks = nil, s.defaultRules, s.defaultChecks
+	cfg.Schema, cfg.Rules, cfg.Checks, cfg.Constraints = nil, s.defaultRules, s.defaultChecks, nil
 	for _, a := range active {
 		if a.Kind == KindModel {
 			if s.cfg.Plausibility == nil {
@@ -183,15 +188,16 @@ func (s *Source) build(ctx context.Context, active []store.ActiveKnowledge) (*va
 		if err != nil {
 			return nil, fmt.Errorf("knowledge: %w", err)
 		}
-		if err := compileInto(&cfg, k); err != nil {
+		if err := s.compileInto(&cfg, k); err != nil {
 			return nil, fmt.Errorf("knowledge: active %s %s v%d: %w", k.Kind, k.Name, k.Version, err)
 		}
 	}
 	return validation.New(cfg)
 }
 
-// compileInto compiles a stored version into its place in cfg.
-func compileInto(cfg *validation.Config, k store.Knowledge) error {
+// compileInto compiles a stored version into its place in cfg: a rule or
+// check set in mode add with the embedded defaults, in mode replace alone.
+func (s *Source) compileInto(cfg *validation.Config, k store.Knowledge) error {
 	file := fileName(k.Name, k.Version, Format(k.Format))
 	data := []byte(k.Content)
 	var err error
@@ -203,13 +209,21 @@ func compileInto(cfg *validation.Config, k store.Knowledge) error {
 		if err := diags.Err(); err != nil {
 			return err
 		}
+		if Mode(k.Mode) != ModeReplace {
+			parsed = append(slices.Clone(s.defaults.Rules), parsed...)
+		}
 		cfg.Rules, err = rules.Compile(parsed)
 	case KindChecks:
 		parsed, diags := checks.Parse(file, data)
 		if err := diags.Err(); err != nil {
 			return err
 		}
+		if Mode(k.Mode) != ModeReplace {
+			parsed = append(slices.Clone(s.defaults.Checks), parsed...)
+		}
 		cfg.Checks, err = checks.Compile(parsed)
+	case KindConstraints:
+		cfg.Constraints, err = constraints.Load(file, data)
 	default:
 		err = fmt.Errorf("unknown kind %q", k.Kind)
 	}

@@ -88,7 +88,7 @@ func TestSourceRebuildsOnlyWhenTheActiveVersionsChange(t *testing.T) {
 	current, err := src.Current(ctx)
 	require.NoError(t, err)
 	require.NotSame(t, defaults, current.Validator)
-	require.Equal(t, []store.ActiveKnowledge{{Kind: "rules", ID: rules.ID, Name: "test", Version: 1, SHA256: rules.SHA256}}, current.Active)
+	require.Equal(t, []store.ActiveKnowledge{{Kind: "rules", ID: rules.ID, Name: "test", Version: 1, SHA256: rules.SHA256, Mode: "add"}}, current.Active)
 	require.NotEqual(t, defaultRules.Version(), current.Validator.Versions().Rules)
 	require.Equal(t, defaultChecks.Version(), current.Validator.Versions().Checks, "checks stay the defaults")
 	report, err = current.Validator.Validate(ctx, record)
