@@ -106,7 +106,7 @@ func lintFlows(inv *invocation, paths []string) error {
 			return inputError(err)
 		}
 		f, diags := flows.Parse(path, data)
-		if !diags.HasErrors() {
+		if f != nil {
 			diags = flows.Lint(f, cat)
 			for _, fl := range f.Flows {
 				fmt.Fprintf(inv.Stderr, "%s: flow %s, %d steps\n", path, fl.Name, len(fl.Steps))
