@@ -78,24 +78,26 @@ func TestTrainingWorkerProcess(t *testing.T) {
 	ctx := context.Background()
 	pool, err := store.Connect(ctx, store.PoolConfig{URL: url})
 	require.NoError(t, err)
-	client, err := jobs.New(pool, jobs.Config{Workers: 1, Register: jobs.Register(jobs.Deps{Store: store.New(pool)})})
+	client, err := jobs.New(pool, jobs.Config{Workers: 1, Heartbeat: fastHeartbeat, FetchCooldown: 10 * time.Millisecond,
+		Register: jobs.Register(jobs.Deps{Store: store.New(pool)})})
 	require.NoError(t, err)
 	require.NoError(t, client.Start(ctx))
 	select {} // until SIGKILL
 }
 
+// TestKilledTrainingResumesFromItsCheckpoint kills a worker process in the
+// middle of a training: another worker resumes the training from its last
+// checkpoint as soon as the dead worker's heartbeat is stale, however long
+// learn.train_timeout allows one attempt to run (2 hours here).
 func TestKilledTrainingResumesFromItsCheckpoint(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("waits a minute or two for River's rescuer")
-	}
 	ctx := context.Background()
-	pool := corpusPool(t, 30)
+	pool := corpusPool(t, 5)
 	st := store.New(pool)
 
 	// Ten epochs between checkpoints; enough epochs that the child is
 	// killed long before the end.
-	hp := learn.Hyperparameters{Dim: 16, Epochs: 40, Negatives: 2, BatchSize: 512, EvalEvery: -1, Seed: 1}
+	hp := learn.Hyperparameters{Dim: 16, Epochs: 60, Negatives: 2, BatchSize: 512, EvalEvery: -1, Seed: 1}
 	inserter, err := jobs.New(pool, jobs.Config{})
 	require.NoError(t, err)
 	res, err := inserter.River().Insert(ctx, jobs.TrainModelArgs{Fingerprint: "corpus", Hyperparameters: hp}, nil)
@@ -116,9 +118,10 @@ func TestKilledTrainingResumesFromItsCheckpoint(t *testing.T) {
 		}
 		epoch, _, err := st.Checkpoint(ctx, model.ID)
 		return err == nil && epoch >= 10
-	}, 60*time.Second, 50*time.Millisecond, "the child never wrote a checkpoint")
+	}, 60*time.Second, 5*time.Millisecond, "the child never wrote a checkpoint")
 	require.NoError(t, child.Process.Signal(syscall.SIGKILL))
 	_ = child.Wait()
+	killed := time.Now()
 
 	job, err := inserter.River().JobGet(ctx, jobID)
 	require.NoError(t, err)
@@ -126,23 +129,24 @@ func TestKilledTrainingResumesFromItsCheckpoint(t *testing.T) {
 	_, err = st.ActiveModel(ctx)
 	require.ErrorIs(t, err, store.ErrNotFound, "no half-trained model is active")
 
-	// A new worker whose rescuer takes jobs running for more than 3 s for
-	// dead. The rescuer runs on River's leader, which the new worker becomes
-	// once the killed one's leadership expired (about a minute), then
-	// every 30 s.
-	const rescueAfter = 3 * time.Second
-	time.Sleep(time.Until(job.AttemptedAt.Add(rescueAfter)))
-	deps := jobs.Deps{Store: st, TrainTimeout: 2 * time.Minute}
-	rescuer, err := jobs.New(pool, jobs.Config{Workers: 1, Register: jobs.Register(deps),
-		JobTimeout: time.Second, RescueStuckJobsAfter: rescueAfter})
+	// A new worker, with the production default for train_timeout.
+	rescuer, err := jobs.New(pool, jobs.Config{Workers: 1, Heartbeat: fastHeartbeat, FetchCooldown: 10 * time.Millisecond,
+		Register: jobs.Register(jobs.Deps{Store: st})})
 	require.NoError(t, err)
 	require.NoError(t, rescuer.Start(ctx))
 	t.Cleanup(func() { _ = rescuer.Stop(context.Background(), 5*time.Second, 5*time.Second) })
 	require.Eventually(t, func() bool {
 		job, err = rescuer.River().JobGet(ctx, jobID)
+		return err == nil && job.Attempt == 2
+	}, 30*time.Second, 10*time.Millisecond, "the orphaned training was never resumed")
+	require.Less(t, time.Since(killed), fastHeartbeat.StaleAfter+fastHeartbeat.ReapEvery+2*time.Second,
+		"resumed once the heartbeat was stale, not after train_timeout")
+	require.Eventually(t, func() bool {
+		job, err = rescuer.River().JobGet(ctx, jobID)
 		return err == nil && job.State == rivertype.JobStateCompleted
-	}, 3*time.Minute, 200*time.Millisecond, "the rescued job never completed")
-	require.NotEmpty(t, job.Errors, "the rescue is recorded as a failed attempt")
+	}, 3*time.Minute, 20*time.Millisecond, "the resumed training never completed")
+	require.Len(t, job.Errors, 1, "the death is recorded as a failed attempt")
+	require.Equal(t, store.StaleJobError, job.Errors[0].Error)
 
 	model, err = st.ModelByJob(ctx, jobID)
 	require.NoError(t, err)
@@ -150,7 +154,7 @@ func TestKilledTrainingResumesFromItsCheckpoint(t *testing.T) {
 	var metrics learn.TrainMetrics
 	require.NoError(t, json.Unmarshal(model.Metrics, &metrics))
 	require.GreaterOrEqual(t, metrics.ResumedFromEpoch, 10, "training resumed from the checkpoint")
-	require.Equal(t, 40, metrics.Epochs)
+	require.Equal(t, 60, metrics.Epochs)
 	_, _, err = st.Checkpoint(ctx, model.ID)
 	require.ErrorIs(t, err, store.ErrNotFound, "a stored model keeps no checkpoint")
 }
