@@ -182,7 +182,7 @@ func (b *recordBuilder) misspellStatus(c *customer) string {
 }
 
 // misspell returns a status the way a faulty system might write it.
-func (b *recordBuilder) misspell(status string) string {
+func (r random) misspell(status string) string {
 	prefix, bare := status, ""
 	for _, p := range []string{"BillingAccount", "Customer", "Contract", "Product", "Resource"} {
 		if rest, ok := strings.CutPrefix(status, p); ok {
@@ -190,7 +190,7 @@ func (b *recordBuilder) misspell(status string) string {
 			break
 		}
 	}
-	switch b.IntN(6) {
+	switch r.IntN(6) {
 	case 0:
 		return status[:len(status)-1] // ContractActiv
 	case 1:
@@ -339,15 +339,15 @@ func (b *recordBuilder) malformID(c *customer) string {
 }
 
 // malform returns a 32-hex-digit id broken the way ids break.
-func (b *recordBuilder) malform(id string) string {
-	switch b.IntN(5) {
+func (r random) malform(id string) string {
+	switch r.IntN(5) {
 	case 0:
 		return id[:len(id)-1] // truncated
 	case 1:
 		return id + id[:1] // a digit too many
 	case 2:
-		i := b.IntN(len(id))
-		return id[:i] + string(rune('G'+b.IntN(20))) + id[i+1:] // not hex
+		i := r.IntN(len(id))
+		return id[:i] + string(rune('G'+r.IntN(20))) + id[i+1:] // not hex
 	case 3:
 		return " " + id // padded
 	default:
