@@ -33,7 +33,7 @@ func execCommand() *command {
 			fs.StringVar(&format, "format", executions.FormatCSV, "export `format`: csv, xlsx or jsonl")
 			fs.StringVar(&out, "out", "", "export to `FILE` instead of standard output")
 			fs.StringVar(&state, "state", "", "list only executions in this `state`")
-			fs.BoolVar(&follow, "follow", false, "after a control, follow the execution until it settles")
+			fs.BoolVar(&follow, "follow", false, "after a control, work the lines in this process and follow the execution until it settles")
 		},
 		run: func(ctx context.Context, inv *invocation) error {
 			actions := map[string]bool{"list": false, "show": true, "cancel": true, "pause": true, "resume": true,
@@ -48,7 +48,11 @@ func execCommand() *command {
 					return usagef("%q is not an execution id", target)
 				}
 			}
-			return withServices(ctx, inv, func(s *services) error {
+			opts := processOptions{maxConns: 2}
+			if follow {
+				opts = processOptions{workers: true, flowsOnly: true}
+			}
+			return withServicesOf(ctx, inv, opts, func(s *services) error {
 				svc, err := s.flows()
 				if err != nil {
 					return err
@@ -83,6 +87,10 @@ func execCommand() *command {
 				}
 				fmt.Fprintf(inv.Stdout, "execution %d is %s\n", e.ID, e.State)
 				if follow {
+					if err := s.jobs.Start(context.WithoutCancel(ctx)); err != nil {
+						return err
+					}
+					defer s.stopJobs()
 					if e, err = followExecution(ctx, inv.Stderr, svc, e); err != nil {
 						return err
 					}

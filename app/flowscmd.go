@@ -232,38 +232,30 @@ when lines failed or need review.`,
 			if plan {
 				req.Mode = executions.ModePlan
 			}
-			cfg, err := inv.config()
-			if err != nil {
-				return err
-			}
-			logger := newLogger(cfg, inv.Stderr)
-			s, err := startServices(ctx, cfg, logger, processOptions{workers: !detach, flowsOnly: true, maxConns: int32(max(cfg.Flows.Workers+4, 4))})
-			if err != nil {
-				return err
-			}
-			defer s.close()
-			svc, err := s.flows()
-			if err != nil {
-				return err
-			}
-			e, err := svc.Start(ctx, req, "cli:"+currentUser())
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(inv.Stderr, "execution %d: %d lines of %s v%d (%s)\n", e.ID, e.Lines, e.FlowsName, e.FlowsVersion, e.Mode)
-			if detach {
-				fmt.Fprintln(inv.Stdout, e.ID)
-				return nil
-			}
-			if err := s.jobs.Start(context.WithoutCancel(ctx)); err != nil {
-				return err
-			}
-			defer s.stopJobs()
-			e, err = followExecution(ctx, inv.Stderr, svc, e)
-			if err != nil {
-				return err
-			}
-			return reportExecution(inv.Stdout, e)
+			return withServicesOf(ctx, inv, processOptions{workers: !detach, flowsOnly: true}, func(s *services) error {
+				svc, err := s.flows()
+				if err != nil {
+					return err
+				}
+				e, err := svc.Start(ctx, req, "cli:"+currentUser())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(inv.Stderr, "execution %d: %d lines of %s v%d (%s)\n", e.ID, e.Lines, e.FlowsName, e.FlowsVersion, e.Mode)
+				if detach {
+					fmt.Fprintln(inv.Stdout, e.ID)
+					return nil
+				}
+				if err := s.jobs.Start(context.WithoutCancel(ctx)); err != nil {
+					return err
+				}
+				defer s.stopJobs()
+				e, err = followExecution(ctx, inv.Stderr, svc, e)
+				if err != nil {
+					return err
+				}
+				return reportExecution(inv.Stdout, e)
+			})
 		},
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/pff/pff/app/learn"
 	"github.com/pff/pff/app/records"
 	"github.com/pff/pff/app/resp"
+	"github.com/pff/pff/app/validation"
 	"github.com/pff/pff/jobs"
 	"github.com/pff/pff/store"
 )
@@ -76,7 +77,10 @@ type processOptions struct {
 func startServices(ctx context.Context, cfg config.Config, logger *slog.Logger, opts processOptions) (*services, error) {
 	var pool *pgxpool.Pool
 	maxConns := cfg.Database.MaxConns
-	if opts.maxConns > 0 {
+	switch {
+	case opts.flowsOnly:
+		maxConns = int32(min(cfg.Flows.Workers+4, 100))
+	case opts.maxConns > 0:
 		maxConns = opts.maxConns
 	}
 	connect := func(ctx context.Context) (err error) {
@@ -127,8 +131,8 @@ func (s *services) build(ctx context.Context, opts processOptions) error {
 	// One source of the active schema, rules and checks per process: the
 	// API's validations and the workers' judge alike.
 	s.knowledge, err = knowledge.NewSource(knowledge.SourceConfig{Store: s.store, Recheck: time.Second,
-		Plausibility: learn.PlausibilityLoader(s.store, learn.PlausibilityConfig{
-			MinConfidence: cfg.Learn.MinConfidence, FactErrorRate: cfg.Learn.FactErrorRate})})
+		Validation:   validation.Config{ModelPolicy: modelPolicy(cfg.Learn)},
+		Plausibility: learn.PlausibilityLoader(s.store, plausibilityConfig(cfg.Learn))})
 	if err != nil {
 		return err
 	}
@@ -186,7 +190,8 @@ func (s *services) build(ctx context.Context, opts processOptions) error {
 		}
 	}
 	s.learn, err = learn.NewService(learn.ServiceConfig{Store: s.store, Queue: s.jobs, Activated: s.knowledge.Invalidate,
-		MaxCategoryValues: cfg.Learn.MaxCategoryValues, EfSearch: cfg.Learn.EfSearch})
+		MaxCategoryValues: cfg.Learn.MaxCategoryValues, EfSearch: cfg.Learn.EfSearch,
+		Plausibility: plausibilityConfig(cfg.Learn), Gate: gateConfig(cfg.Learn)})
 	return err
 }
 

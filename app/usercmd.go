@@ -197,11 +197,16 @@ func subcommand(inv *invocation, actions map[string]bool) (action, target string
 // services for a one-off command: few connections, jobs inserted but not
 // worked.
 func withServices(ctx context.Context, inv *invocation, fn func(*services) error) error {
+	return withServicesOf(ctx, inv, processOptions{maxConns: 2}, fn)
+}
+
+// withServicesOf builds the services for a command with the options it needs.
+func withServicesOf(ctx context.Context, inv *invocation, opts processOptions, fn func(*services) error) error {
 	cfg, err := inv.config()
 	if err != nil {
 		return err
 	}
-	s, err := startServices(ctx, cfg, newLogger(cfg, inv.Stderr), processOptions{maxConns: 2})
+	s, err := startServices(ctx, cfg, newLogger(cfg, inv.Stderr), opts)
 	if err != nil {
 		return err
 	}
