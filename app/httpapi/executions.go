@@ -197,13 +197,28 @@ func (a *api) listExecutions(c echo.Context) error {
 	return c.JSON(http.StatusOK, newPage(list, limit, func(e store.Execution) string { return strconv.FormatInt(e.ID, 10) }))
 }
 
-// execution runs fn with the service and the :id of the route.
-func (a *api) execution(c echo.Context, fn func(svc *executions.Service, id int64) (any, error)) error {
+// executionOf is the service and the execution the route's :id names.
+func (a *api) executionOf(c echo.Context) (*executions.Service, int64, error) {
 	svc, err := a.executionsService()
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
 	id, err := idParam(c, "execution")
+	return svc, id, err
+}
+
+// lineOf is the line the route's :line names.
+func lineOf(c echo.Context) (int64, error) {
+	line, err := strconv.ParseInt(c.Param("line"), 10, 64)
+	if err != nil || line < 1 {
+		return 0, problem.NotFoundf("no line %q", c.Param("line"))
+	}
+	return line, nil
+}
+
+// execution runs fn with the service and the :id of the route.
+func (a *api) execution(c echo.Context, fn func(svc *executions.Service, id int64) (any, error)) error {
+	svc, id, err := a.executionOf(c)
 	if err != nil {
 		return err
 	}
@@ -219,11 +234,7 @@ func (a *api) getExecution(c echo.Context) error {
 }
 
 func (a *api) executionLines(c echo.Context) error {
-	svc, err := a.executionsService()
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "execution")
+	svc, id, err := a.executionOf(c)
 	if err != nil {
 		return err
 	}
@@ -248,9 +259,9 @@ func (a *api) executionLines(c echo.Context) error {
 
 func (a *api) executionLine(c echo.Context) error {
 	return a.execution(c, func(svc *executions.Service, id int64) (any, error) {
-		line, err := strconv.ParseInt(c.Param("line"), 10, 64)
-		if err != nil || line < 1 {
-			return nil, problem.NotFoundf("no line %q", c.Param("line"))
+		line, err := lineOf(c)
+		if err != nil {
+			return nil, err
 		}
 		return svc.Line(c.Request().Context(), id, line)
 	})
@@ -297,9 +308,9 @@ func (a *api) approveStep(c echo.Context) error {
 	}
 	p, _ := principalOf(c)
 	return a.execution(c, func(svc *executions.Service, id int64) (any, error) {
-		line, err := strconv.ParseInt(c.Param("line"), 10, 64)
-		if err != nil || line < 1 {
-			return nil, problem.NotFoundf("no line %q", c.Param("line"))
+		line, err := lineOf(c)
+		if err != nil {
+			return nil, err
 		}
 		if _, err := svc.Line(c.Request().Context(), id, line); err != nil {
 			return nil, err
@@ -309,11 +320,7 @@ func (a *api) approveStep(c echo.Context) error {
 }
 
 func (a *api) exportExecution(c echo.Context) error {
-	svc, err := a.executionsService()
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "execution")
+	svc, id, err := a.executionOf(c)
 	if err != nil {
 		return err
 	}
@@ -344,11 +351,7 @@ const (
 // with Last-Event-ID (or ?after=) gets every event after it, none twice.
 // The stream ends when the execution has settled and every event is sent.
 func (a *api) executionEvents(c echo.Context) error {
-	svc, err := a.executionsService()
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "execution")
+	svc, id, err := a.executionOf(c)
 	if err != nil {
 		return err
 	}
