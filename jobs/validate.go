@@ -22,6 +22,9 @@ const recordsPerJob = 50
 // ValidateRecordsArgs validates record versions and stores their reports.
 type ValidateRecordsArgs struct {
 	RecordIDs []int64 `json:"record_ids"`
+	// ParentID is the re-validation that queued the job, if any; it counts
+	// its jobs by this.
+	ParentID int64 `json:"parent_id,omitempty"`
 }
 
 // Kind is the job kind stored in river_job.
@@ -108,11 +111,18 @@ func (w *ValidateRecordsWorker) Work(ctx context.Context, job *river.Job[Validat
 	return nil
 }
 
-// validationJobs splits ids into validation jobs.
-func validationJobs(ids []int64) []river.InsertManyParams {
+// validationJobs splits ids into validation jobs of the parent job, if
+// not 0. A parent's jobs come after other work of the same priority, and
+// after their parent: when it is due to count them, it runs first, briefly,
+// even while its jobs keep every worker busy.
+func validationJobs(ids []int64, parentID int64) []river.InsertManyParams {
+	var opts *river.InsertOpts
+	if parentID != 0 {
+		opts = &river.InsertOpts{Priority: 2}
+	}
 	params := make([]river.InsertManyParams, 0, (len(ids)+recordsPerJob-1)/recordsPerJob)
 	for chunk := range slices.Chunk(ids, recordsPerJob) {
-		params = append(params, river.InsertManyParams{Args: ValidateRecordsArgs{RecordIDs: chunk}})
+		params = append(params, river.InsertManyParams{Args: ValidateRecordsArgs{RecordIDs: chunk, ParentID: parentID}, InsertOpts: opts})
 	}
 	return params
 }
@@ -120,7 +130,7 @@ func validationJobs(ids []int64) []river.InsertManyParams {
 // EnqueueValidations queues the validation of newly written records inside
 // the transaction that writes them: pass it to store.WriteRecords.
 func (c *Client) EnqueueValidations(ctx context.Context, tx pgx.Tx, recordIDs []int64) error {
-	if _, err := c.river.InsertManyFastTx(ctx, tx, validationJobs(recordIDs)); err != nil {
+	if _, err := c.river.InsertManyFastTx(ctx, tx, validationJobs(recordIDs, 0)); err != nil {
 		return fmt.Errorf("jobs: enqueue validation of %d records: %w", len(recordIDs), err)
 	}
 	return nil

@@ -131,10 +131,16 @@ func TestValidateAndRevalidate(t *testing.T) {
 	waitJobs(t, pool, "validate_records", 60*time.Second)
 	job, err := client.River().JobGet(ctx, inserted.Job.ID)
 	require.NoError(t, err)
-	var out struct{ Records, Jobs int }
+	require.Equal(t, "completed", string(job.State))
+	var out struct {
+		Phase                    string
+		Records, Jobs, Completed int
+	}
 	require.NoError(t, json.Unmarshal(job.Output(), &out))
+	require.Equal(t, "done", out.Phase)
 	require.Equal(t, len(rejected), out.Records)
 	require.Equal(t, (len(rejected)+49)/50, out.Jobs)
+	require.Equal(t, out.Jobs, out.Completed)
 
 	var reports int
 	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM validation_reports`).Scan(&reports))
