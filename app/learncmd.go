@@ -169,7 +169,7 @@ func hyperparameterFlags(fs *flag.FlagSet, h *learn.Hyperparameters) {
 	fs.StringVar(&h.Norm, "norm", "", "`distance`: L1 or L2 (default L1)")
 	fs.StringVar(&h.Loss, "loss", "", "`loss`: margin or logistic (default margin)")
 	fs.StringVar(&h.Sampler, "sampler", "", "corruption `sampler`: bern or uniform (default bern)")
-	fs.StringVar(&h.Optimizer, "optimizer", "", "`optimizer`: adagrad, adam or sgd (default adagrad)")
+	fs.StringVar(&h.Optimizer, "optimizer", "", "`optimizer`: adagrad, adagrad-row (one state value per row), adam or sgd (default adagrad)")
 	fs.Func("margin", "`γ` of the loss (default 5)", float32Flag(&h.Margin))
 	fs.IntVar(&h.Negatives, "negatives", 0, "`k` corruptions per positive (default 32)")
 	fs.Func("adversarial-temperature", "`α` of self-adversarial weighting (default 0: off)", float32Flag(&h.AdversarialTemperature))
@@ -178,6 +178,8 @@ func hyperparameterFlags(fs *flag.FlagSet, h *learn.Hyperparameters) {
 	fs.IntVar(&h.Epochs, "epochs", 0, "at most `N` epochs (default 100)")
 	fs.IntVar(&h.EvalEvery, "eval-every", 0, "validate every `N` epochs (default 10, -1 never)")
 	fs.IntVar(&h.Patience, "patience", 0, "stop after `N` validations without improvement (default 3, -1 never)")
+	fs.IntVar(&h.ValidSample, "valid-sample", 0, "rank a seeded sample of `N` validation triples at each validation (default 2000)")
+	fs.Func("lr-decay", "multiply the learning rate by `f` after a validation without improvement (default 0.5)", float32Flag(&h.LRDecay))
 	fs.Uint64Var(&h.Seed, "seed", 0, "`seed` of initialisation, sampling and the corpus split")
 }
 
@@ -250,8 +252,9 @@ last checkpoint when retried.`,
 					return nil
 				}
 				bar := newTrainProgress(inv.Stderr)
+				bar.phase(learn.PhaseStat{Name: "start"})
 				m, err := learn.Train(ctx, st, learn.TrainRequest{Hyperparameters: hp, Dataset: ds, DatasetName: filepath.Base(dataset),
-					CreatedBy: "cli", Progress: bar.update})
+					CreatedBy: "cli", Progress: bar.update, Phase: bar.phase})
 				bar.finish()
 				if err != nil {
 					if m.ID != 0 {
@@ -278,7 +281,7 @@ last checkpoint when retried.`,
 // (batch_size → --batch-size).
 func flagNames(err error) string {
 	msg := err.Error()
-	for _, name := range []string{"batch_size", "learning_rate", "adversarial_temperature", "negatives", "epochs", "margin", "dim", "norm", "loss", "sampler", "optimizer"} {
+	for _, name := range []string{"batch_size", "learning_rate", "adversarial_temperature", "valid_sample", "lr_decay", "negatives", "epochs", "margin", "dim", "norm", "loss", "sampler", "optimizer"} {
 		if strings.HasPrefix(msg, name+" ") {
 			flag := "--" + strings.ReplaceAll(name, "_", "-")
 			if name == "learning_rate" {
@@ -291,13 +294,19 @@ func flagNames(err error) string {
 }
 
 // trainProgress shows training on standard error: a line redrawn in place
-// on a terminal, otherwise a line at each validation and every tenth of
-// the epochs.
+// on a terminal, otherwise a line every ten seconds and at each validation;
+// and a line for each phase as it ends (load, train, evaluate, calibrate,
+// save) with its time and peak memory.
 type trainProgress struct {
 	w        io.Writer
 	terminal bool
 	drawn    bool
+	printed  time.Time // of the last line off a terminal
+	valid    string    // the last validation, shown until the next
 }
+
+// trainProgressEvery is how often the progress prints a line off a terminal.
+const trainProgressEvery = 10 * time.Second
 
 func newTrainProgress(w io.Writer) *trainProgress {
 	f, ok := w.(*os.File)
@@ -305,23 +314,43 @@ func newTrainProgress(w io.Writer) *trainProgress {
 }
 
 func (p *trainProgress) update(pr embed.Progress) {
-	line := fmt.Sprintf("epoch %d/%d  loss %.4f  %v elapsed  ETA %v", pr.Epoch, pr.Epochs, pr.Loss,
-		pr.Elapsed.Round(time.Second), pr.ETA.Round(time.Second))
-	if pr.Valid != nil {
-		line += fmt.Sprintf("  valid MRR %.4f Hits@10 %.4f", pr.Valid.MRR, pr.Valid.Hits10)
+	epoch := fmt.Sprintf("%d", pr.Epoch)
+	if pr.Partial() {
+		epoch = fmt.Sprintf("%.1f", float64(pr.Epoch)+float64(pr.Batch)/float64(pr.Batches))
 	}
+	if pr.Valid != nil {
+		p.valid = fmt.Sprintf("  valid MRR %.4f Hits@10 %.4f (epoch %d)", pr.Valid.MRR, pr.Valid.Hits10, pr.Epoch)
+	}
+	width := 20
+	done := min(width, int(float64(width)*(float64(pr.Epoch)+float64(pr.Batch)/float64(max(pr.Batches, 1)))/float64(pr.Epochs)))
+	line := fmt.Sprintf("[%s%s] epoch %s/%d  loss %.4f%s  %v elapsed  ETA %v", strings.Repeat("#", done), strings.Repeat(".", width-done),
+		epoch, pr.Epochs, pr.Loss, p.valid, pr.Elapsed.Round(time.Second), pr.ETA.Round(time.Second))
 	switch {
 	case p.terminal:
 		fmt.Fprintf(p.w, "\r\033[K%s", line)
 		p.drawn = true
-	case pr.Valid != nil || pr.Epoch%max(pr.Epochs/10, 1) == 0:
+	case pr.Valid != nil || time.Since(p.printed) >= trainProgressEvery || pr.Epoch == pr.Epochs && !pr.Partial():
 		fmt.Fprintln(p.w, line)
+		p.printed = time.Now()
 	}
+}
+
+// phase prints a phase as it ends; "start" says training has begun.
+func (p *trainProgress) phase(ph learn.PhaseStat) {
+	p.finish()
+	if ph.Name == "start" {
+		fmt.Fprintln(p.w, "loading the training data ...")
+		p.printed = time.Now()
+		return
+	}
+	fmt.Fprintf(p.w, "%-9s %7.1f s  peak %4.0f MiB\n", ph.Name, ph.Seconds, ph.PeakMiB)
+	p.printed = time.Now()
 }
 
 func (p *trainProgress) finish() {
 	if p.drawn {
 		fmt.Fprintln(p.w)
+		p.drawn = false
 	}
 }
 

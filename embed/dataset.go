@@ -189,3 +189,35 @@ func writeTriplesFile(path string, triples []NamedTriple) error {
 	}
 	return f.Close()
 }
+
+// NewIndexedDataset makes a dataset of splits already indexed by the given
+// names: entity i is entities[i], relation j relations[j]. It keeps the
+// slices. Names must be distinct.
+func NewIndexedDataset(entities, relations []string, train, valid, test []Triple) (*Dataset, error) {
+	if len(train) == 0 {
+		return nil, errors.New("embed: new dataset: no train triples")
+	}
+	ds := &Dataset{Train: train, Valid: valid, Test: test}
+	for _, v := range []struct {
+		vocab *Vocab
+		names []string
+	}{{&ds.Entities, entities}, {&ds.Relations, relations}} {
+		v.vocab.names = v.names
+		v.vocab.ids = make(map[string]int32, len(v.names))
+		for i, name := range v.names {
+			if _, dup := v.vocab.ids[name]; dup {
+				return nil, fmt.Errorf("embed: new dataset: name %q is given twice", name)
+			}
+			v.vocab.ids[name] = int32(i)
+		}
+	}
+	for _, split := range [...][]Triple{train, valid, test} {
+		for _, t := range split {
+			if t.Head < 0 || int(t.Head) >= len(entities) || t.Tail < 0 || int(t.Tail) >= len(entities) ||
+				t.Relation < 0 || int(t.Relation) >= len(relations) {
+				return nil, fmt.Errorf("embed: new dataset: triple %v is out of the vocabularies' range", t)
+			}
+		}
+	}
+	return ds, nil
+}

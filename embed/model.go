@@ -93,9 +93,20 @@ func (m *Model) Distance(t Triple) (float32, error) {
 	if err := m.check(t); err != nil {
 		return 0, fmt.Errorf("embed: distance: %w", err)
 	}
-	anchor := make([]float32, m.dim)
+	// On the stack up to a dimension of 512: calibration scores hundreds
+	// of thousands of facts, and an anchor on the heap for each doubled the
+	// memory a corpus training peaked at.
+	var buf [512]float32
+	anchor := buf[:0]
+	if m.dim > len(buf) {
+		anchor = make([]float32, m.dim)
+	}
+	anchor = anchor[:m.dim]
 	add(anchor, m.Entity(t.Head), m.Relation(t.Relation))
-	return m.distance()(anchor, m.Entity(t.Tail)), nil
+	if m.norm == L2 {
+		return l2(anchor, m.Entity(t.Tail)), nil
+	}
+	return l1(anchor, m.Entity(t.Tail)), nil
 }
 
 // Candidate is an entity proposed to complete a fact, with its distance.

@@ -84,3 +84,9 @@ func TestTopTailsAndHeadsMatchFullSort(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, none)
 }
+
+func TestDistanceDoesNotAllocate(t *testing.T) {
+	m, err := NewModel(L1, 64, make([]float32, 64*3), make([]float32, 64))
+	require.NoError(t, err)
+	require.Zero(t, testing.AllocsPerRun(100, func() { _, _ = m.Distance(Triple{0, 0, 1}) }))
+}

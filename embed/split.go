@@ -103,3 +103,56 @@ func (c trainCounts) add(t NamedTriple, delta int) {
 func (c trainCounts) canRemove(t NamedTriple) bool {
 	return c.entities[t.Head] > 1 && c.entities[t.Tail] > 1 && c.relations[t.Relation] > 1
 }
+
+// SplitIndexed is SplitTriples for triples already indexed by ids below
+// entities and relations, which it sorts, deduplicates and shuffles in
+// place (the returned train shares its memory): on a graph of millions of
+// triples, copies of named triples cost gigabytes. The split depends only on
+// the set of triples, their ids and the seed.
+func SplitIndexed(triples []Triple, entities, relations int, cfg SplitConfig) (train, valid, test []Triple, err error) {
+	validFrac, testFrac, err := cfg.fractions()
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("embed: split: %w", err)
+	}
+	for i, t := range triples {
+		if t.Head < 0 || int(t.Head) >= entities || t.Tail < 0 || int(t.Tail) >= entities || t.Relation < 0 || int(t.Relation) >= relations {
+			return nil, nil, nil, fmt.Errorf("embed: split: triple %d %v is out of the ids' range", i, t)
+		}
+	}
+	slices.SortFunc(triples, compareByHead)
+	distinct := slices.Compact(triples)
+	if len(distinct) == 0 {
+		return nil, nil, nil, fmt.Errorf("embed: split: no triples")
+	}
+	rng := newRNG(cfg.Seed)
+	for i := len(distinct) - 1; i > 0; i-- {
+		j := rng.intn(i + 1)
+		distinct[i], distinct[j] = distinct[j], distinct[i]
+	}
+	entCount, relCount := make([]int32, entities), make([]int32, relations)
+	for _, t := range distinct {
+		entCount[t.Head]++
+		if t.Tail != t.Head {
+			entCount[t.Tail]++
+		}
+		relCount[t.Relation]++
+	}
+	nValid := int(math.Round(validFrac * float64(len(distinct))))
+	nHeld := nValid + int(math.Round(testFrac*float64(len(distinct))))
+	var held []Triple
+	train = distinct[:0]
+	for _, t := range distinct {
+		if len(held) < nHeld && entCount[t.Head] > 1 && entCount[t.Tail] > 1 && relCount[t.Relation] > 1 {
+			entCount[t.Head]--
+			if t.Tail != t.Head {
+				entCount[t.Tail]--
+			}
+			relCount[t.Relation]--
+			held = append(held, t)
+		} else {
+			train = append(train, t) // never ahead of the loop: train is a prefix of what was read
+		}
+	}
+	nValid = min(nValid, len(held))
+	return train, held[:nValid:nValid], held[nValid:], nil
+}

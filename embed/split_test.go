@@ -99,3 +99,48 @@ func TestSplitTriplesErrors(t *testing.T) {
 	_, err = SplitTriples([]NamedTriple{{"a", "r", "b"}, {"a", "", "b"}}, SplitConfig{})
 	require.ErrorContains(t, err, "triple 1: empty name")
 }
+
+func TestSplitIndexedIsLeakFreeAndDeterministic(t *testing.T) {
+	t.Parallel()
+	named := randomGraph(3, 300, 7, 2000)
+	var ents, rels Vocab
+	indexed := make([]Triple, len(named))
+	for i, n := range named {
+		indexed[i] = Triple{ents.add(n.Head), rels.add(n.Relation), ents.add(n.Tail)}
+	}
+	split := func() ([]Triple, []Triple, []Triple) {
+		train, valid, test, err := SplitIndexed(slices.Clone(indexed), ents.Len(), rels.Len(), SplitConfig{Seed: 9, ValidFraction: 0.15})
+		require.NoError(t, err)
+		return slices.Clone(train), valid, test
+	}
+	train, valid, test := split()
+	train2, valid2, test2 := split()
+	require.Equal(t, train, train2)
+	require.Equal(t, valid, valid2)
+	require.Equal(t, test, test2)
+
+	inTrain := map[Triple]bool{}
+	entities, relations := map[int32]bool{}, map[int32]bool{}
+	for _, tr := range train {
+		inTrain[tr] = true
+		entities[tr.Head], entities[tr.Tail], relations[tr.Relation] = true, true, true
+	}
+	held := map[Triple]bool{}
+	for _, tr := range slices.Concat(valid, test) {
+		require.False(t, inTrain[tr] || held[tr], "%v is held out twice or trained on", tr)
+		held[tr] = true
+		require.True(t, entities[tr.Head] && entities[tr.Tail] && relations[tr.Relation])
+	}
+	distinct := slices.Clone(indexed)
+	slices.SortFunc(distinct, compareByHead)
+	require.Len(t, slices.Compact(distinct), len(train)+len(valid)+len(test))
+	require.InDelta(t, 0.15*float64(len(distinct)), len(valid), 1)
+
+	ds, err := NewIndexedDataset(ents.Names(), rels.Names(), train, valid, test)
+	require.NoError(t, err)
+	require.Equal(t, named[0], ds.Named(indexed[0]))
+	_, err = NewIndexedDataset([]string{"a", "a"}, []string{"r"}, []Triple{{0, 0, 1}}, nil, nil)
+	require.ErrorContains(t, err, "twice")
+	_, err = NewIndexedDataset([]string{"a"}, []string{"r"}, []Triple{{0, 0, 1}}, nil, nil)
+	require.ErrorContains(t, err, "range")
+}

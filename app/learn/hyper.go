@@ -24,7 +24,12 @@ type Hyperparameters struct {
 	Epochs                 int     `json:"epochs,omitempty"`
 	EvalEvery              int     `json:"eval_every,omitempty"`
 	Patience               int     `json:"patience,omitempty"`
-	Seed                   uint64  `json:"seed,omitempty"`
+	// ValidSample is how many validation triples each validation ranks
+	// (default 2,000); LRDecay multiplies the learning rate after a
+	// validation without improvement (default 0.5).
+	ValidSample int     `json:"valid_sample,omitempty"`
+	LRDecay     float32 `json:"lr_decay,omitempty"`
+	Seed        uint64  `json:"seed,omitempty"`
 }
 
 // EmbedConfig returns the embed configuration, or an error naming the
@@ -33,7 +38,7 @@ func (h Hyperparameters) EmbedConfig() (embed.Config, error) {
 	c := embed.Config{
 		Dim: h.Dim, Margin: h.Margin, Negatives: h.Negatives, AdversarialTemperature: h.AdversarialTemperature,
 		LearningRate: h.LearningRate, BatchSize: h.BatchSize, Epochs: h.Epochs, EvalEvery: h.EvalEvery,
-		Patience: h.Patience, Seed: h.Seed,
+		Patience: h.Patience, ValidSample: h.ValidSample, LRDecay: h.LRDecay, Seed: h.Seed,
 	}
 	var err error
 	if c.Norm, err = choose("norm", h.Norm, map[string]embed.Norm{"l1": embed.L1, "l2": embed.L2}); err != nil {
@@ -45,7 +50,7 @@ func (h Hyperparameters) EmbedConfig() (embed.Config, error) {
 	if c.Sampler, err = choose("sampler", h.Sampler, map[string]embed.Sampler{"bern": embed.Bernoulli, "uniform": embed.Uniform}); err != nil {
 		return c, err
 	}
-	if c.Optimizer, err = choose("optimizer", h.Optimizer, map[string]embed.Optimizer{"adagrad": embed.Adagrad, "adam": embed.Adam, "sgd": embed.SGD}); err != nil {
+	if c.Optimizer, err = choose("optimizer", h.Optimizer, map[string]embed.Optimizer{"adagrad": embed.Adagrad, "adam": embed.Adam, "sgd": embed.SGD, "adagrad-row": embed.RowAdagrad}); err != nil {
 		return c, err
 	}
 	if h.Dim < 0 || h.Dim > 2000 {
@@ -57,10 +62,14 @@ func (h Hyperparameters) EmbedConfig() (embed.Config, error) {
 	}{
 		{"negatives", h.Negatives < 0}, {"batch_size", h.BatchSize < 0}, {"epochs", h.Epochs < 0}, {"margin", h.Margin < 0},
 		{"learning_rate", h.LearningRate < 0}, {"adversarial_temperature", h.AdversarialTemperature < 0},
+		{"valid_sample", h.ValidSample < 0},
 	} {
 		if s.negative {
 			return c, fmt.Errorf("%s must not be negative", s.name)
 		}
+	}
+	if h.LRDecay < 0 || h.LRDecay >= 1 {
+		return c, fmt.Errorf("lr_decay %g: want 0 (the default) to below 1", h.LRDecay)
 	}
 	return c, nil
 }

@@ -27,7 +27,11 @@ func TestTrainOnCorpusAndPredict(t *testing.T) {
 
 	var epochs []int
 	m, err := learn.Train(ctx, st, learn.TrainRequest{Hyperparameters: quick, CreatedBy: "test",
-		Progress: func(p embed.Progress) { epochs = append(epochs, p.Epoch) }})
+		Progress: func(p embed.Progress) {
+			if !p.Partial() {
+				epochs = append(epochs, p.Epoch)
+			}
+		}})
 	require.NoError(t, err)
 	require.Equal(t, 15, len(epochs))
 	m, err = st.ModelByVersion(ctx, m.Version)
@@ -41,6 +45,13 @@ func TestTrainOnCorpusAndPredict(t *testing.T) {
 	require.NotNil(t, metrics.Test)
 	require.Positive(t, metrics.Test.MRR)
 	require.Positive(t, metrics.CalibrationRecords)
+	require.Len(t, metrics.History, 15, "an entry per epoch")
+	require.Equal(t, 15, metrics.History[14].Epoch)
+	var phases []string
+	for _, p := range metrics.Phases {
+		phases = append(phases, p.Name)
+	}
+	require.Equal(t, []string{"load", "train", "evaluate", "calibrate"}, phases)
 	var cal learn.Calibrations
 	require.NoError(t, json.Unmarshal(m.Calibration, &cal))
 	require.NotNil(t, cal.Direct)
@@ -48,6 +59,7 @@ func TestTrainOnCorpusAndPredict(t *testing.T) {
 	var progress learn.TrainProgress
 	require.NoError(t, json.Unmarshal(m.Progress, &progress))
 	require.Equal(t, "done", progress.Phase)
+	require.Len(t, progress.Phases, 5, "the save too")
 
 	_, err = st.ActivateModel(ctx, m.Version)
 	require.NoError(t, err)
