@@ -92,6 +92,7 @@ var problemStatus = map[problem.Kind]int{
 	problem.TooMany:         http.StatusTooManyRequests,
 	problem.Unsupported:     http.StatusUnsupportedMediaType,
 	problem.Unavailable:     http.StatusServiceUnavailable,
+	problem.Unprocessable:   http.StatusUnprocessableEntity,
 }
 
 func toAPIError(err error) *apiError {

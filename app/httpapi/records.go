@@ -25,7 +25,7 @@ func (a *api) recordRoutes() []route {
 	}
 	return []route{
 		{Method: http.MethodPost, Path: Prefix + "/records", Role: auth.RoleOperator, Tag: tag,
-			Summary: "Upload records: JSON, a JSON array, NDJSON, gzip, multipart files or a ZIP; ?name= names the upload",
+			Summary: "Upload records: JSON, a JSON array, NDJSON, gzip, multipart files or a ZIP; ?name= names the upload; 422 with every rejection when none was stored",
 			Query:   []param{{"name", "the upload's file name (.ndjson or .jsonl mark NDJSON)"}},
 			// ingest counts the bytes itself, naming the limit; this is the backstop.
 			MaxBody: int64(a.cfg.Ingest.MaxUploadSize) + 1, Timeout: a.cfg.Ingest.UploadTimeout,

@@ -35,12 +35,15 @@ const (
 	Unsupported
 	// Unavailable: a dependency is down; trying again later may work.
 	Unavailable
+	// Unprocessable: the request was read, but nothing in it could be used
+	// (every document of an upload was rejected); Details say why.
+	Unprocessable
 )
 
 var kindNames = map[Kind]string{
 	Invalid: "invalid", NotFound: "not found", Conflict: "conflict", Unauthenticated: "unauthenticated",
 	Forbidden: "forbidden", TooLarge: "too large", TooMany: "too many requests", Unsupported: "unsupported",
-	Unavailable: "unavailable",
+	Unavailable: "unavailable", Unprocessable: "unprocessable",
 }
 
 func (k Kind) String() string {

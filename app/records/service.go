@@ -75,14 +75,22 @@ func (s *Service) Ingest(ctx context.Context, read ReadFunc) (Result, error) {
 }
 
 // Upload ingests one upload: JSON, a JSON array, NDJSON, gzip, multipart
-// files or a ZIP, as its content type and name say.
+// files or a ZIP, as its content type and name say. An upload of which
+// every document was rejected is an Unprocessable problem, whose Details
+// are the result; when some were stored, the result says which were not.
 func (s *Service) Upload(ctx context.Context, body io.Reader, name, contentType string) (Result, error) {
 	if name == "" {
 		name = "upload"
 	}
-	return s.Ingest(ctx, func(add func(ingest.Document) error, reject func(ingest.Rejection)) error {
+	res, err := s.Ingest(ctx, func(add func(ingest.Document) error, reject func(ingest.Rejection)) error {
 		return ingest.Read(ctx, body, name, contentType, s.cfg.Limits, add, reject)
 	})
+	if err == nil && res.Received > 0 && len(res.Rejected) == res.Received {
+		// Nothing was stored: an answer of success would hide it.
+		return res, &problem.Error{Kind: problem.Unprocessable, Code: "all_rejected", Details: res,
+			Message: fmt.Sprintf("none of the %d document(s) was stored: every one was rejected (details.rejected says why)", res.Received)}
+	}
+	return res, err
 }
 
 // readProblem explains why reading stopped, with the counts so far.
