@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/pff/pff/app/auth"
 	"github.com/pff/pff/app/problem"
 )
 
@@ -99,10 +100,11 @@ func (c *Client) Get(ctx context.Context, id int64) (View, error) {
 	return newView(job), nil
 }
 
-// Cancel cancels a queued or running job; a running job stops at its next
-// check of its context.
-func (c *Client) Cancel(ctx context.Context, id int64) (View, error) {
-	if _, err := c.Get(ctx, id); err != nil {
+// Cancel cancels a queued or running job on behalf of a caller with the
+// role, which must be the role that starting a job of its kind needs
+// (RoleToStart); a running job stops at its next check of its context.
+func (c *Client) Cancel(ctx context.Context, id int64, by auth.Role) (View, error) {
+	if _, err := c.authorize(ctx, id, by); err != nil {
 		return View{}, err
 	}
 	job, err := c.river.JobCancel(ctx, id)
