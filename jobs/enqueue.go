@@ -6,6 +6,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/pff/pff/app/constraints"
 	"github.com/pff/pff/app/learn"
 	"github.com/pff/pff/app/mine"
 	"github.com/pff/pff/app/records"
@@ -39,6 +40,12 @@ func (c *Client) EnqueueTraining(ctx context.Context, fingerprint string, hp lea
 func (c *Client) EnqueueMining(ctx context.Context, cfg mine.Config, createdBy string) (learn.Queued, error) {
 	return c.insertUnique(ctx, MineRulesArgs{MinSupport: cfg.MinSupport, MinConfidence: cfg.MinConfidence,
 		MaxRules: cfg.MaxRules, Seed: cfg.Seed, CreatedBy: createdBy})
+}
+
+// EnqueueConstraintLearning queues the learning of constraints from the
+// current records.
+func (c *Client) EnqueueConstraintLearning(ctx context.Context, cfg constraints.Config, createdBy string) (learn.Queued, error) {
+	return c.insertUnique(ctx, LearnConstraintsArgs{MinSupport: cfg.MinSupport, HoldOut: cfg.HoldOut, Seed: cfg.Seed, CreatedBy: createdBy})
 }
 
 // insertUnique inserts a job whose kind is unique while queued or running,

@@ -35,6 +35,7 @@ func Register(deps Deps) func(*river.Workers) {
 		river.AddWorker(workers, &RevalidateWorker{Store: deps.Store})
 		river.AddWorker(workers, &BuildKGWorker{Store: deps.Store})
 		river.AddWorker(workers, &MineRulesWorker{Store: deps.Store})
+		river.AddWorker(workers, &LearnConstraintsWorker{Store: deps.Store})
 		timeout := deps.TrainTimeout
 		if timeout == 0 {
 			timeout = DefaultTrainTimeout

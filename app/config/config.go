@@ -98,6 +98,16 @@ type LearnConfig struct {
 	FactErrorRate float64 `koanf:"fact_error_rate"`
 	// EfSearch is pgvector's hnsw.ef_search for predictions.
 	EfSearch int `koanf:"ef_search"`
+	// ModelFindings is what the active model's findings may decide:
+	// "review" (they send a record to REVIEW at most; only the schema,
+	// rules, checks and constraints reject) or "score".
+	ModelFindings string `koanf:"model_findings"`
+	// GateCleanFlagged is the largest share of clean held-out records a
+	// model may flag and still be activated without force.
+	GateCleanFlagged float64 `koanf:"gate_clean_flagged"`
+	// GateRecords is how many held-out records the quality gate measures
+	// a model on, at most.
+	GateRecords int `koanf:"gate_records"`
 }
 
 // FlowsConfig configures executions of fix flows.
@@ -215,6 +225,9 @@ func defaults() map[string]any {
 		"learn.min_confidence":        0.9,
 		"learn.fact_error_rate":       0.01,
 		"learn.ef_search":             100,
+		"learn.model_findings":        "review",
+		"learn.gate_clean_flagged":    0.01,
+		"learn.gate_records":          300,
 		"flows.approval_lines":        500,
 		"flows.max_lines":             100_000,
 		"flows.workers":               50,

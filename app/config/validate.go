@@ -102,6 +102,12 @@ func (c Config) validate() error {
 		return problem("learn.fact_error_rate", "%v is outside (0, 1)", l.FactErrorRate)
 	case l.EfSearch < 1 || l.EfSearch > 1000:
 		return problem("learn.ef_search", "%d is outside 1..1000 (pgvector's range)", l.EfSearch)
+	case l.ModelFindings != "review" && l.ModelFindings != "score":
+		return problem("learn.model_findings", "%q: want review (the model alone never rejects) or score", l.ModelFindings)
+	case l.GateCleanFlagged <= 0 || l.GateCleanFlagged >= 1:
+		return problem("learn.gate_clean_flagged", "%v is outside (0, 1)", l.GateCleanFlagged)
+	case l.GateRecords < 1 || l.GateRecords > 100_000:
+		return problem("learn.gate_records", "%d is outside 1..100000", l.GateRecords)
 	}
 	if c.Flows.ApprovalLines < 1 {
 		return problem("flows.approval_lines", "must be at least 1")

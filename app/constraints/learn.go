@@ -140,6 +140,10 @@ func Learn(ctx context.Context, cfg Config, corpus Corpus) (*Document, error) {
 
 func round4(x float64) float64 { return float64(int64(x*1e4)) / 1e4 }
 
+// HeldOut says whether Learn holds a record out, by its customer id: a
+// corpus read twice may keep only those records for the second reading.
+func (c Config) HeldOut(root string) bool { return held(root, c.resolved()) }
+
 // held says a record is held out, by a seeded hash of its customer id.
 func held(root string, cfg Config) bool {
 	h := fnv.New64a()

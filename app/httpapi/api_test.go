@@ -73,8 +73,10 @@ func newTestServer(t testing.TB, configure func(*config.Config)) *testServer {
 	logger := slog.New(slog.DiscardHandler)
 	queue, err := jobs.New(pool, jobs.Config{})
 	require.NoError(t, err)
+	plausibility := learn.PlausibilityConfig{MinConfidence: cfg.Learn.MinConfidence, FactErrorRate: cfg.Learn.FactErrorRate}
 	source, err := knowledge.NewSource(knowledge.SourceConfig{Store: st, Recheck: time.Second,
-		Plausibility: learn.PlausibilityLoader(st, learn.PlausibilityConfig{MinConfidence: cfg.Learn.MinConfidence, FactErrorRate: cfg.Learn.FactErrorRate})})
+		Validation:   validation.Config{ModelPolicy: validation.ModelPolicy(cfg.Learn.ModelFindings)},
+		Plausibility: learn.PlausibilityLoader(st, plausibility)})
 	require.NoError(t, err)
 	clock := testkit.NewClockAt(time.Now())
 	tokens, err := auth.NewTokens(auth.TokenConfig{Secret: []byte(cfg.Auth.JWTSecret), Issuer: cfg.Auth.Issuer, TTL: cfg.Auth.TokenTTL, Now: clock.Now})
@@ -92,7 +94,8 @@ func newTestServer(t testing.TB, configure func(*config.Config)) *testServer {
 	recs, err := records.NewService(records.Config{Store: st, Queue: queue, Validators: source, Limits: cfg.Ingest.Limits(), BatchSize: cfg.Ingest.BatchSize})
 	require.NoError(t, err)
 	lrn, err := learn.NewService(learn.ServiceConfig{Store: st, Queue: queue, Activated: source.Invalidate,
-		MaxCategoryValues: cfg.Learn.MaxCategoryValues, EfSearch: cfg.Learn.EfSearch})
+		MaxCategoryValues: cfg.Learn.MaxCategoryValues, EfSearch: cfg.Learn.EfSearch, Plausibility: plausibility,
+		Gate: learn.GateConfig{MaxCleanFlagged: cfg.Learn.GateCleanFlagged, Records: cfg.Learn.GateRecords}})
 	require.NoError(t, err)
 	var limiter auth.Limiter = auth.NewMemoryLimiter(auth.MemoryLimiterConfig{Now: clock.Now})
 	health := Health{Version: "test", Postgres: pool.Ping}

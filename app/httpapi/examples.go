@@ -6,6 +6,7 @@ import (
 
 	"github.com/pff/pff/app/accounts"
 	"github.com/pff/pff/app/executions"
+	"github.com/pff/pff/app/gen"
 	"github.com/pff/pff/app/kg"
 	"github.com/pff/pff/app/knowledge"
 	"github.com/pff/pff/app/learn"
@@ -137,7 +138,11 @@ var (
 		Hyperparameters: json.RawMessage(`{"dim":64,"epochs":50}`), Metrics: json.RawMessage(`{"test":{"mrr":0.41}}`),
 		Calibration: json.RawMessage(`{}`), Progress: json.RawMessage(`{}`), Entities: 415000, Relations: 96, JobID: ptr(int64(903)),
 		CreatedBy: "user:" + userExample.ID, CreatedAt: exampleTime, TrainedAt: ptr(exampleTime), ActivatedAt: ptr(exampleTime)}
-	scoreExample = learn.ScoreResult{Model: "20261206-0001",
+	qualityExample = learn.Quality{MeasuredAt: exampleTime, Records: 300, CleanFlagged: 0, MaxCleanFlagged: 0.01, MinConfidence: 0.9,
+		Recall: map[gen.Kind]learn.KindRecall{gen.UnknownStatus: {Injected: 300, Found: 12, Recall: 0.04}}, Scale: 1.7, ECE: 0.03,
+		Reliability: []learn.Bin{{Lo: 0.9, Hi: 1, Facts: 41200, Confidence: 0.97, Accuracy: 0.96}}, Facts: 82400, Abstained: 310, Passed: true}
+	activationExample = learn.Activation{Model: modelExample, Quality: qualityExample}
+	scoreExample      = learn.ScoreResult{Model: "20261206-0001",
 		Triples:     []learn.ScoredTriple{{Head: "contract:7F3A", Relation: "status", Tail: "ContractActive", Distance: 3.2, Probability: 0.97}},
 		Calibration: &learn.CalibrationFit{A: -1.9, B: 6.1, Brier: 0.05, LogLoss: 0.18, ECE: 0.02, Positives: 5000, Negatives: 5000}}
 	completionExample = learn.Completion{Model: "20261206-0001",

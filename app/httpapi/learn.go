@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -43,13 +45,23 @@ func (a *api) learnRoutes() []route {
 		{Method: http.MethodGet, Path: Prefix + "/models/:version", Role: auth.RoleAdmin, Tag: modelTag,
 			Summary: "Get a model: state, hyperparameters, metrics, calibration, progress", Response: modelExample, Handler: a.getModel},
 		{Method: http.MethodPost, Path: Prefix + "/models/:version/activate", Role: auth.RoleAdmin, Tag: modelTag,
-			Summary: "Make a ready model the active one, atomically", Response: modelExample, Handler: a.activateModel},
+			Summary: "Make a ready model the active one, atomically, once its quality gate passed: measured on stored records it did not train on (clean, and with a fault of every kind), it may flag at most learn.gate_clean_flagged of the clean ones; else 409 quality_gate with the figures, unless {\"force\": true} (the figures go to the audit log)",
+			MaxBody: 4 << 10, Timeout: 10 * time.Minute, Request: learn.ActivateRequest{Force: false}, Response: activationExample, Handler: a.activateModel},
+		{Method: http.MethodDelete, Path: Prefix + "/models/active", Role: auth.RoleAdmin, Tag: modelTag,
+			Summary: "Deactivate the active model: validation is back to the schema, rules, checks and constraints alone, in every process within a second", Status: http.StatusNoContent, Handler: a.deactivateModel},
+		{Method: http.MethodPost, Path: Prefix + "/models/:version/measure", Role: auth.RoleAdmin, Tag: modelTag,
+			Summary: "Run the quality gate on a model again, on the records stored now, and keep the figures (activates nothing)",
+			Timeout: 10 * time.Minute, Response: qualityExample, Handler: a.measureModel},
 		{Method: http.MethodDelete, Path: Prefix + "/models/:version", Role: auth.RoleAdmin, Tag: modelTag,
 			Summary: "Delete a model that is not active, with its embeddings", Status: http.StatusNoContent, Handler: a.deleteModel},
 		{Method: http.MethodPost, Path: Prefix + "/rules/mine", Role: auth.RoleAdmin, Tag: kgTag,
 			Summary: "Mine Horn rules from the current records, as a job; they are stored as a new, inactive version of the rule set \"mined\"",
 			MaxBody: 4 << 10, Request: learn.MineRequest{MinSupport: 20, MinConfidence: 0.95}, Response: queuedExample,
 			Status: http.StatusAccepted, Handler: a.mineRules},
+		{Method: http.MethodPost, Path: Prefix + "/constraints/learn", Role: auth.RoleAdmin, Tag: kgTag,
+			Summary: "Learn constraints (presence, cardinality, uniqueness, format, domain) from the current records, as a job; they are stored as a new, inactive version of the constraint set \"learned\"",
+			MaxBody: 4 << 10, Request: learn.LearnConstraintsRequest{MinSupport: 50}, Response: queuedExample,
+			Status: http.StatusAccepted, Handler: a.learnConstraints},
 		{Method: http.MethodPost, Path: Prefix + "/predict/score", Role: auth.RoleOperator, Tag: predictTag,
 			Summary: "Plausibility of triples as calibrated probabilities", MaxBody: 1 << 20, Query: []param{modelParam},
 			Request:  scoreRequest{Triples: []namedTriple{{Head: "contract:7F3A", Relation: "status", Tail: "ContractActive"}}},
@@ -135,11 +147,64 @@ func (a *api) getModel(c echo.Context) error {
 }
 
 func (a *api) activateModel(c echo.Context) error {
-	m, err := a.learn.Activate(c.Request().Context(), c.Param("version"))
+	req := learn.ActivateRequest{Version: c.Param("version")}
+	if err := decodeOptionalJSON(c, &req); err != nil {
+		return err
+	}
+	act, err := a.learn.Activate(c.Request().Context(), req)
+	if err != nil {
+		var p *problem.Error
+		if errors.As(err, &p) && p.Code == "quality_gate" {
+			c.Set(auditDetailKey, map[string]any{"version": req.Version, "quality": p.Details})
+		}
+		return err
+	}
+	detail := map[string]any{"version": act.Model.Version, "forced": act.Forced, "quality": gateSummary(act.Quality)}
+	c.Set(auditDetailKey, detail)
+	return c.JSON(http.StatusOK, act)
+}
+
+// gateSummary is what the audit log keeps of a quality gate's figures.
+func gateSummary(q learn.Quality) map[string]any {
+	recall := map[string]float64{}
+	for kind, r := range q.Recall {
+		recall[string(kind)] = r.Recall
+	}
+	return map[string]any{"records": q.Records, "clean_flagged": q.CleanFlagged, "clean_flagged_rate": q.CleanRate,
+		"max_clean_flagged": q.MaxCleanFlagged, "passed": q.Passed, "ece": q.ECE, "recall": recall, "note": q.Note}
+}
+
+func (a *api) deactivateModel(c echo.Context) error {
+	m, was, err := a.learn.Deactivate(c.Request().Context())
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, m)
+	if was {
+		c.Set(auditDetailKey, map[string]any{"version": m.Version})
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (a *api) measureModel(c echo.Context) error {
+	q, err := a.learn.Measure(c.Request().Context(), c.Param("version"))
+	if err != nil {
+		return err
+	}
+	c.Set(auditDetailKey, map[string]any{"version": c.Param("version"), "quality": gateSummary(q)})
+	return c.JSON(http.StatusOK, q)
+}
+
+func (a *api) learnConstraints(c echo.Context) error {
+	var req learn.LearnConstraintsRequest
+	if err := decodeOptionalJSON(c, &req); err != nil {
+		return err
+	}
+	p, _ := principalOf(c)
+	q, err := a.learn.LearnConstraints(c.Request().Context(), req, p.Actor())
+	if err != nil {
+		return err
+	}
+	return queued(c, q)
 }
 
 func (a *api) deleteModel(c echo.Context) error {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pff/pff/app/auth"
+	"github.com/pff/pff/app/gen"
 	"github.com/pff/pff/app/kg"
 	"github.com/pff/pff/app/learn"
 	"github.com/pff/pff/app/validation"
@@ -80,10 +81,23 @@ func TestLearnAndPredictThroughTheAPI(t *testing.T) {
 	rec = ts.do(request{method: http.MethodGet, path: Prefix + "/predict/tail?head=x&relation=status", header: viewer})
 	require.Equal(t, http.StatusConflict, rec.Code)
 	require.Equal(t, "no_active_model", errorCode(t, rec))
+	// Activation runs the quality gate: a small model may fail it, and is
+	// then activated only when forced.
 	rec = ts.do(request{method: http.MethodPost, path: Prefix + "/models/" + m.Version + "/activate", header: admin})
+	if rec.Code == http.StatusConflict {
+		require.Equal(t, "quality_gate", errorCode(t, rec))
+		rec = ts.do(request{method: http.MethodPost, path: Prefix + "/models/" + m.Version + "/activate", body: `{"force": true}`, header: admin})
+	}
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	act := decode[learn.Activation](t, rec.Body.Bytes())
+	require.Equal(t, store.ModelActive, act.Model.State)
+	require.Positive(t, act.Quality.Records, "measured on records it did not train on")
+	require.Len(t, act.Quality.Recall, len(gen.Kinds()))
 	rec = ts.do(request{method: http.MethodDelete, path: Prefix + "/models/" + m.Version, header: admin})
 	require.Equal(t, http.StatusConflict, rec.Code, "the active model stays")
+	rec = ts.do(request{method: http.MethodGet, path: Prefix + "/models/" + m.Version, header: admin})
+	require.Equal(t, http.StatusOK, rec.Code)
+	require.Contains(t, rec.Body.String(), `"clean_flagged"`, "the figures are kept with the model")
 
 	// A status fact of a stored record, scored and completed.
 	var doc []byte
@@ -132,6 +146,67 @@ func TestLearnAndPredictThroughTheAPI(t *testing.T) {
 	var metrics learn.TrainMetrics
 	require.NoError(t, json.Unmarshal(m.Metrics, &metrics))
 	require.Equal(t, 10, metrics.Epochs)
+
+	// Back to rules only, at once.
+	rec = ts.do(request{method: http.MethodDelete, path: Prefix + "/models/active", header: operator})
+	require.Equal(t, http.StatusForbidden, rec.Code, "deactivation is for admins")
+	rec = ts.do(request{method: http.MethodDelete, path: Prefix + "/models/active", header: admin})
+	require.Equal(t, http.StatusNoContent, rec.Code, rec.Body.String())
+	rec = ts.do(request{method: http.MethodPost, path: Prefix + "/validate", body: string(doc), header: operator})
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.Contains(t, decode[validation.Report](t, rec.Body.Bytes()).Learned.Note, "no active model")
+	rec = ts.do(request{method: http.MethodDelete, path: Prefix + "/models/active", header: admin})
+	require.Equal(t, http.StatusNoContent, rec.Code, "none active: nothing to do")
+	rec = ts.do(request{method: http.MethodPost, path: Prefix + "/models/" + m.Version + "/measure", header: admin})
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	entries, err := ts.store.ListAudit(t.Context(), store.AuditFilter{Route: Prefix + "/models/:version/activate", Limit: 10})
+	require.NoError(t, err)
+	require.NotEmpty(t, entries)
+	require.Contains(t, string(entries[0].Detail), `"clean_flagged"`, "the gate's figures are in the audit log")
+}
+
+// TestLearnedConstraintsThroughTheAPI learns constraints from the stored
+// records as a job, activates them, and sees them judge a faulty record.
+func TestLearnedConstraintsThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil)
+	startWorkers(t, ts)
+	admin, operator := bearer(ts.bearers[auth.RoleAdmin]), bearer(ts.bearers[auth.RoleOperator])
+	var ndjson bytes.Buffer
+	for _, r := range generateRecords(t, 120, 0) {
+		require.NoError(t, json.Compact(&ndjson, r.Doc))
+		ndjson.WriteByte('\n')
+	}
+	rec := ts.do(request{method: http.MethodPost, path: Prefix + "/records?name=corpus.ndjson", body: ndjson.String(), header: operator})
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	rec = ts.do(request{method: http.MethodPost, path: Prefix + "/constraints/learn", body: `{"min_support": 20, "held_out": 2}`, header: admin})
+	require.Equal(t, http.StatusBadRequest, rec.Code, rec.Body.String())
+	rec = ts.do(request{method: http.MethodPost, path: Prefix + "/constraints/learn", body: `{"min_support": 20}`, header: admin})
+	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
+	waitForJobs(t, ts)
+
+	rec = ts.do(request{method: http.MethodGet, path: Prefix + "/constraints?name=learned", header: operator})
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	list := decode[page[store.Knowledge]](t, rec.Body.Bytes())
+	require.Len(t, list.Items, 1)
+	set := list.Items[0]
+	rec = ts.do(request{method: http.MethodPost, path: fmt.Sprintf("%s/constraints/%d/activate", Prefix, set.ID), header: admin})
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+
+	faulty, err := gen.Generate(gen.Config{N: 22, Seed: 404, FaultRate: 1})
+	require.NoError(t, err)
+	for _, r := range faulty {
+		if r.Faults[0].Kind != gen.ActiveContractWithoutMSISDN {
+			continue
+		}
+		rec = ts.do(request{method: http.MethodPost, path: Prefix + "/validate", body: string(r.Doc), header: operator})
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		report := decode[validation.Report](t, rec.Body.Bytes())
+		require.NotEmpty(t, report.Versions.Constraints)
+		require.True(t, slices.ContainsFunc(report.Violations, func(v validation.Violation) bool {
+			return v.Source == validation.SourceConstraint && slices.Contains(v.Pointers, r.Faults[0].Pointer)
+		}), "%s", report.Text())
+	}
 }
 
 func TestValidationWithoutAModelSaysSo(t *testing.T) {

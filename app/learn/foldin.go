@@ -55,6 +55,8 @@ type scoredFact struct {
 	// when the value was never seen with the relation (unseen).
 	distance float32
 	unseen   bool
+	// evidence is how many other facts of its subject the fold-in used.
+	evidence int
 	// alternatives are the relation's other values with their distances,
 	// nearest first.
 	alternatives []candidate
@@ -177,13 +179,13 @@ func (sp *space) scoreRecord(facts []fact, maxAlternatives int) []scoredFact {
 			for i := range head {
 				head[i] = (s.sum[i]-(v[i]-r.vec[i]))/float32(s.n-1) + r.vec[i]
 			}
-			sf = scoredFact{fact: f, distance: sp.distance(head, v)}
+			sf = scoredFact{fact: f, distance: sp.distance(head, v), evidence: s.n - 1}
 		case !known && r.complete() && !slices.Contains(r.tails, f.object):
 			// A value never seen with the relation added nothing to the sum.
 			for i := range head {
 				head[i] = s.sum[i]/float32(s.n) + r.vec[i]
 			}
-			sf = scoredFact{fact: f, distance: float32(math.Inf(1)), unseen: true}
+			sf = scoredFact{fact: f, distance: float32(math.Inf(1)), unseen: true, evidence: s.n}
 		default:
 			continue
 		}

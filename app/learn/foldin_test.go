@@ -54,8 +54,40 @@ func TestScoreRecordFlagsUnseenValues(t *testing.T) {
 	require.True(t, math.IsInf(float64(scored[0].distance), 1))
 	require.Equal(t, "active", scored[0].alternatives[0].value)
 
-	p := &Plausibility{sp: sp, cfg: PlausibilityConfig{}.resolved()}
-	wrong := p.unseenWrong("status")
-	// right = (0+1)/(100+1); prior 0.01: 0.01 / (0.01 + 0.0099·0.99)
-	require.InDelta(t, 0.01/(0.01+0.99/101), wrong, 1e-12)
+	// The plausibility abstains on all three: type has no other fact to be
+	// judged by, the model has no evidence about a value never seen, and
+	// colour is unknown to it.
+	judged, abstained := sp.judgeRecord(facts, 1, 1, 1)
+	require.Empty(t, judged)
+	require.Equal(t, 3, abstained)
+}
+
+func TestOneDistributionPerFact(t *testing.T) {
+	t.Parallel()
+	sp := planSpace()
+	facts := []fact{
+		{subject: "e", relation: "type", object: "plan", value: true},
+		{subject: "e", relation: "status", object: "ended", value: true, pointer: "/status"},
+	}
+	judged, abstained := sp.judgeRecord(facts, 1, 1, 1)
+	require.Len(t, judged, 2)
+	require.Zero(t, abstained)
+	status := judged[1]
+	require.Equal(t, []string{"ended", "active"}, status.values)
+	// p(ended) ∝ e^-5, p(active) ∝ e^0.
+	pEnded := math.Exp(-5) / (math.Exp(-5) + 1)
+	require.InDelta(t, pEnded, status.prior[0], 1e-9)
+	post := status.posterior(0.01)
+	// Right: p·0.99; wrong with 'active': (1−p)·0.01/1.
+	right := pEnded * 0.99 / (pEnded*0.99 + (1-pEnded)*0.01)
+	require.InDelta(t, right, post[0], 1e-9)
+	require.InDelta(t, 1, post[0]+post[1], 1e-12)
+	require.Equal(t, []ranked{{"active", post[1]}}, status.ranked(post))
+
+	// The scale that makes recorded values likeliest: three facts whose
+	// value is the nearer by 5 and one whose value is the farther make
+	// σ(5s) = 3/4, s = ln 3 / 5.
+	near := judgement{distance: []float64{0, 5}}
+	far := judgement{distance: []float64{5, 0}}
+	require.InDelta(t, math.Log(3)/5, fitScale([]judgement{near, near, near, far}, 1), 1e-4)
 }

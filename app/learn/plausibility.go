@@ -19,19 +19,22 @@ import (
 // mean defaults.
 type PlausibilityConfig struct {
 	// MinConfidence is the least probability that a fact is wrong for it to
-	// be reported; default 0.9, which flagged no clean generated record
-	// (0.5 flagged 6%; BENCHMARKS.md).
+	// be reported; default 0.9.
 	MinConfidence float64
 	// MaxFindings is how many of a record's least plausible facts are
 	// reported; default 5.
 	MaxFindings int
 	// Alternatives is how many likelier values are suggested; default 3.
 	Alternatives int
-	// FactErrorRate is the prior probability that a categorical fact of a
-	// record is wrong; default 0.01. The calibration weighs right and wrong
-	// facts equally, so this turns its odds into probabilities for records
-	// where wrong facts are rare.
+	// FactErrorRate is the prior probability ε that a categorical fact of a
+	// record is wrong; default 0.01 (see distribution.go).
 	FactErrorRate float64
+	// MinEvidence is the fewest other facts of an entity the model must
+	// fold it in from to judge its facts; default 2. Fewer: it abstains.
+	MinEvidence int
+	// MinRelationFacts is the fewest training facts of a relation for the
+	// model to judge it; default 30. Fewer: it abstains.
+	MinRelationFacts int
 }
 
 func (c PlausibilityConfig) resolved() PlausibilityConfig {
@@ -47,6 +50,12 @@ func (c PlausibilityConfig) resolved() PlausibilityConfig {
 	if c.FactErrorRate == 0 {
 		c.FactErrorRate = 0.01
 	}
+	if c.MinEvidence == 0 {
+		c.MinEvidence = 2
+	}
+	if c.MinRelationFacts == 0 {
+		c.MinRelationFacts = 30
+	}
 	return c
 }
 
@@ -55,8 +64,10 @@ func (c PlausibilityConfig) resolved() PlausibilityConfig {
 type Plausibility struct {
 	version string
 	sp      *space
-	cal     *CalibrationFit
-	cfg     PlausibilityConfig
+	// scale is the softmax's: the quality gate's fit on held-out records
+	// when the model was measured, else the record calibration's slope.
+	scale float64
+	cfg   PlausibilityConfig
 }
 
 var _ validation.Plausibility = (*Plausibility)(nil)
@@ -66,9 +77,10 @@ var _ validation.Plausibility = (*Plausibility)(nil)
 var ErrCannotJudgeRecords = errors.New("the model was not trained on records")
 
 // LoadPlausibility reads what judging records needs of model m: the
-// vectors of its categorical values and relations, and its record
-// calibration. A model trained on a benchmark dataset has neither values
-// nor a record calibration and cannot judge records.
+// vectors of its categorical values and relations, its record calibration
+// and, once measured, the scale its quality gate fitted. A model trained
+// on a benchmark dataset has neither values nor a record calibration and
+// cannot judge records.
 func LoadPlausibility(ctx context.Context, st *store.Store, m store.Model, cfg PlausibilityConfig) (*Plausibility, error) {
 	var cal Calibrations
 	if err := json.Unmarshal(m.Calibration, &cal); err != nil {
@@ -92,18 +104,22 @@ func LoadPlausibility(ctx context.Context, st *store.Store, m store.Model, cfg P
 	for _, r := range rels {
 		sp.relations[r.Name] = relationVector{vec: r.Vector, relationRange: relationRange{tails: r.Tails, facts: r.Facts, singletons: r.Singletons}}
 	}
-	return &Plausibility{version: m.Version, sp: sp, cal: cal.Records, cfg: cfg.resolved()}, nil
+	scale := cal.Records.A
+	if q, ok := QualityOf(m); ok && q.Scale > 0 {
+		scale = q.Scale
+	}
+	if scale <= 0 || math.IsNaN(scale) {
+		scale = 1
+	}
+	return &Plausibility{version: m.Version, sp: sp, scale: scale, cfg: cfg.resolved()}, nil
 }
 
 // Version is the model's version.
 func (p *Plausibility) Version() string { return p.version }
 
-// Assess scores every categorical fact of the record the model can judge
-// and reports the least plausible, each with likelier values.
-func (p *Plausibility) Assess(ctx context.Context, g *kg.Graph) (validation.Assessment, error) {
-	if err := ctx.Err(); err != nil {
-		return validation.Assessment{}, err
-	}
+// recordFacts are the facts of a record's graph the model reads: entity
+// edges and categorical values.
+func recordFacts(g *kg.Graph) []fact {
 	facts := make([]fact, 0, len(g.Triples))
 	for _, t := range g.Triples {
 		if t.Class == kg.ClassEdge || t.Class == kg.ClassCategory {
@@ -111,42 +127,32 @@ func (p *Plausibility) Assess(ctx context.Context, g *kg.Graph) (validation.Asse
 				value: t.Class == kg.ClassCategory, pointer: t.Pointer})
 		}
 	}
-	scored := p.sp.scoreRecord(facts, p.cfg.Alternatives)
-	a := validation.Assessment{Scored: len(scored)}
-	priorLogit := math.Log(p.cfg.FactErrorRate / (1 - p.cfg.FactErrorRate))
-	for _, sf := range scored {
-		if len(sf.alternatives) == 0 {
-			continue
-		}
-		var wrong float64
-		if sf.unseen {
-			wrong = p.unseenWrong(sf.relation)
-		} else {
-			// The fit's P(right | margin) is σ(−(A·m + B)) at even odds.
-			wrong = sigmoid(p.cal.A*float64(sf.margin()) + p.cal.B + priorLogit)
-		}
+	return facts
+}
+
+// Assess judges every categorical fact of the record the model has
+// evidence for, abstains on the others, and reports the facts likely wrong
+// with the values the same distribution finds likelier.
+func (p *Plausibility) Assess(ctx context.Context, g *kg.Graph) (validation.Assessment, error) {
+	if err := ctx.Err(); err != nil {
+		return validation.Assessment{}, err
+	}
+	judged, abstained := p.sp.judgeRecord(recordFacts(g), p.scale, p.cfg.MinEvidence, p.cfg.MinRelationFacts)
+	a := validation.Assessment{Scored: len(judged), Abstained: abstained}
+	for _, j := range judged {
+		post := j.posterior(p.cfg.FactErrorRate)
+		wrong := 1 - post[0]
 		if wrong < p.cfg.MinConfidence {
 			continue
 		}
 		var alts []validation.Alternative
-		for i, c := range sf.alternatives {
-			if c.distance < sf.distance {
-				alts = append(alts, validation.Alternative{Value: c.value, Probability: p.cal.Probability(sf.marginOf(i))})
-			}
-		}
-		// A doubt without a likelier value says only that the model knows
-		// little of such facts.
-		if len(alts) == 0 {
-			continue
-		}
-		unseen := ""
-		if sf.unseen {
-			unseen = ", a value never seen for it"
+		for _, r := range j.ranked(post)[:min(p.cfg.Alternatives, len(post)-1)] {
+			alts = append(alts, validation.Alternative{Value: r.value, Probability: r.p})
 		}
 		a.Findings = append(a.Findings, validation.Finding{
-			Pointer: sf.pointer, Confidence: wrong, Alternatives: alts,
-			Description: fmt.Sprintf("this %s's %s is %s%s; records like it say %s, p=%.2f",
-				entityType(g, sf.subject), sf.relation, sf.object, unseen, alts[0].Value, alts[0].Probability),
+			Pointer: j.pointer, Confidence: wrong, Alternatives: alts,
+			Description: fmt.Sprintf("this %s's %s is %s, wrong with p=%.3f: records like it say %s (p=%.2f)",
+				entityType(g, j.subject), j.relation, j.object, wrong, alts[0].Value, alts[0].Probability),
 		})
 	}
 	slices.SortStableFunc(a.Findings, func(x, y validation.Finding) int { return cmp.Compare(y.Confidence, x.Confidence) })
@@ -155,19 +161,6 @@ func (p *Plausibility) Assess(ctx context.Context, g *kg.Graph) (validation.Asse
 	}
 	return a, nil
 }
-
-// unseenWrong is the probability that a value never seen with the relation
-// is wrong. A correct fact has an unseen value about as often as the
-// relation's training facts had a value seen once (Good-Turing, smoothed);
-// a wrong value is taken to be unseen.
-func (p *Plausibility) unseenWrong(relation string) float64 {
-	r := p.sp.relations[relation]
-	right := float64(r.singletons+1) / float64(r.facts+1)
-	prior := p.cfg.FactErrorRate
-	return prior / (prior + right*(1-prior))
-}
-
-func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
 
 func entityType(g *kg.Graph, id string) string {
 	if e, ok := g.Entities[id]; ok && e.Type != "" {

@@ -2,10 +2,13 @@ package learn
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
+	"github.com/pff/pff/app/constraints"
 	"github.com/pff/pff/app/mine"
 	"github.com/pff/pff/app/problem"
 	"github.com/pff/pff/embed"
@@ -25,6 +28,7 @@ type Queue interface {
 	EnqueueGraphBuild(ctx context.Context, maxCategoryValues int) (Queued, error)
 	EnqueueTraining(ctx context.Context, fingerprint string, hp Hyperparameters, createdBy string) (Queued, error)
 	EnqueueMining(ctx context.Context, cfg mine.Config, createdBy string) (Queued, error)
+	EnqueueConstraintLearning(ctx context.Context, cfg constraints.Config, createdBy string) (Queued, error)
 }
 
 // ServiceConfig are the dependencies of a Service.
@@ -38,6 +42,11 @@ type ServiceConfig struct {
 	MaxCategoryValues int
 	// EfSearch is pgvector's hnsw.ef_search for predictions; 0 means 100.
 	EfSearch int
+	// Plausibility is how the active model judges records; the quality gate
+	// measures it the same way.
+	Plausibility PlausibilityConfig
+	// Gate is the quality gate activation measures a model with.
+	Gate GateConfig
 }
 
 // Service builds the corpus graph, trains, activates and asks models: the
@@ -116,6 +125,25 @@ func (s *Service) MineRules(ctx context.Context, req MineRequest, createdBy stri
 	return s.cfg.Queue.EnqueueMining(ctx, cfg, createdBy)
 }
 
+// LearnConstraintsRequest are the constraint learner's settings; zero
+// values mean its defaults (support 50, a fifth of the records held out).
+type LearnConstraintsRequest struct {
+	MinSupport int     `json:"min_support,omitempty"`
+	HoldOut    float64 `json:"held_out,omitempty"`
+	Seed       uint64  `json:"seed,omitempty"`
+}
+
+// LearnConstraints queues the learning of constraints from the current
+// records; they are stored as a new, inactive version of the constraint set
+// "learned".
+func (s *Service) LearnConstraints(ctx context.Context, req LearnConstraintsRequest, createdBy string) (Queued, error) {
+	cfg := constraints.Config{MinSupport: req.MinSupport, HoldOut: req.HoldOut, Seed: req.Seed}
+	if err := cfg.Check(); err != nil {
+		return Queued{}, problem.Invalidf("invalid_settings", "%v", err)
+	}
+	return s.cfg.Queue.EnqueueConstraintLearning(ctx, cfg, createdBy)
+}
+
 // Models lists the model registry, newest first.
 func (s *Service) Models(ctx context.Context) ([]store.Model, error) {
 	ms, err := s.cfg.Store.ListModels(ctx)
@@ -144,14 +172,109 @@ func (s *Service) ModelOrActive(ctx context.Context, version string) (store.Mode
 	return m, err
 }
 
-// Activate makes a ready model the active one, atomically.
-func (s *Service) Activate(ctx context.Context, version string) (store.Model, error) {
-	m, err := s.cfg.Store.ActivateModel(ctx, version)
+// ActivateRequest asks to make a model the active one.
+type ActivateRequest struct {
+	Version string `json:"-"`
+	// Force activates a model that fails the quality gate; the figures go
+	// to the audit log with the activation.
+	Force bool `json:"force,omitempty"`
+}
+
+// Activation is an activated model and the quality gate's figures.
+type Activation struct {
+	Model   store.Model `json:"model"`
+	Quality Quality     `json:"quality"`
+	// Forced says the model failed the gate and was activated anyway.
+	Forced bool `json:"forced"`
+}
+
+// Activate measures a ready model with the quality gate (once per model:
+// the figures are stored with it) and makes it the active one, atomically,
+// if it passed or when forced. A model that flags more than the gate's
+// share of clean held-out records is refused with a conflict whose details
+// are the figures.
+func (s *Service) Activate(ctx context.Context, req ActivateRequest) (Activation, error) {
+	m, err := s.Model(ctx, req.Version)
 	if err != nil {
-		return m, modelProblem(version, err)
+		return Activation{}, err
+	}
+	if m.State != store.ModelReady && m.State != store.ModelActive {
+		return Activation{}, problem.Conflictf("model_state", "the model is %s, not ready", m.State)
+	}
+	q, err := s.quality(ctx, m)
+	if err != nil {
+		return Activation{}, err
+	}
+	forced := !q.Passed
+	if forced && !req.Force {
+		return Activation{}, &problem.Error{Kind: problem.Conflict, Code: "quality_gate", Details: q,
+			Message: gateMessage(q) + "; activate with force to use it anyway (the figures go to the audit log)"}
+	}
+	if m, err = s.cfg.Store.ActivateModel(ctx, req.Version); err != nil {
+		return Activation{}, modelProblem(req.Version, err)
 	}
 	s.cfg.Activated()
-	return m, nil
+	return Activation{Model: m, Quality: q, Forced: forced}, nil
+}
+
+// gateMessage says what the gate found, in a sentence.
+func gateMessage(q Quality) string {
+	if q.Records == 0 {
+		return "the quality gate could not measure the model: " + q.Note
+	}
+	return fmt.Sprintf("the model flags %d of %d clean held-out records (%.1f%%), more than the gate's %.1f%%",
+		q.CleanFlagged, q.Records, 100*q.CleanRate, 100*q.MaxCleanFlagged)
+}
+
+// quality returns the gate's figures of a model, measuring it once. A
+// model that cannot judge records (trained on a benchmark dataset) passes:
+// validation does not use it.
+func (s *Service) quality(ctx context.Context, m store.Model) (Quality, error) {
+	if q, ok := QualityOf(m); ok {
+		return q, nil
+	}
+	q, err := MeasureQuality(ctx, s.cfg.Store, m, s.cfg.Plausibility, s.cfg.Gate)
+	if errors.Is(err, ErrCannotJudgeRecords) {
+		return Quality{MeasuredAt: time.Now().UTC(), Passed: true, Note: "the model was not trained on records: validation does not use it"}, nil
+	}
+	if err != nil {
+		return Quality{}, err
+	}
+	raw, err := json.Marshal(q)
+	if err != nil {
+		return Quality{}, fmt.Errorf("learn: quality of %s: %w", m.Version, err)
+	}
+	if err := s.cfg.Store.SetModelQuality(ctx, m.ID, raw); err != nil {
+		return Quality{}, err
+	}
+	return q, nil
+}
+
+// Measure runs the quality gate on a model again, on the records now
+// stored, and keeps the figures; it activates nothing.
+func (s *Service) Measure(ctx context.Context, version string) (Quality, error) {
+	m, err := s.Model(ctx, version)
+	if err != nil {
+		return Quality{}, err
+	}
+	m.Quality = nil
+	return s.quality(ctx, m)
+}
+
+// Deactivate leaves no model active: validation goes back to the schema,
+// rules, checks and constraints alone, in this process at once and in the
+// others within a second. It returns the model that was active, and false
+// when none was.
+func (s *Service) Deactivate(ctx context.Context) (store.Model, bool, error) {
+	m, err := s.cfg.Store.DeactivateModel(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Model{}, false, nil
+	}
+	if err != nil {
+		return store.Model{}, false, err
+	}
+	s.cfg.Activated()
+	return m, true, nil
 }
 
 // Delete deletes a model that is not active, with its embeddings.
@@ -167,7 +290,9 @@ func modelProblem(version string, err error) error {
 		return nil
 	case errors.Is(err, store.ErrNotFound):
 		return problem.NotFoundf("no model %q", version)
-	case errors.Is(err, store.ErrModelActive), errors.Is(err, store.ErrModelNotReady):
+	case errors.Is(err, store.ErrModelActive):
+		return problem.Conflictf("model_state", "the model is active: deactivate it (pff models deactivate, DELETE /api/v1/models/active) or activate another one first")
+	case errors.Is(err, store.ErrModelNotReady):
 		return problem.Conflictf("model_state", "%s", strings.TrimPrefix(err.Error(), "store: "))
 	}
 	return err
