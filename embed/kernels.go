@@ -2,64 +2,79 @@ package embed
 
 import "math"
 
-// The vector kernels below are plain Go, unrolled by four with independent
-// accumulators so that the additions pipeline; kernels_bench_test.go holds
-// the measurements behind that choice. Built with GOEXPERIMENT=simd on amd64,
-// the hot ones are replaced by AVX2 versions (kernels_simd_amd64.go); the
-// *Scalar names are the portable versions, which kernels_scalar.go uses
-// otherwise. Every distance goes through l1 or l2, so the same pair of
-// vectors always yields the same float32 bits, which tie counting in
-// evaluation relies on.
+// The vector kernels below are plain Go, with independent accumulators so
+// that the additions pipeline; kernels_bench_test.go holds the measurements
+// behind that choice. On amd64 with AVX2 the hot ones run as assembly
+// (kernels_amd64.s) that adds in exactly the same order, so both give the
+// same bits and a model does not depend on the machine that trained it.
+// Every distance goes through l1 or l2, so the same pair of vectors always
+// yields the same float32 bits, which tie counting in evaluation relies on.
 
-// l1Scalar returns Σ|a_i − b_i|.
+// lanes is the number of partial sums of l1: sixteen, the lanes of two AVX2
+// registers; reduce16 adds them up in the order the assembly does.
+const lanes = 16
+
+func reduce16(s *[lanes]float32) float32 {
+	var t [8]float32
+	for j := range t {
+		t[j] = s[j] + s[j+8]
+	}
+	u0, u1, u2, u3 := t[0]+t[4], t[1]+t[5], t[2]+t[6], t[3]+t[7]
+	return (u0 + u1) + (u2 + u3)
+}
+
+// l1Scalar returns Σ|a_i − b_i|: partial sums of the elements i mod 16 of
+// the leading multiple of 16, reduced, then the rest in order.
 func l1Scalar(a, b []float32) float32 {
 	b = b[:len(a)]
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+4 <= len(a); i += 4 {
-		x, y := a[i:i+4:i+4], b[i:i+4:i+4]
-		s0 += abs32(x[0] - y[0])
-		s1 += abs32(x[1] - y[1])
-		s2 += abs32(x[2] - y[2])
-		s3 += abs32(x[3] - y[3])
+	var s [lanes]float32
+	n := len(a) &^ (lanes - 1)
+	for i := 0; i < n; i += lanes {
+		x, y := a[i:i+lanes:i+lanes], b[i:i+lanes:i+lanes]
+		for j := range s {
+			s[j] += abs32(x[j] - y[j])
+		}
 	}
-	for ; i < len(a); i++ {
-		s0 += abs32(a[i] - b[i])
+	return l1Tail(reduce16(&s), a[n:], b[n:])
+}
+
+// l1Tail adds Σ|a_i − b_i| to sum, in order.
+func l1Tail(sum float32, a, b []float32) float32 {
+	b = b[:len(a)]
+	for i := range a {
+		sum += abs32(a[i] - b[i])
 	}
-	return (s0 + s1) + (s2 + s3)
+	return sum
 }
 
 // Evaluation compares every entity's distance with the answer's, so it
 // only needs the exact distance of entities that are at most as far:
 // l1WithinScalar and l2WithinScalar return +Inf as soon as a partial sum
 // exceeds the bound. Partial sums of non-negative terms only grow, even in
-// floating point, so this never changes a comparison; when they do not stop
-// early they add in exactly the same order as l1Scalar and l2Scalar.
+// floating point, and the reduction is monotone in each of them, so this
+// never changes a comparison; when they do not stop early they add in
+// exactly the same order as l1Scalar and l2Scalar.
 
 // withinCheck is how many coordinates the bounded kernels add between looks
 // at the partial sum.
-const withinCheck = 32
+const withinCheck = 64
 
 // l1WithinScalar returns l1Scalar(a, b) if it is at most bound, and a value
 // above bound, perhaps +Inf, otherwise.
 func l1WithinScalar(a, b []float32, bound float32) float32 {
 	b = b[:len(a)]
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+4 <= len(a); i += 4 {
-		x, y := a[i:i+4:i+4], b[i:i+4:i+4]
-		s0 += abs32(x[0] - y[0])
-		s1 += abs32(x[1] - y[1])
-		s2 += abs32(x[2] - y[2])
-		s3 += abs32(x[3] - y[3])
-		if (i+4)%withinCheck == 0 && (s0+s1)+(s2+s3) > bound {
+	var s [lanes]float32
+	n := len(a) &^ (lanes - 1)
+	for i := 0; i < n; i += lanes {
+		x, y := a[i:i+lanes:i+lanes], b[i:i+lanes:i+lanes]
+		for j := range s {
+			s[j] += abs32(x[j] - y[j])
+		}
+		if (i+lanes)%withinCheck == 0 && reduce16(&s) > bound {
 			return float32(math.Inf(1))
 		}
 	}
-	for ; i < len(a); i++ {
-		s0 += abs32(a[i] - b[i])
-	}
-	return (s0 + s1) + (s2 + s3)
+	return l1Tail(reduce16(&s), a[n:], b[n:])
 }
 
 // l2WithinScalar returns l2Scalar(a, b) if it is at most bound, and a value
@@ -150,7 +165,7 @@ func signStepScalar(w float32, x, e, gx, ge []float32) {
 	wBits := math.Float32bits(w) &^ (1 << 31)
 	wSign := math.Float32bits(w) & (1 << 31)
 	for i := range x {
-		s := math.Float32frombits(wBits | (math.Float32bits(x[i]-e[i]) & (1 << 31)) ^ wSign)
+		s := math.Float32frombits((wBits | math.Float32bits(x[i]-e[i])&(1<<31)) ^ wSign)
 		gx[i] += s
 		ge[i] -= s
 	}
@@ -192,11 +207,14 @@ func sumSquaresScalar(v []float32) float32 {
 // moments m and v: p −= stepSize·m / (√v·invSqrtBias2 + ε).
 func adamStepScalar(p, g, m, v []float32, stepSize, invSqrtBias2 float32) {
 	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	// The conversions round every product, as the assembly does: without
+	// them the compiler may fuse a multiply and an add (GOAMD64=v3), which
+	// rounds once and gives other bits.
 	for i, gi := range g {
-		mi := adamBeta1*m[i] + (1-adamBeta1)*gi
-		vi := adamBeta2*v[i] + (1-adamBeta2)*gi*gi
+		mi := float32(adamBeta1*m[i]) + float32((1-adamBeta1)*gi)
+		vi := float32(adamBeta2*v[i]) + float32(float32((1-adamBeta2)*gi)*gi)
 		m[i], v[i] = mi, vi
-		p[i] -= stepSize * mi / (sqrt32(vi)*invSqrtBias2 + adamEpsilon)
+		p[i] -= float32(stepSize*mi) / (float32(sqrt32(vi)*invSqrtBias2) + adamEpsilon)
 	}
 }
 
@@ -208,9 +226,9 @@ func adamStepScalar(p, g, m, v []float32, stepSize, invSqrtBias2 float32) {
 func adagradStepScalar(p, g, v []float32, lr float32) {
 	g, v = g[:len(p)], v[:len(p)]
 	for i, gi := range g {
-		vi := v[i] + gi*gi
+		vi := v[i] + float32(gi*gi) // rounded, as in adamStepScalar
 		v[i] = vi
-		p[i] -= lr * gi * rsqrt32(vi+adagradEps*adagradEps)
+		p[i] -= float32(lr*gi) * rsqrt32(vi+adagradEps*adagradEps)
 	}
 }
 
@@ -220,8 +238,8 @@ func adagradStepScalar(p, g, v []float32, lr float32) {
 func rsqrt32(x float32) float32 {
 	y := math.Float32frombits(0x5f375a86 - math.Float32bits(x)>>1)
 	half := 0.5 * x
-	y *= 1.5 - half*y*y
-	return y * (1.5 - half*y*y)
+	y *= 1.5 - float32(float32(half*y)*y)
+	return y * (1.5 - float32(float32(half*y)*y))
 }
 
 // normalize scales v to unit L2 norm, or, if onlyLonger, only when its norm
