@@ -279,7 +279,9 @@ func TestRecordReads(t *testing.T) {
 	job := decode[jobs.View](t, get(fmt.Sprintf("/jobs/%d", created.JobID)))
 	require.Equal(t, "revalidate_records", job.Kind)
 	require.Equal(t, "completed", job.State)
-	require.JSONEq(t, fmt.Sprintf(`{"records":%d,"jobs":%d}`, len(rejected), (len(rejected)+49)/50), string(job.Output))
+	n := (len(rejected) + 49) / 50
+	require.JSONEq(t, fmt.Sprintf(`{"phase":"done","records":%d,"jobs":%d,"completed":%d,"failed":0,"running":0,"waiting":0}`,
+		len(rejected), n, n), string(job.Output), "completed once its validations have")
 	resp = ts.do(request{method: http.MethodPost, path: Prefix + "/validations", body: `{"decision":"NO"}`, header: operator})
 	require.Equal(t, http.StatusBadRequest, resp.Code)
 
