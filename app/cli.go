@@ -70,7 +70,7 @@ func commands() []*command {
 		configCommand(),
 		userCommand(),
 		apikeyCommand(),
-		validateCommand(), genCommand(), schemaCommand(), rulesCommand(),
+		validateCommand(), genCommand(), schemaCommand(), rulesCommand(), constraintsCommand(),
 		ingestCommand(),
 		kgCommand(), trainCommand(), evalCommand(), modelsCommand(), predictCommand(),
 		flowsCommand(), runFlowCommand(), execCommand(), simCommand(),

@@ -61,12 +61,17 @@ func schemaCommand() *command {
 
 func rulesCommand() *command {
 	var mineOpts mineOptions
+	var corpus bool
 	return &command{
 		name:    "rules",
-		args:    "lint FILE... | mine PATH...",
+		args:    "lint [--corpus] FILE... | mine PATH...",
 		summary: "Lint rule (.json, .tsv) and check (.yaml) files, or mine Horn rules from records.",
 		details: `  lint FILE...  prints each problem as file:line:col: severity: message;
-                exit 1 if any is an error
+                exit 1 if any is an error; with --corpus, also warns at each
+                rule's line about predicates and constants the stored
+                corpus's graph never holds and about rules no stored record
+                applies to (reads every stored record; the API's upload
+                reads them for 5 s)
   mine PATH...  learns Horn rules from the records in files (one JSON document
                 or NDJSON) and directories (their .json, .txt, .ndjson and
                 .jsonl files), AnyBURL-style: cyclic and acyclic rules with
@@ -74,7 +79,10 @@ func rulesCommand() *command {
                 counted over all records; writes them as AnyBURL TSV
                 (predictions, correct, confidence, rule), best first, which
                 pff validate --rules and rules lint read`,
-		flags: func(fs *flag.FlagSet, _ *invocation) { mineOpts.flags(fs) },
+		flags: func(fs *flag.FlagSet, _ *invocation) {
+			mineOpts.flags(fs)
+			fs.BoolVar(&corpus, "corpus", false, "lint: also lint Horn rules against the stored records (needs the database)")
+		},
 		run: func(ctx context.Context, inv *invocation) error {
 			if len(inv.args) >= 2 && inv.args[0] == "mine" {
 				return mineRules(ctx, inv, inv.args[1:], mineOpts)
@@ -83,12 +91,28 @@ func rulesCommand() *command {
 				return usagef("expected: rules lint FILE... or rules mine PATH...")
 			}
 			var diags rules.Diagnostics
+			files := map[string][]byte{}
 			for _, path := range inv.args[1:] {
 				data, err := os.ReadFile(path) // #nosec G304 -- the user names the files to read
 				if err != nil {
 					return inputError(err)
 				}
+				files[path] = data
 				diags = append(diags, validation.LintFile(path, data)...)
+			}
+			if !corpus || diags.Err() != nil {
+				return reportDiagnostics(inv, diags)
+			}
+			err := withServices(ctx, inv, func(s *services) error {
+				for _, path := range inv.args[1:] {
+					if ext := filepath.Ext(path); ext == ".json" || ext == ".tsv" {
+						diags = append(diags, knowledge.LintAgainstCorpus(ctx, s.store, path, files[path], 0)...)
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return err
 			}
 			return reportDiagnostics(inv, diags)
 		},

@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/pff/pff/app/constraints"
 	"github.com/pff/pff/app/knowledge"
 	"github.com/pff/pff/app/schema"
 	"github.com/pff/pff/app/validation"
@@ -23,24 +24,29 @@ import (
 
 func validateCommand() *command {
 	var (
-		schemaFile string
-		ruleFiles  stringList
-		noDefaults bool
-		format     string
+		schemaFile      string
+		ruleFiles       stringList
+		constraintsFile string
+		noDefaults      bool
+		format          string
 	)
 	return &command{
 		name:    "validate",
 		args:    "FILE...",
 		summary: "Validate records offline; exit 0 if all are accepted, 1 if not, 2 on bad input.",
 		details: `Each FILE (- for standard input) holds one JSON record or several, as NDJSON.
-Records are checked against the embedded default rules and checks, plus the
-rule files given (.json or .tsv Horn rules, .yaml checks), and against the
-schema when one is given. Nothing is read from the configuration or the
-database. --format json writes one JSON report a line, with its "source".`,
+Records are checked against the embedded default rules and checks plus the
+rule files given (.json or .tsv Horn rules, .yaml checks), as a set stored
+with mode "add" is on the server; --no-defaults leaves the defaults out, as
+mode "replace" does. Also against the schema and constraint set when given.
+The same content gets the same versions here and on the server. Nothing is
+read from the configuration or the database. --format json writes one JSON
+report a line, with its "source".`,
 		flags: func(fs *flag.FlagSet, _ *invocation) {
 			fs.StringVar(&schemaFile, "schema", "", "JSON Schema `file` to validate records against")
 			fs.Var(&ruleFiles, "rules", "rule or check `file` (.json, .tsv, .yaml); repeatable")
-			fs.BoolVar(&noDefaults, "no-defaults", false, "leave out the embedded default rules and checks")
+			fs.StringVar(&constraintsFile, "constraints", "", "constraint set `file` (JSON, from pff constraints learn) to validate records against")
+			fs.BoolVar(&noDefaults, "no-defaults", false, "leave out the embedded default rules and checks (mode replace)")
 			fs.StringVar(&format, "format", "text", "report `format`: text or json")
 		},
 		run: func(ctx context.Context, inv *invocation) error {
@@ -50,7 +56,7 @@ database. --format json writes one JSON report a line, with its "source".`,
 			if format != "text" && format != "json" {
 				return usagef("unknown --format %q: want text or json", format)
 			}
-			v, err := offlineValidator(inv.Stderr, schemaFile, ruleFiles, noDefaults)
+			v, err := offlineValidator(inv.Stderr, schemaFile, ruleFiles, constraintsFile, noDefaults)
 			if err != nil {
 				return err
 			}
@@ -187,7 +193,7 @@ func recordProblem(source string, err error) error {
 
 // offlineValidator builds the validator of `pff validate` from files. Rule
 // file problems are written to stderr, notes included; errors stop it.
-func offlineValidator(stderr io.Writer, schemaFile string, ruleFiles []string, noDefaults bool) (*validation.Validator, error) {
+func offlineValidator(stderr io.Writer, schemaFile string, ruleFiles []string, constraintsFile string, noDefaults bool) (*validation.Validator, error) {
 	var sources validation.Sources
 	if !noDefaults {
 		defaults, err := validation.DefaultSources()
@@ -209,6 +215,19 @@ func offlineValidator(stderr io.Writer, schemaFile string, ruleFiles []string, n
 		return nil, inputError(err)
 	}
 	cfg := validation.Config{Rules: rs, Checks: cs}
+	if constraintsFile != "" {
+		data, err := os.ReadFile(constraintsFile) // #nosec G304 -- the user names the files to read
+		if err != nil {
+			return nil, inputError(err)
+		}
+		if diags := constraints.Lint(constraintsFile, data); diags.Err() != nil {
+			fmt.Fprint(stderr, diags.String())
+			return nil, inputError(fmt.Errorf("constraint set %s has errors", constraintsFile))
+		}
+		if cfg.Constraints, err = constraints.Load(constraintsFile, data); err != nil {
+			return nil, inputError(err)
+		}
+	}
 	if schemaFile != "" {
 		if cfg.Schema, err = readSchemaFile(stderr, schemaFile); err != nil {
 			return nil, err

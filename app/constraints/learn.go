@@ -65,6 +65,9 @@ func (c Config) Check() error {
 	return nil
 }
 
+// ErrNoRecords says a corpus held no record to learn from.
+var ErrNoRecords = errors.New("constraints: no records to learn from")
+
 // Corpus calls yield with the graph of every record, in any order; Learn
 // calls it twice and needs the same records both times.
 type Corpus func(yield func(g *kg.Graph) error) error
@@ -96,7 +99,7 @@ func Learn(ctx context.Context, cfg Config, corpus Corpus) (*Document, error) {
 		return nil, fmt.Errorf("constraints: read the corpus: %w", err)
 	}
 	if st.records == 0 {
-		return nil, errors.New("constraints: no records to learn from")
+		return nil, ErrNoRecords
 	}
 	cands := st.candidates(cfg)
 	for i := range cands {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
+	"time"
 	"unicode/utf8"
 
 	"github.com/pff/pff/app/flows"
@@ -58,8 +60,9 @@ type Problem struct {
 // Created is an uploaded version.
 type Created struct {
 	store.Knowledge
-	// Notes are what the lint noticed without refusing the document, such
-	// as rules that will be merged.
+	// Notes are what the lint noticed without refusing the document:
+	// warnings about rules that can never apply to the stored records
+	// (severity "warning"), and notes such as rules that will be merged.
 	Notes []Problem `json:"notes,omitempty"`
 	// New is false when the content equals the latest version's, which is
 	// returned instead of a new one.
@@ -104,18 +107,26 @@ func (l *Library) Create(ctx context.Context, kind Kind, req CreateRequest, crea
 		return Created{}, &problem.Error{Kind: problem.Invalid, Code: "lint_failed",
 			Message: fmt.Sprintf("the %s has %d problem(s)", kind.Noun(), len(errs)), Details: errs}
 	}
+	if kind == KindRules {
+		// What the rules would check on the records stored: warnings only.
+		diags = append(diags, LintAgainstCorpus(ctx, l.store, req.Name+"."+string(format), content, corpusLintBudget)...)
+	}
 	k, created, err := l.store.CreateKnowledge(ctx, store.NewKnowledge{
 		Kind: string(kind), Name: req.Name, Format: string(format), Content: req.Content, CreatedBy: createdBy, Mode: req.Mode})
 	if err != nil {
 		return Created{}, err
 	}
-	return Created{Knowledge: k, Notes: problemsOf(diags, rules.Note), New: created}, nil
+	return Created{Knowledge: k, Notes: problemsOf(diags, rules.Warning, rules.Note), New: created}, nil
 }
 
-func problemsOf(diags rules.Diagnostics, severity rules.Severity) []Problem {
+// corpusLintBudget bounds how long an upload reads the stored records to
+// find the rules that never apply.
+const corpusLintBudget = 5 * time.Second
+
+func problemsOf(diags rules.Diagnostics, severities ...rules.Severity) []Problem {
 	var out []Problem
 	for _, d := range diags {
-		if d.Severity == severity {
+		if slices.Contains(severities, d.Severity) {
 			out = append(out, Problem{Line: d.Pos.Line, Column: d.Pos.Col, Severity: d.Severity.String(), Message: d.Msg})
 		}
 	}

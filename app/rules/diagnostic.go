@@ -15,11 +15,17 @@ const (
 	// Note diagnostics explain something the parser did, such as skipping a
 	// rule without a body.
 	Note
+	// Warning diagnostics point at something that loads but likely checks
+	// nothing, such as a rule whose constants the corpus never holds.
+	Warning
 )
 
 func (s Severity) String() string {
-	if s == Note {
+	switch s {
+	case Note:
 		return "note"
+	case Warning:
+		return "warning"
 	}
 	return "error"
 }

@@ -258,3 +258,34 @@ func (m *matcher) violation(h head) Violation {
 	v.Pointers = m.pointers[start:len(m.pointers):len(m.pointers)]
 	return v
 }
+
+// Applied marks in applied, indexed like Rules, the rules whose body has a
+// binding in the record's graph, and returns how many it marked anew:
+// reading a corpus record by record says which rules ever apply.
+func (s *Set) Applied(g *kg.Graph, applied []bool) int {
+	ix := s.index(g)
+	var res Result
+	m := matcher{ix: ix, graph: g, res: &res}
+	marked := 0
+	for i := range s.bodies {
+		b := &s.bodies[i]
+		if !slices.ContainsFunc(b.heads, func(h head) bool { return !applied[h.rule] }) {
+			continue
+		}
+		first, ok := ix.mostSelective(b)
+		if !ok {
+			continue
+		}
+		m.run(b, b.plans[first])
+		if !m.matched {
+			continue
+		}
+		for _, h := range b.heads {
+			if !applied[h.rule] {
+				applied[h.rule] = true
+				marked++
+			}
+		}
+	}
+	return marked
+}
