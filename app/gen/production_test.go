@@ -20,7 +20,7 @@ func TestCleanRecordsMatchTheProductionSchema(t *testing.T) {
 	t.Parallel()
 	real, err := schema.Compile("real-schema.json", testkit.RealSchema())
 	require.NoError(t, err)
-	recs, err := gen.Generate(gen.Config{N: 300, Seed: 7})
+	recs, err := gen.Generate(gen.Config{N: 200, Seed: 7})
 	require.NoError(t, err)
 	failures := map[string]int{}
 	failed := 0
@@ -90,7 +90,7 @@ func TestValuesResembleTheProductionExamples(t *testing.T) {
 	for _, r := range testkit.RealRecords() {
 		vocabulary(t, r.Doc, real)
 	}
-	recs, err := gen.Generate(gen.Config{N: 500, Seed: 11})
+	recs, err := gen.Generate(gen.Config{N: 300, Seed: 11})
 	require.NoError(t, err)
 	generated := map[string]map[string]int{}
 	for _, r := range recs {
