@@ -8,7 +8,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/pff/pff/app/gen"
+	"github.com/pff/pff/app/schema"
 	"github.com/pff/pff/app/validation"
+	"github.com/pff/pff/internal/testkit"
 )
 
 // statusEnums returns the enums of every "status" member of a JSON Schema.
@@ -55,5 +58,22 @@ func TestStatusVocabularyIsProductions(t *testing.T) {
 		require.NoError(t, err)
 		unknown := strings.Contains(report.Explanation, "unknown_status")
 		require.Equal(t, status == "ContractSuspended", unknown, "%s: %s", status, report.Explanation)
+	}
+}
+
+// TestProductionRecordsAreAccepted: both production examples pass the
+// default rules and checks, and the production schema.
+func TestProductionRecordsAreAccepted(t *testing.T) {
+	t.Parallel()
+	rs, cs, err := validation.Defaults()
+	require.NoError(t, err)
+	prod, err := schema.Compile("real-schema.json", validation.ProductionSchema())
+	require.NoError(t, err)
+	v, err := validation.New(validation.Config{Rules: rs, Checks: cs, Schema: prod, Now: gen.DefaultNow})
+	require.NoError(t, err)
+	for _, r := range testkit.RealRecords() {
+		report, err := v.Validate(t.Context(), r.Doc)
+		require.NoError(t, err)
+		require.Equal(t, validation.Accept, report.Decision, "%s: %s", r.Name, report.Text())
 	}
 }
