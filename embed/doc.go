@@ -22,7 +22,9 @@
 // the margin ranking loss of the TransE paper or the logistic loss of RotatE
 // (Sun et al. 2019), each optionally weighting the corruptions
 // self-adversarially. Corruptions replace the head or the tail, uniformly or
-// Bernoulli-style. SGD, Adagrad and Adam update only the rows a batch touches.
+// Bernoulli-style. SGD, Adagrad (per coordinate or, [RowAdagrad], per row)
+// and Adam update only the rows a batch touches. The learning rate can decay
+// when validation stalls ([Config.LRDecay]).
 // [Config]'s zero value is a sensible default; every field documents its own.
 //
 //	tr, err := embed.NewTrainer(ds, embed.Config{Epochs: 200, Progress: report})
@@ -58,10 +60,19 @@
 //
 // # Performance
 //
-// The vector kernels are portable Go, unrolled for instruction-level
-// parallelism. Built with GOEXPERIMENT=simd on amd64 they use AVX2 instead,
-// which makes evaluation two to three times as fast (2.7× in CPU time on
-// WN18RR); training gains little, as it is bound by memory traffic to rows
-// scattered across the embedding matrices. BENCHMARKS.md has the figures.
-// The plain build needs neither the experiment nor cgo.
+// The vector kernels are portable Go with independent accumulators; on
+// amd64 processors with AVX2 the hot ones (L1 distances, the sign steps of
+// the L1 gradient, Adam and Adagrad) run as assembly that adds in exactly
+// the same order, so a model is the same bits wherever it was trained, and
+// the build needs neither cgo nor a GOEXPERIMENT. Training is bound by
+// memory more than arithmetic: it reads the rows of random entities and
+// updates scattered rows. Each shard therefore draws the negatives of the
+// next positive ahead and prefetches their rows, and each worker updates
+// the rows it owns (a contiguous range) in ascending order, prefetching a
+// few ahead. BENCHMARKS.md has the figures.
+//
+// For large graphs, [Config.ValidSample] validates on a fixed sample,
+// [Config.ReturnLast] keeps no copy of the best model, [RowAdagrad] keeps one
+// optimizer value per row, and [SplitIndexed] and [NewIndexedDataset] build
+// a dataset from ids without named triples.
 package embed

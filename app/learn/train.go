@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"runtime/debug"
 	"time"
 
 	"github.com/pff/pff/embed"
@@ -60,6 +61,12 @@ type (
 		// after a validation without improvement.
 		ValidSample int     `json:"valid_sample"`
 		LRDecay     float32 `json:"lr_decay,omitempty"`
+		// Optimizer is the one used, which on a large graph is adagrad-row
+		// unless one was asked for; ReturnLast says that the model is the
+		// last one rather than the best validated (no copy is kept of a
+		// large one).
+		Optimizer  string `json:"optimizer"`
+		ReturnLast bool   `json:"return_last,omitempty"`
 		// History has one entry per epoch trained (since the resume, if
 		// resumed), for plots.
 		History []EpochStat `json:"history"`
@@ -218,6 +225,8 @@ const (
 	// progressStoreEvery how often such a report is stored.
 	progressEvery      = time.Second
 	progressStoreEvery = 5 * time.Second
+	// trainGCPercent is the garbage collector's target while a model trains.
+	trainGCPercent = 50
 )
 
 func trainRegistered(ctx context.Context, st *store.Store, req TrainRequest, cfg embed.Config, d *trainingData, m store.Model, clock *phaseClock) error {
@@ -236,6 +245,11 @@ func trainRegistered(ctx context.Context, st *store.Store, req TrainRequest, cfg
 	}
 	if dim := resolvedDim(cfg); d.ds.Entities.Len()*dim*4 > bestCopyLimit {
 		cfg.ReturnLast = true
+		if req.Hyperparameters.Optimizer == "" {
+			// Adagrad's state is as large as the model; one value per row
+			// is what PyTorch-BigGraph and DGL-KE train large graphs with.
+			cfg.Optimizer = embed.RowAdagrad
+		}
 	}
 	var history []EpochStat
 	var stored time.Time
@@ -265,6 +279,10 @@ func trainRegistered(ctx context.Context, st *store.Store, req TrainRequest, cfg
 			return st.SaveCheckpoint(ctx, m.ID, epoch, buf.Bytes())
 		}
 	}
+	// Training holds hundreds of megabytes that live to its end and makes
+	// little garbage: collecting at half the live heap instead of all of it
+	// costs little and keeps the peak near what training needs.
+	defer debug.SetGCPercent(debug.SetGCPercent(trainGCPercent))
 	clock.begin("train")
 	tr, resumed, err := newOrResumedTrainer(ctx, st, m, d.ds, cfg)
 	if err != nil {
@@ -280,6 +298,7 @@ func trainRegistered(ctx context.Context, st *store.Store, req TrainRequest, cfg
 		TrainSeconds: time.Since(started).Seconds(), Triples: [3]int{len(d.ds.Train), len(d.ds.Valid), len(d.ds.Test)},
 		Entities: d.ds.Entities.Len(), Relations: d.ds.Relations.Len(), CalibrationRecords: len(d.heldOut),
 		ResumedFromEpoch: resumed, ValidSample: min(cfg.ValidSample, len(d.ds.Valid)), LRDecay: cfg.LRDecay, History: history,
+		Optimizer: cfg.Optimizer.String(), ReturnLast: cfg.ReturnLast,
 	}
 	report(TrainProgress{Epoch: res.Epochs, Epochs: res.Epochs, Valid: metrics.Valid, Phase: "evaluating"})
 	clock.begin("evaluate") // the trainer and its optimizer state are garbage from here on
