@@ -7,6 +7,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/pff/pff/app/auth"
 	"github.com/pff/pff/store"
 )
 
@@ -29,13 +30,19 @@ type PruneAuditLogWorker struct {
 	Store *store.Store
 }
 
-// Work deletes the expired entries and records how many in the job's output.
+// Work deletes the expired entries, and the login attempts the lockout no
+// longer needs, and records how many in the job's output.
 func (w *PruneAuditLogWorker) Work(ctx context.Context, job *river.Job[PruneAuditLogArgs]) error {
 	deleted, err := w.Store.PruneAuditLog(ctx, job.Args.OlderThanDays)
 	if err != nil {
 		return err
 	}
-	if err := river.RecordOutput(ctx, map[string]int64{"deleted": deleted}); err != nil {
+	now, policy := time.Now(), auth.DefaultLockoutPolicy()
+	logins, err := w.Store.PruneLoginAttempts(ctx, now, now.Add(-policy.Window), now.Add(-policy.TrustFor))
+	if err != nil {
+		return err
+	}
+	if err := river.RecordOutput(ctx, map[string]int64{"deleted": deleted, "login_attempts_deleted": logins}); err != nil {
 		return fmt.Errorf("record output: %w", err)
 	}
 	return nil

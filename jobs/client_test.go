@@ -137,7 +137,7 @@ func TestPruneAuditLogDeletesOnlyExpiredEntries(t *testing.T) {
 	select {
 	case ev := <-events:
 		require.Equal(t, river.EventKindJobCompleted, ev.Kind)
-		require.JSONEq(t, `{"deleted":1}`, string(ev.Job.Output()))
+		require.JSONEq(t, `{"deleted":1,"login_attempts_deleted":0}`, string(ev.Job.Output()))
 	case <-time.After(10 * time.Second):
 		t.Fatal("prune job did not finish")
 	}

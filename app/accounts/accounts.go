@@ -30,9 +30,10 @@ type Config struct {
 	Hasher *auth.PasswordHasher
 	// Policy is the password policy; the zero value means auth.DefaultPasswordPolicy.
 	Policy *auth.PasswordPolicy
-	// Lockout slows down and locks out repeated failed logins; nil means the
-	// default policy.
-	Lockout *auth.Lockout
+	// Lockout slows down and locks out repeated failed logins and wrong
+	// current passwords; nil means the default policy, shared by every
+	// replica through the store (NewSharedLockout).
+	Lockout LoginGuard
 	// Now is the clock of keys and lockouts; nil means time.Now.
 	Now func() time.Time
 	// Logger receives warnings such as a failed password rehash.
@@ -47,7 +48,7 @@ type Accounts struct {
 	cache    *TokenVersions
 	hasher   *auth.PasswordHasher
 	policy   auth.PasswordPolicy
-	lockout  *auth.Lockout
+	lockout  LoginGuard
 	keys     *auth.APIKeyVerifier
 	keyUse   *keyUse
 	now      func() time.Time
@@ -78,7 +79,7 @@ func New(cfg Config) (*Accounts, error) {
 		a.hasher = hasher
 	}
 	if a.lockout == nil {
-		lockout, err := auth.NewLockout(auth.DefaultLockoutPolicy(), a.now)
+		lockout, err := NewSharedLockout(cfg.Store, auth.DefaultLockoutPolicy(), a.now)
 		if err != nil {
 			return nil, fmt.Errorf("accounts: login lockout: %w", err)
 		}

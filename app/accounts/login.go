@@ -43,10 +43,8 @@ func (a *Accounts) Login(ctx context.Context, username, password string, client 
 	if a.tokens == nil {
 		return Token{}, errors.New("accounts: logging in needs Config.Tokens")
 	}
-	verdict := a.lockout.Attempt(username, client)
-	if !verdict.Allowed {
-		return Token{}, &problem.Error{Kind: problem.TooMany, Code: "login_locked", RetryAfter: verdict.RetryAfter,
-			Message: fmt.Sprintf("too many failed logins for this username; retry in %d s", ceilSeconds(verdict.RetryAfter))}
+	if err := a.attempt(ctx, username, client); err != nil {
+		return Token{}, err
 	}
 	user, err := a.store.UserByUsername(ctx, username)
 	switch {
@@ -65,7 +63,7 @@ func (a *Accounts) Login(ctx context.Context, username, password string, client 
 	if !ok || !user.Active {
 		return Token{}, ErrBadCredentials
 	}
-	a.lockout.Succeeded(username, client)
+	a.succeeded(ctx, username, client)
 	if a.hasher.NeedsRehash(user.PasswordHash) {
 		a.rehash(ctx, user, password)
 	}
@@ -92,12 +90,43 @@ func (a *Accounts) rehash(ctx context.Context, user store.User, password string)
 	}
 }
 
-// Logout revokes every access token of the user.
-func (a *Accounts) Logout(ctx context.Context, userID string) error {
-	if err := a.store.RevokeTokens(ctx, userID); err != nil {
+// attempt asks the lockout whether username may try a password from client
+// now; the attempt counts as a failure until succeeded takes it back.
+func (a *Accounts) attempt(ctx context.Context, username string, client netip.Addr) error {
+	verdict, err := a.lockout.Attempt(ctx, username, client)
+	if err != nil {
 		return err
 	}
-	a.forget(userID)
+	if !verdict.Allowed {
+		return &problem.Error{Kind: problem.TooMany, Code: "login_locked", RetryAfter: verdict.RetryAfter,
+			Message: fmt.Sprintf("too many wrong passwords for this username; retry in %d s", ceilSeconds(verdict.RetryAfter))}
+	}
+	return nil
+}
+
+// succeeded takes back an attempt whose password was right. Failing to
+// record it only leaves the attempt counted, so it does not fail the call.
+func (a *Accounts) succeeded(ctx context.Context, username string, client netip.Addr) {
+	if err := a.lockout.Succeeded(ctx, username, client); err != nil {
+		a.logger.Warn("record a successful login", "error", err)
+	}
+}
+
+// errNotWithAPIKey refuses to a machine what only the person may do.
+func errNotWithAPIKey(what string) error {
+	return problem.Forbiddenf("an API key cannot %s: log in as the person (POST /api/v1/auth/login)", what)
+}
+
+// Logout revokes every access token of the calling person; an API key
+// cannot log its user out.
+func (a *Accounts) Logout(ctx context.Context, by Principal) error {
+	if by.APIKeyID != "" {
+		return errNotWithAPIKey("log a person out")
+	}
+	if err := a.store.RevokeTokens(ctx, by.UserID); err != nil {
+		return err
+	}
+	a.forget(by.UserID)
 	return nil
 }
 
@@ -107,11 +136,19 @@ type ChangePasswordRequest struct {
 	NewPassword     string `json:"new_password"`
 }
 
-// ChangePassword sets a user's password when they know the current one, and
-// revokes their tokens.
-func (a *Accounts) ChangePassword(ctx context.Context, userID string, req ChangePasswordRequest) error {
-	user, err := a.User(ctx, userID)
+// ChangePassword sets the calling person's password when they know the
+// current one, tried from client, and revokes their tokens. A wrong current
+// password counts towards the lockout like a failed login, so the route is
+// no oracle for guessing; an API key cannot change a password.
+func (a *Accounts) ChangePassword(ctx context.Context, by Principal, client netip.Addr, req ChangePasswordRequest) error {
+	if by.APIKeyID != "" {
+		return errNotWithAPIKey("change a password")
+	}
+	user, err := a.User(ctx, by.UserID)
 	if err != nil {
+		return err
+	}
+	if err := a.attempt(ctx, user.Username, client); err != nil {
 		return err
 	}
 	ok, err := a.hasher.Verify(ctx, req.CurrentPassword, user.PasswordHash)
@@ -119,7 +156,9 @@ func (a *Accounts) ChangePassword(ctx context.Context, userID string, req Change
 		return err
 	}
 	var problems problem.Fields
-	if !ok {
+	if ok {
+		a.succeeded(ctx, user.Username, client)
+	} else {
 		problems.Add("current_password", "is not the current password")
 	}
 	if err := a.policy.Check(user.Username, req.NewPassword); err != nil {

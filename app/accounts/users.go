@@ -172,8 +172,7 @@ func (a *Accounts) Unlock(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	a.lockout.Unlock(user.Username)
-	return nil
+	return a.lockout.Unlock(ctx, user.Username)
 }
 
 // CreateFirstAdmin creates an admin when there is no user at all, and

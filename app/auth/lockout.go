@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Lockout slows down and then stops password guessing, without letting an
@@ -33,11 +34,11 @@ import (
 // and an attempt that dies half-way counts as a failure.
 //
 // Clients are counted by ClientKey (IPv6 per /64) and usernames
-// case-insensitively. State is in memory and bounded by MaxTracked entries
-// per level, the stalest dropped first when full. With several replicas
-// each keeps its own counts, so an attacker spreading attempts over them
-// gets that many times the budget; a RedisLimiter on the login route keyed
-// by username gives a shared ceiling on top.
+// case-insensitively. A Lockout keeps its state in memory, bounded by
+// MaxTracked entries per level, the stalest dropped first when full: for
+// one process. Replicas share theirs through a SharedLockout, which applies
+// the same policy to state kept in a LockoutStore (PostgreSQL), so that an
+// attempt counts, and an unlock lifts a lock, everywhere.
 //
 // A Lockout is safe for concurrent use.
 type Lockout struct {
@@ -45,8 +46,8 @@ type Lockout struct {
 	now    func() time.Time
 
 	mu    sync.Mutex
-	pairs map[pairKey]*attempts
-	users map[string]*userAttempts
+	pairs map[pairKey]*LockoutPair
+	users map[string]*LockoutUser
 	// opsSinceSweep counts calls since stale entries were removed; see
 	// limiterShard.opsSinceSweep.
 	opsSinceSweep int
@@ -155,16 +156,20 @@ type LoginVerdict struct {
 
 type pairKey struct{ username, client string }
 
-// attempts counts unsuccessful attempts at one level.
-type attempts struct {
-	count        int
-	last         time.Time // of the latest counted attempt
-	blockedUntil time.Time
+// LockoutPair counts unsuccessful attempts at one level: of one client for
+// one username, and (in LockoutUser) of a username from anywhere. Its zero
+// value is a level nothing is known of.
+type LockoutPair struct {
+	Failures     int
+	Last         time.Time // of the latest counted attempt
+	BlockedUntil time.Time
 }
 
-type userAttempts struct {
-	attempts
-	trusted map[string]time.Time // client key → latest successful login
+// LockoutUser is a username's count over all clients and the clients it
+// logged in from lately.
+type LockoutUser struct {
+	LockoutPair
+	Trusted map[string]time.Time // client key → latest successful login
 }
 
 // NewLockout returns an empty Lockout; now is its clock, nil meaning
@@ -179,8 +184,8 @@ func NewLockout(policy LockoutPolicy, now func() time.Time) (*Lockout, error) {
 	return &Lockout{
 		policy: policy,
 		now:    now,
-		pairs:  make(map[pairKey]*attempts),
-		users:  make(map[string]*userAttempts),
+		pairs:  make(map[pairKey]*LockoutPair),
+		users:  make(map[string]*LockoutUser),
 	}, nil
 }
 
@@ -197,16 +202,30 @@ func (l *Lockout) Attempt(username string, client netip.Addr) LoginVerdict {
 	l.maybeSweep(now)
 
 	pair, user := l.pairs[key], l.users[key.username]
+	if pair == nil {
+		makeRoom(l.pairs, l.policy.MaxTracked, func(a *LockoutPair) time.Time { return a.Last })
+		pair = &LockoutPair{}
+		l.pairs[key] = pair
+	}
+	if user == nil {
+		user = l.newUser(key.username)
+	}
+	return l.policy.attempt(pair, user, key.client, now)
+}
+
+// attempt decides an attempt of client given the states of its pair and
+// of the username, and counts it in them when it is allowed.
+func (p LockoutPolicy) attempt(pair *LockoutPair, user *LockoutUser, client string, now time.Time) LoginVerdict {
 	verdict := LoginVerdict{Allowed: true}
-	if pair != nil && now.Before(pair.blockedUntil) {
-		verdict = LoginVerdict{Reason: SlowedDown, RetryAfter: pair.blockedUntil.Sub(now)}
-		if pair.count >= l.policy.ClientLockAfter {
+	if now.Before(pair.BlockedUntil) {
+		verdict = LoginVerdict{Reason: SlowedDown, RetryAfter: pair.BlockedUntil.Sub(now)}
+		if pair.Failures >= p.ClientLockAfter {
 			verdict.Reason = ClientLocked
 		}
 	}
-	userLocked := user != nil && now.Before(user.blockedUntil)
-	if userLocked && !user.trusts(key.client, now, l.policy.TrustFor) {
-		if wait := user.blockedUntil.Sub(now); wait > verdict.RetryAfter {
+	userLocked := now.Before(user.BlockedUntil)
+	if userLocked && !user.trusts(client, now, p.TrustFor) {
+		if wait := user.BlockedUntil.Sub(now); wait > verdict.RetryAfter {
 			verdict = LoginVerdict{Reason: UserLocked, RetryAfter: wait}
 		}
 	}
@@ -214,28 +233,20 @@ func (l *Lockout) Attempt(username string, client netip.Addr) LoginVerdict {
 		return verdict
 	}
 
-	if pair == nil {
-		makeRoom(l.pairs, l.policy.MaxTracked, func(a *attempts) time.Time { return a.last })
-		pair = &attempts{}
-		l.pairs[key] = pair
-	}
-	pair.add(now, l.policy.Window)
+	pair.add(now, p.Window)
 	switch {
-	case pair.count >= l.policy.ClientLockAfter:
-		pair.blockedUntil = now.Add(l.policy.LockDuration)
-	case pair.count >= l.policy.FreeFailures:
-		pair.blockedUntil = now.Add(l.delay(pair.count))
+	case pair.Failures >= p.ClientLockAfter:
+		pair.BlockedUntil = now.Add(p.LockDuration)
+	case pair.Failures >= p.FreeFailures:
+		pair.BlockedUntil = now.Add(p.delay(pair.Failures))
 	}
 
 	if userLocked {
 		return verdict // a trusted client; its attempts must not prolong the lock
 	}
-	if user == nil {
-		user = l.newUser(key.username)
-	}
-	user.add(now, l.policy.Window)
-	if user.count >= l.policy.UserLockAfter {
-		user.blockedUntil = now.Add(l.policy.LockDuration)
+	user.add(now, p.Window)
+	if user.Failures >= p.UserLockAfter {
+		user.BlockedUntil = now.Add(p.LockDuration)
 	}
 	return verdict
 }
@@ -255,8 +266,15 @@ func (l *Lockout) Succeeded(username string, client netip.Addr) {
 	if user == nil {
 		user = l.newUser(key.username)
 	}
-	user.count = max(0, user.count-1)
-	user.trust(key.client, now, l.policy.TrustFor, l.policy.MaxTrustedClients)
+	l.policy.succeeded(&LockoutPair{}, user, key.client, now)
+}
+
+// succeeded clears the pair's count (its zero value is nothing known),
+// takes the attempt back from the username's and trusts the client.
+func (p LockoutPolicy) succeeded(pair *LockoutPair, user *LockoutUser, client string, now time.Time) {
+	*pair = LockoutPair{}
+	user.Failures = max(0, user.Failures-1)
+	user.trust(client, now, p.TrustFor, p.MaxTrustedClients)
 }
 
 // Unlock clears every count and lock for username, keeping its trusted
@@ -266,7 +284,7 @@ func (l *Lockout) Unlock(username string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if user := l.users[username]; user != nil {
-		user.attempts = attempts{}
+		user.LockoutPair = LockoutPair{}
 	}
 	for key := range l.pairs {
 		if key.username == username {
@@ -275,39 +293,39 @@ func (l *Lockout) Unlock(username string) {
 	}
 }
 
-func (l *Lockout) newUser(username string) *userAttempts {
-	makeRoom(l.users, l.policy.MaxTracked, (*userAttempts).lastActivity)
-	u := &userAttempts{}
+func (l *Lockout) newUser(username string) *LockoutUser {
+	makeRoom(l.users, l.policy.MaxTracked, (*LockoutUser).lastActivity)
+	u := &LockoutUser{}
 	l.users[username] = u
 	return u
 }
 
 // delay is how long to wait after the count-th failure from one client.
-func (l *Lockout) delay(count int) time.Duration {
-	d := l.policy.BaseDelay
-	for i := l.policy.FreeFailures; i < count && d < l.policy.MaxDelay; i++ {
+func (p LockoutPolicy) delay(count int) time.Duration {
+	d := p.BaseDelay
+	for i := p.FreeFailures; i < count && d < p.MaxDelay; i++ {
 		d *= 2
 	}
-	return min(d, l.policy.MaxDelay)
+	return min(d, p.MaxDelay)
 }
 
-func (a *attempts) add(now time.Time, window time.Duration) {
-	if now.Sub(a.last) >= window {
-		a.count = 0
+func (a *LockoutPair) add(now time.Time, window time.Duration) {
+	if now.Sub(a.Last) >= window {
+		a.Failures = 0
 	}
-	a.count++
-	a.last = now
+	a.Failures++
+	a.Last = now
 }
 
 // stale reports whether a holds nothing that still matters.
-func (a *attempts) stale(now time.Time, window time.Duration) bool {
-	return a.count == 0 || (now.Sub(a.last) >= window && !now.Before(a.blockedUntil))
+func (a *LockoutPair) stale(now time.Time, window time.Duration) bool {
+	return a.Failures == 0 || (now.Sub(a.Last) >= window && !now.Before(a.BlockedUntil))
 }
 
 // lastActivity is the latest attempt or successful login.
-func (u *userAttempts) lastActivity() time.Time {
-	latest := u.last
-	for _, at := range u.trusted {
+func (u *LockoutUser) lastActivity() time.Time {
+	latest := u.Last
+	for _, at := range u.Trusted {
 		if at.After(latest) {
 			latest = at
 		}
@@ -315,32 +333,32 @@ func (u *userAttempts) lastActivity() time.Time {
 	return latest
 }
 
-func (u *userAttempts) trusts(client string, now time.Time, trustFor time.Duration) bool {
-	at, ok := u.trusted[client]
+func (u *LockoutUser) trusts(client string, now time.Time, trustFor time.Duration) bool {
+	at, ok := u.Trusted[client]
 	return ok && now.Sub(at) < trustFor
 }
 
-func (u *userAttempts) trust(client string, now time.Time, trustFor time.Duration, maxClients int) {
-	if u.trusted == nil {
-		u.trusted = make(map[string]time.Time)
+func (u *LockoutUser) trust(client string, now time.Time, trustFor time.Duration, maxClients int) {
+	if u.Trusted == nil {
+		u.Trusted = make(map[string]time.Time)
 	}
-	u.trusted[client] = now
+	u.Trusted[client] = now
 	u.forgetUntrusted(now, trustFor)
-	for len(u.trusted) > maxClients {
+	for len(u.Trusted) > maxClients {
 		var oldest string
-		for c, at := range u.trusted {
-			if oldest == "" || at.Before(u.trusted[oldest]) {
+		for c, at := range u.Trusted {
+			if oldest == "" || at.Before(u.Trusted[oldest]) {
 				oldest = c
 			}
 		}
-		delete(u.trusted, oldest)
+		delete(u.Trusted, oldest)
 	}
 }
 
-func (u *userAttempts) forgetUntrusted(now time.Time, trustFor time.Duration) {
-	for c, at := range u.trusted {
+func (u *LockoutUser) forgetUntrusted(now time.Time, trustFor time.Duration) {
+	for c, at := range u.Trusted {
 		if now.Sub(at) >= trustFor {
-			delete(u.trusted, c)
+			delete(u.Trusted, c)
 		}
 	}
 }
@@ -360,7 +378,7 @@ func (l *Lockout) maybeSweep(now time.Time) {
 	}
 	for name, u := range l.users {
 		u.forgetUntrusted(now, l.policy.TrustFor)
-		if u.stale(now, l.policy.Window) && len(u.trusted) == 0 {
+		if u.stale(now, l.policy.Window) && len(u.Trusted) == 0 {
 			delete(l.users, name)
 		}
 	}
@@ -387,13 +405,17 @@ func makeRoom[K comparable, V any](m map[K]V, limit int, last func(V) time.Time)
 }
 
 // normalizeUsername returns the key a username is counted by: trimmed,
-// lower case, and cut to 256 bytes so that attacker-chosen names cannot
-// make entries large.
+// lower case, valid UTF-8 and cut to 256 bytes so that attacker-chosen
+// names cannot make entries large.
 func normalizeUsername(s string) string {
 	const maxKey = 256
-	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.ToValidUTF8(strings.ToLower(strings.TrimSpace(s)), "\uFFFD")
 	if len(s) > maxKey {
-		s = s[:maxKey]
+		cut := maxKey
+		for !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
 	}
 	return s
 }

@@ -35,11 +35,11 @@ func (a *api) authRoutes() []route {
 			RequestType: echo.MIMEApplicationForm, Request: "grant_type=password&username=ops&password=correct+horse+battery+staple",
 			Response: tokenExample, Handler: a.passwordGrant},
 		{Method: http.MethodPost, Path: Prefix + "/auth/logout", Role: auth.RoleViewer, Tag: tag, Status: http.StatusNoContent,
-			Summary: "Revoke every access token of the calling user", Handler: a.logout},
+			Summary: "Revoke every access token of the calling user (not with an API key: 403)", Handler: a.logout},
 		{Method: http.MethodGet, Path: Prefix + "/auth/me", Role: auth.RoleViewer, Tag: tag,
 			Summary: "The calling user", Response: meResponse{User: userExample}, Handler: a.me},
 		{Method: http.MethodPost, Path: Prefix + "/auth/password", Role: auth.RoleViewer, Tag: tag, Status: http.StatusNoContent, MaxBody: 4 << 10,
-			Summary: "Change the calling user's password (revokes their tokens)", Request: changePasswordExample,
+			Summary: "Change the calling user's password (revokes their tokens); wrong current passwords count towards the login lockout (429); not with an API key (403)", Request: changePasswordExample,
 			Handler: a.changePassword},
 	}
 }
@@ -91,7 +91,7 @@ func (a *api) issueToken(c echo.Context, username, password string) error {
 
 func (a *api) logout(c echo.Context) error {
 	p, _ := principalOf(c)
-	if err := a.accounts.Logout(c.Request().Context(), p.UserID); err != nil {
+	if err := a.accounts.Logout(c.Request().Context(), p); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -112,7 +112,8 @@ func (a *api) changePassword(c echo.Context) error {
 		return err
 	}
 	p, _ := principalOf(c)
-	if err := a.accounts.ChangePassword(c.Request().Context(), p.UserID, req); err != nil {
+	client, _ := netip.ParseAddr(c.RealIP())
+	if err := a.accounts.ChangePassword(c.Request().Context(), p, client, req); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -26,7 +26,7 @@ func (a *api) jobRoutes() []route {
 			Summary: "Stream a job's progress as server-sent events (event: job, data: the job) until it ends",
 			Timeout: jobEventsTimeout, ResponseType: "text/event-stream", Response: jobExample, Handler: a.jobEvents},
 		{Method: http.MethodPost, Path: Prefix + "/jobs/:id/cancel", Role: auth.RoleOperator, Tag: tag,
-			Summary: "Cancel a queued or running job; a running job stops at its next check. It needs the role that starting a job of its kind needs (admin for trainings and rule mining)",
+			Summary:  "Cancel a queued or running job; a running job stops at its next check. It needs the role that starting a job of its kind needs (admin for trainings and rule mining)",
 			Response: jobExample, Handler: a.cancelJob},
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,7 @@ func principalOf(c echo.Context) (accounts.Principal, bool) {
 // (429); the role check (403); the check that every path and query
 // parameter is text (400).
 func (a *api) mount(e *echo.Echo, routes []route) {
+	authenticate := a.authenticator()
 	for _, r := range routes {
 		if r.group() == groupNone {
 			// Probes and documentation stay as cheap as a route can be.
@@ -48,7 +50,7 @@ func (a *api) mount(e *echo.Echo, routes []route) {
 		}
 		mws := []echo.MiddlewareFunc{requestTimeout(timeout, r.Timeout > 0), limitBody(limit)}
 		if !r.Public {
-			mws = append(mws, a.authenticate)
+			mws = append(mws, authenticate)
 		}
 		if r.mutating() {
 			mws = append(mws, a.audit(r))
@@ -120,24 +122,62 @@ func requestTimeout(timeout time.Duration, extendDeadlines bool) echo.Middleware
 	}
 }
 
-// authenticate accepts an access token (Authorization: Bearer <jwt>) or an
-// API key (X-API-Key: <key>, or Authorization: Bearer <key>).
-func (a *api) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		req := c.Request()
-		creds := accounts.CredentialsFromHeaders(req.Header.Get(echo.HeaderAuthorization), req.Header.Get("X-API-Key"))
-		p, err := a.accounts.Authenticate(req.Context(), creds)
-		if err != nil {
-			if problem.Is(err, problem.Unauthenticated) {
-				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="pff"`)
-				a.logger.Debug("authentication refused", "reason", err, "request_id", requestIDOf(c))
-				return accounts.ErrUnauthenticated
+// authenticator is the middleware that accepts an access token
+// (Authorization: Bearer <jwt>) or an API key (X-API-Key: <key>, or
+// Authorization: Bearer <key>).
+//
+// Failed authentications are limited per client IP, before they cost the
+// database anything: each spends a unit of the client's budget of
+// rate_limit.auth_per_minute (shared by the replicas through Redis), and a
+// client whose budget is spent is refused with 429 by every request, in
+// this process's memory, until it has earned one again.
+func (a *api) authenticator() echo.MiddlewareFunc {
+	blocked := auth.NewBlocklist(0, nil)
+	limit := auth.PerMinute(a.cfg.RateLimit.AuthPerMinute)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			req := c.Request()
+			client := "authfail:" + clientKey(c.RealIP())
+			if wait, ok := blocked.Blocked(client); ok {
+				return tooManyFailures(c, wait)
 			}
-			return fmt.Errorf("authenticate: %w", err)
+			creds := accounts.CredentialsFromHeaders(req.Header.Get(echo.HeaderAuthorization), req.Header.Get("X-API-Key"))
+			p, err := a.accounts.Authenticate(req.Context(), creds)
+			if err == nil {
+				c.Set(principalKey, p)
+				return next(c)
+			}
+			if !problem.Is(err, problem.Unauthenticated) {
+				return fmt.Errorf("authenticate: %w", err)
+			}
+			a.logger.Debug("authentication refused", "reason", err, "request_id", requestIDOf(c))
+			decision, lerr := a.limiter.Allow(req.Context(), client, limit)
+			if lerr != nil {
+				return fmt.Errorf("rate limit failed authentications: %w", lerr)
+			}
+			if !decision.Allowed {
+				blocked.Block(client, decision.RetryAfter)
+				return tooManyFailures(c, decision.RetryAfter)
+			}
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="pff"`)
+			return accounts.ErrUnauthenticated
 		}
-		c.Set(principalKey, p)
-		return next(c)
 	}
+}
+
+// clientKey is what a client is counted by: its IPv4 address or IPv6 /64.
+func clientKey(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	return auth.ClientKey(addr)
+}
+
+func tooManyFailures(c echo.Context, wait time.Duration) error {
+	c.Response().Header().Set("Retry-After", seconds(wait))
+	return &problem.Error{Kind: problem.TooMany, Code: "rate_limited",
+		Message: fmt.Sprintf("too many failed authentications from this address; retry in %s s", seconds(wait))}
 }
 
 func requireRole(role auth.Role) echo.MiddlewareFunc {
