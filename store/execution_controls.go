@@ -51,8 +51,13 @@ func (s *Store) CancelExecution(ctx context.Context, id int64) (Execution, error
 			return stateError(e, "cancel")
 		}
 		e.State = ExecCancelled
+		// A line a job is claiming this instant holds its row and waits for
+		// the execution's, which this holds: it is skipped, and cancelled by
+		// its run at its first step.
 		tag, err := tx.Exec(ctx, `UPDATE execution_lines SET state = 'cancelled', job_id = NULL, finished_at = clock_timestamp(),
-			updated_at = clock_timestamp() WHERE execution_id = $1 AND state IN ('queued', 'waiting_approval')`, id)
+			updated_at = clock_timestamp()
+			WHERE id IN (SELECT id FROM execution_lines WHERE execution_id = $1 AND state IN ('queued', 'waiting_approval')
+				FOR NO KEY UPDATE SKIP LOCKED)`, id)
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -15,24 +17,28 @@ var ErrLineTaken = errors.New("the line is held by another job or not queued")
 
 // ClaimLine takes a queued line for job jobID, or takes back the line the
 // same job held before its worker died (River retries a rescued job with
-// its id). It returns the line and its execution.
+// its id). It returns the line and its execution. A queued line of an
+// execution that is paused or waits for an approval is not taken: it stays
+// queued for the job its resume or approval queues, and ErrLineTaken says
+// so (taking it only to hand it back would cost two transactions a line).
 func (s *Store) ClaimLine(ctx context.Context, lineID, jobID int64) (Line, Execution, error) {
 	var l Line
 	var e Execution
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var err error
-		l, err = scanLine(tx.QueryRow(ctx, `
-			UPDATE execution_lines l SET state = 'running', job_id = $2, started_at = coalesce(started_at, clock_timestamp()),
+		// The line and its execution in one statement; the execution's row
+		// lock (for the event) comes last, as it is held to the commit.
+		row := tx.QueryRow(ctx, `
+			UPDATE execution_lines l SET state = 'running', job_id = $2, started_at = coalesce(l.started_at, clock_timestamp()),
 				updated_at = clock_timestamp()
-			WHERE id = $1 AND (state = 'queued' OR state = 'running' AND job_id = $2)
-			RETURNING `+lineColumns, lineID, jobID))
+			FROM executions e JOIN knowledge k ON k.id = e.flows_id
+			WHERE l.id = $1 AND e.id = l.execution_id
+				AND (l.state = 'queued' AND e.state NOT IN ('paused', 'awaiting_approval') OR l.state = 'running' AND l.job_id = $2)
+			RETURNING `+lineColumns+`, `+executionColumns, lineID, jobID)
+		err := row.Scan(append(lineFields(&l), executionFields(&e)...)...)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrLineTaken
 		}
 		if err != nil {
-			return err
-		}
-		if e, err = executionByID(ctx, tx, l.ExecutionID); err != nil {
 			return err
 		}
 		return appendEvents(ctx, tx, l.ExecutionID, []NewEvent{lineEvent(l.ID, l.LineNo, l.MSISDN, LineRunning, "")})
@@ -63,6 +69,11 @@ type StepWrite struct {
 	Audit []AuditEntry
 	// Writes counts the writes applied, added to the line's and execution's.
 	Writes int
+	// WhileRunning saves the entries only if the execution is running, as
+	// seen under its row lock: a write's intent, so that no write is sent
+	// after a cancel or a pause committed. Refused, nothing is saved and the
+	// error wraps ErrExecutionState.
+	WhileRunning bool
 }
 
 // SaveSteps writes journal entries (an entry with the same key and
@@ -72,46 +83,163 @@ func (s *Store) SaveSteps(ctx context.Context, w StepWrite) error {
 	return wrap(err, "save steps of line %d", w.LineID)
 }
 
+// SaveStepsMany writes the step writes of many lines in one transaction,
+// so that they share its commit: the journal's group commit. Each write
+// gets its own outcome: nil when saved, or an error wrapping
+// ErrExecutionState for a WhileRunning write whose execution is not
+// running (nothing of it is saved). The error is for the transaction.
+func (s *Store) SaveStepsMany(ctx context.Context, ws []StepWrite) ([]error, error) {
+	outcomes := make([]error, len(ws))
+	live := make([]StepWrite, 0, len(ws))
+	at := make([]int, 0, len(ws))
+	for {
+		live, at = live[:0], at[:0]
+		for i, w := range ws {
+			if outcomes[i] == nil {
+				live, at = append(live, w), append(at, i)
+			}
+		}
+		if len(live) == 0 {
+			return outcomes, nil
+		}
+		var stopped map[int64]bool
+		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			var err error
+			stopped, err = saveStepsMany(ctx, tx, live)
+			if err == nil && len(stopped) > 0 {
+				err = errRedo // roll back, and save the rest without them
+			}
+			return err
+		})
+		if err != nil && !errors.Is(err, errRedo) {
+			return outcomes, wrap(err, "save steps of %d lines", len(live))
+		}
+		if len(stopped) == 0 {
+			return outcomes, nil
+		}
+		for j, w := range live {
+			if w.WhileRunning && stopped[w.ExecutionID] {
+				outcomes[at[j]] = fmt.Errorf("store: save steps of line %d: the execution is not running: %w", w.LineID, ErrExecutionState)
+			}
+		}
+	}
+}
+
+var errRedo = errors.New("store: redo the transaction without the refused writes")
+
 func saveSteps(ctx context.Context, tx pgx.Tx, w StepWrite) error {
-	if len(w.Steps) > 0 {
-		batch := &pgx.Batch{}
-		for _, st := range w.Steps {
-			batch.Queue(`
-				INSERT INTO line_steps (line_id, generation, key, seq, method, effect, args, request, state, outcome, status, value,
-					error, idempotency_key, attempts, actor, completed_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-					CASE WHEN $9 IN ('completed', 'failed', 'planned', 'approved') THEN clock_timestamp() END)
-				ON CONFLICT (line_id, generation, key) DO UPDATE SET state = EXCLUDED.state, outcome = EXCLUDED.outcome,
-					status = EXCLUDED.status, value = EXCLUDED.value, error = EXCLUDED.error, request = EXCLUDED.request,
-					attempts = EXCLUDED.attempts, actor = EXCLUDED.actor, completed_at = EXCLUDED.completed_at`,
-				w.LineID, st.Generation, st.Key, st.Seq, st.Method, st.Effect, orEmptyObject(st.Args), nullJSON(st.Request), st.State,
-				st.Outcome, st.Status, nullJSON(st.Value), st.Error, st.IdempotencyKey, st.Attempts, st.Actor)
+	stopped, err := saveStepsMany(ctx, tx, []StepWrite{w})
+	if err != nil {
+		return err
+	}
+	if stopped[w.ExecutionID] {
+		return fmt.Errorf("the execution is not running: %w", ErrExecutionState)
+	}
+	return nil
+}
+
+// saveStepsMany queues the journal of every write, then, per execution in
+// id order, one statement that takes its row lock, adds the writes and
+// appends the events: one round trip, and the locks are held only from the
+// end of it to the commit. It returns the executions that were not running
+// when a WhileRunning write needed them to be; their statements changed
+// nothing, and the caller must not commit the rest of their writes.
+func saveStepsMany(ctx context.Context, tx pgx.Tx, ws []StepWrite) (map[int64]bool, error) {
+	type bump struct {
+		events       []NewEvent
+		writes       int
+		whileRunning bool
+	}
+	bumps := map[int64]*bump{}
+	batch := &pgx.Batch{}
+	for _, w := range ws {
+		queueJournal(batch, w, true)
+		if len(w.Events) == 0 && w.Writes == 0 && !w.WhileRunning {
+			continue
 		}
-		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-			return fmt.Errorf("journal: %w", err)
+		b := bumps[w.ExecutionID]
+		if b == nil {
+			b = &bump{}
+			bumps[w.ExecutionID] = b
 		}
+		b.events = append(b.events, w.Events...)
+		b.writes += w.Writes
+		b.whileRunning = b.whileRunning || w.WhileRunning
+	}
+	journal := batch.Len()
+	ids := slices.Sorted(maps.Keys(bumps))
+	for _, id := range ids {
+		sql, args, err := bumpExecution(id, bumps[id].events, bumps[id].writes, bumps[id].whileRunning)
+		if err != nil {
+			return nil, err
+		}
+		batch.Queue(sql, args...)
+	}
+	if batch.Len() == 0 {
+		return nil, nil
+	}
+	br := tx.SendBatch(ctx, batch)
+	for range journal {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return nil, fmt.Errorf("journal: %w", err)
+		}
+	}
+	var stopped map[int64]bool
+	for _, id := range ids {
+		var n int
+		if err := br.QueryRow().Scan(&n); err != nil {
+			_ = br.Close()
+			return nil, fmt.Errorf("execution %d: %w", id, err)
+		}
+		switch {
+		case n == 1:
+		case bumps[id].whileRunning:
+			if stopped == nil {
+				stopped = map[int64]bool{}
+			}
+			stopped[id] = true
+		default:
+			_ = br.Close()
+			return nil, fmt.Errorf("no execution %d: %w", id, ErrNotFound)
+		}
+	}
+	return stopped, br.Close()
+}
+
+// queueJournal queues a step write's journal entries and audit entries,
+// and with lineWrites the line's count of writes; not the execution's,
+// which takes its lock. A transaction that updates the line again must
+// count the writes in that update instead: a second update of a row the
+// transaction already changed makes PostgreSQL check the line's foreign key,
+// a share lock on the execution's row that deadlocks with the same
+// transaction of another line when both then lock that row.
+func queueJournal(batch *pgx.Batch, w StepWrite, lineWrites bool) {
+	for _, st := range w.Steps {
+		batch.Queue(`
+			INSERT INTO line_steps (line_id, generation, key, seq, method, effect, args, request, state, outcome, status, value,
+				error, idempotency_key, attempts, actor, completed_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+				CASE WHEN $9 IN ('completed', 'failed', 'planned', 'approved') THEN clock_timestamp() END)
+			ON CONFLICT (line_id, generation, key) DO UPDATE SET state = EXCLUDED.state, outcome = EXCLUDED.outcome,
+				status = EXCLUDED.status, value = EXCLUDED.value, error = EXCLUDED.error, request = EXCLUDED.request,
+				attempts = EXCLUDED.attempts, actor = EXCLUDED.actor, completed_at = EXCLUDED.completed_at`,
+			w.LineID, st.Generation, st.Key, st.Seq, st.Method, st.Effect, orEmptyObject(st.Args), nullJSON(st.Request), st.State,
+			st.Outcome, st.Status, nullJSON(st.Value), st.Error, st.IdempotencyKey, st.Attempts, st.Actor)
 	}
 	for _, a := range w.Audit {
 		detail := a.Detail
 		if len(detail) == 0 {
 			detail = json.RawMessage(`{}`)
 		}
-		if _, err := tx.Exec(ctx, `
+		batch.Queue(`
 			INSERT INTO audit_log (actor_id, actor, method, route, action, target, status, status_code, request_id, detail)
 			VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			a.ActorID, a.Actor, a.Method, a.Route, a.Action, a.Target, a.Status, a.StatusCode, a.RequestID, detail); err != nil {
-			return fmt.Errorf("audit: %w", err)
-		}
+			a.ActorID, a.Actor, a.Method, a.Route, a.Action, a.Target, a.Status, a.StatusCode, a.RequestID, detail)
 	}
-	if w.Writes > 0 {
-		if _, err := tx.Exec(ctx, `UPDATE execution_lines SET writes = writes + $2 WHERE id = $1`, w.LineID, w.Writes); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE executions SET writes = writes + $2 WHERE id = $1`, w.ExecutionID, w.Writes); err != nil {
-			return err
-		}
+	if lineWrites && w.Writes > 0 {
+		batch.Queue(`UPDATE execution_lines SET writes = writes + $2 WHERE id = $1`, w.LineID, w.Writes)
 	}
-	return appendEvents(ctx, tx, w.ExecutionID, w.Events)
 }
 
 func nullJSON(v json.RawMessage) any {
@@ -147,51 +275,103 @@ type PauseRules struct {
 func (s *Store) FinishLine(ctx context.Context, o LineOutcome, rules PauseRules) (Execution, error) {
 	var e Execution
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := saveSteps(ctx, tx, StepWrite{ExecutionID: o.ExecutionID, LineID: o.LineID, Steps: o.Steps, Audit: o.Audit, Writes: o.Writes}); err != nil {
-			return err
-		}
-		var no int
-		var msisdn string
-		err := tx.QueryRow(ctx, `
+		// One round trip for the journal, the line and the locked
+		// execution; one more for the execution's new state and events.
+		batch := &pgx.Batch{}
+		queueJournal(batch, o.StepWrite, false)
+		batch.Queue(`
 			UPDATE execution_lines SET state = $2, error_code = $3, error_message = $4, stopped_at = $5, observations = $6,
-				artefacts = $7, finished_at = CASE WHEN $8 THEN clock_timestamp() END, updated_at = clock_timestamp()
+				artefacts = $7, finished_at = CASE WHEN $8 THEN clock_timestamp() END, updated_at = clock_timestamp(),
+				writes = writes + $10
 			WHERE id = $1 AND generation = $9
 			RETURNING line_no, msisdn`,
 			o.LineID, o.State, o.ErrorCode, o.ErrorMessage, o.StoppedAt, o.Observations, orEmptyObject(o.Artefacts),
-			LineFinal(o.State), o.Generation).Scan(&no, &msisdn)
-		if err != nil {
+			LineFinal(o.State), o.Generation, o.Writes)
+		batch.Queue(`SELECT `+executionColumns+`
+			FROM executions e JOIN knowledge k ON k.id = e.flows_id WHERE e.id = $1 FOR NO KEY UPDATE OF e`, o.ExecutionID)
+		br := tx.SendBatch(ctx, batch)
+		journal := batch.Len() - 2
+		for range journal {
+			if _, err := br.Exec(); err != nil {
+				_ = br.Close()
+				return fmt.Errorf("journal: %w", err)
+			}
+		}
+		var no int
+		var msisdn string
+		if err := br.QueryRow().Scan(&no, &msisdn); err != nil {
+			_ = br.Close()
 			return fmt.Errorf("line: %w", err)
 		}
-		events := append(o.Events, lineEvent(o.LineID, no, msisdn, o.State, o.ErrorCode))
-		if e, err = lockExecution(ctx, tx, o.ExecutionID); err != nil {
+		var err error
+		if e, err = scanExecution(br.QueryRow()); err != nil {
+			_ = br.Close()
+			return fmt.Errorf("execution: %w", err)
+		}
+		if err := br.Close(); err != nil {
 			return err
 		}
+		events := append(o.Events, lineEvent(o.LineID, no, msisdn, o.State, o.ErrorCode))
 		before := e.State
 		if LineFinal(o.State) {
 			e.countFinal(o.State, 1)
 			e.advance(rules)
 		}
-		if err := saveExecutionState(ctx, tx, &e); err != nil {
-			return err
-		}
 		if e.State != before || LineFinal(o.State) {
 			events = append(events, executionEvent(e))
 		}
-		if err := appendEvents(ctx, tx, e.ID, events); err != nil {
+		sql, args, err := bumpExecution(e.ID, events, o.Writes, false)
+		if err != nil {
 			return err
 		}
-		e, err = executionByID(ctx, tx, e.ID)
-		return err
+		// The new state and counters, then the events and writes, in one
+		// round trip.
+		batch = &pgx.Batch{}
+		batch.Queue(`
+			UPDATE executions SET state = $2, paused_reason = $3, done = $4, succeeded = $5, failed = $6, needs_review = $7,
+				cancelled = $8, canary_passed = $9, finished_at = $10, updated_at = clock_timestamp()
+			WHERE id = $1`,
+			e.ID, e.State, e.PausedReason, e.Done, e.Succeeded, e.Failed, e.NeedsReview, e.Cancelled, e.CanaryPassed, e.FinishedAt)
+		batch.Queue(sql, args...)
+		br = tx.SendBatch(ctx, batch)
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return fmt.Errorf("execution: %w", err)
+		}
+		if err := br.QueryRow().Scan(new(int)); err != nil {
+			_ = br.Close()
+			return fmt.Errorf("events: %w", err)
+		}
+		if err := br.Close(); err != nil {
+			return err
+		}
+		e.LastEvent += int64(len(events))
+		e.Writes += o.Writes
+		return nil
 	})
 	return e, wrap(err, "finish line %d", o.LineID)
 }
 
 // ReleaseLine hands a line back to the queue without an outcome (its
-// execution paused), keeping its journal entries.
+// execution paused, or waits for an approval), keeping its journal
+// entries. The execution's state is checked under its row lock: when it was
+// resumed, approved or cancelled meanwhile, the line's entries are saved but
+// the line stays running with its job, and the error wraps
+// ErrExecutionState; the caller runs it on (or ends it). Released after a
+// resume, it would stay queued with no job to run it.
 func (s *Store) ReleaseLine(ctx context.Context, w StepWrite) error {
+	moved := ""
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := saveSteps(ctx, tx, w); err != nil {
 			return err
+		}
+		var state string
+		if err := tx.QueryRow(ctx, `SELECT state FROM executions WHERE id = $1 FOR NO KEY UPDATE`, w.ExecutionID).Scan(&state); err != nil {
+			return err
+		}
+		if state != ExecPaused && state != ExecAwaitingApproval {
+			moved = state
+			return nil
 		}
 		var no int
 		var msisdn string
@@ -201,12 +381,15 @@ func (s *Store) ReleaseLine(ctx context.Context, w StepWrite) error {
 		}
 		return appendEvents(ctx, tx, w.ExecutionID, []NewEvent{lineEvent(w.LineID, no, msisdn, LineQueued, "")})
 	})
+	if err == nil && moved != "" {
+		return fmt.Errorf("store: release line %d: the execution is %s again: %w", w.LineID, moved, ErrExecutionState)
+	}
 	return wrap(err, "release line %d", w.LineID)
 }
 
 func lockExecution(ctx context.Context, tx pgx.Tx, id int64) (Execution, error) {
 	return scanExecution(tx.QueryRow(ctx, `SELECT `+executionColumns+`
-		FROM executions e JOIN knowledge k ON k.id = e.flows_id WHERE e.id = $1 FOR UPDATE OF e`, id))
+		FROM executions e JOIN knowledge k ON k.id = e.flows_id WHERE e.id = $1 FOR NO KEY UPDATE OF e`, id))
 }
 
 func saveExecutionState(ctx context.Context, tx pgx.Tx, e *Execution) error {

@@ -90,10 +90,15 @@ const executionColumns = `e.id, e.name, e.flows_id, k.name, k.version, e.mode, e
 
 func scanExecution(row pgx.Row) (Execution, error) {
 	var e Execution
-	err := row.Scan(&e.ID, &e.Name, &e.FlowsID, &e.FlowsName, &e.FlowsVersion, &e.Mode, &e.State, &e.Generation, &e.PausedReason,
-		&e.Approval, &e.Canary, &e.CanaryPassed, &e.MaxFailureRatio, &e.Lines, &e.Done, &e.Succeeded, &e.Failed, &e.NeedsReview,
-		&e.Cancelled, &e.Writes, &e.LastEvent, &e.CreatedBy, &e.ApprovedBy, &e.CreatedAt, &e.StartedAt, &e.FinishedAt)
+	err := row.Scan(executionFields(&e)...)
 	return e, err
+}
+
+// executionFields are the scan targets of executionColumns.
+func executionFields(e *Execution) []any {
+	return []any{&e.ID, &e.Name, &e.FlowsID, &e.FlowsName, &e.FlowsVersion, &e.Mode, &e.State, &e.Generation, &e.PausedReason,
+		&e.Approval, &e.Canary, &e.CanaryPassed, &e.MaxFailureRatio, &e.Lines, &e.Done, &e.Succeeded, &e.Failed, &e.NeedsReview,
+		&e.Cancelled, &e.Writes, &e.LastEvent, &e.CreatedBy, &e.ApprovedBy, &e.CreatedAt, &e.StartedAt, &e.FinishedAt}
 }
 
 // Line is one customer line of an execution.
@@ -124,9 +129,14 @@ const lineColumns = `l.id, l.execution_id, l.line_no, l.msisdn, l.flow, l.column
 
 func scanLine(row pgx.Row) (Line, error) {
 	var l Line
-	err := row.Scan(&l.ID, &l.ExecutionID, &l.LineNo, &l.MSISDN, &l.Flow, &l.Columns, &l.Payload, &l.State, &l.Generation, &l.JobID,
-		&l.Observations, &l.Artefacts, &l.ErrorCode, &l.ErrorMessage, &l.StoppedAt, &l.Writes, &l.StartedAt, &l.FinishedAt)
+	err := row.Scan(lineFields(&l)...)
 	return l, err
+}
+
+// lineFields are the scan targets of lineColumns.
+func lineFields(l *Line) []any {
+	return []any{&l.ID, &l.ExecutionID, &l.LineNo, &l.MSISDN, &l.Flow, &l.Columns, &l.Payload, &l.State, &l.Generation, &l.JobID,
+		&l.Observations, &l.Artefacts, &l.ErrorCode, &l.ErrorMessage, &l.StoppedAt, &l.Writes, &l.StartedAt, &l.FinishedAt}
 }
 
 // Step is one entry of a line's journal: a call the flow made, and how it
@@ -186,21 +196,49 @@ func appendEvents(ctx context.Context, tx pgx.Tx, executionID int64, events []Ne
 	if len(events) == 0 {
 		return nil
 	}
-	var last int64
-	if err := tx.QueryRow(ctx, `UPDATE executions SET last_event = last_event + $2 WHERE id = $1 RETURNING last_event`,
-		executionID, len(events)).Scan(&last); err != nil {
-		return fmt.Errorf("event seq: %w", err)
+	sql, args, err := bumpExecution(executionID, events, 0, false)
+	if err != nil {
+		return err
 	}
-	first := last - int64(len(events)) + 1
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"execution_events"}, []string{"execution_id", "seq", "line_id", "kind", "data"},
-		pgx.CopyFromSlice(len(events), func(i int) ([]any, error) {
-			data, err := json.Marshal(events[i].Data)
-			if err != nil {
-				return nil, err
-			}
-			return []any{executionID, first + int64(i), events[i].LineID, events[i].Kind, json.RawMessage(data)}, nil
-		}))
-	return err
+	var n int
+	if err := tx.QueryRow(ctx, sql, args...).Scan(&n); err != nil {
+		return fmt.Errorf("events: %w", err)
+	}
+	if n == 0 {
+		return fmt.Errorf("events: no execution %d: %w", executionID, ErrNotFound)
+	}
+	return nil
+}
+
+// bumpExecution is one statement that takes the execution's row lock, adds
+// writes to its count and appends events with the seqs it takes: the lock
+// is held from there to the commit, so callers send it last. With
+// whileRunning it changes nothing unless the execution is running. It
+// returns one row: 1 when the execution was changed, 0 when not.
+func bumpExecution(executionID int64, events []NewEvent, writes int, whileRunning bool) (string, []any, error) {
+	lineIDs := make([]*int64, len(events))
+	kinds := make([]string, len(events))
+	data := make([]string, len(events))
+	for i, e := range events {
+		lineIDs[i], kinds[i] = e.LineID, e.Kind
+		b, err := json.Marshal(e.Data)
+		if err != nil {
+			return "", nil, fmt.Errorf("event %s: %w", e.Kind, err)
+		}
+		data[i] = string(b)
+	}
+	return `
+		WITH x AS (
+			UPDATE executions SET last_event = last_event + $2, writes = writes + $3
+			WHERE id = $1 AND (NOT $4 OR state = 'running')
+			RETURNING last_event
+		), ev AS (
+			INSERT INTO execution_events (execution_id, seq, line_id, kind, data)
+			SELECT $1, x.last_event - $2 + e.ord, e.line_id, e.kind, e.data::jsonb
+			FROM x, unnest($5::bigint[], $6::text[], $7::text[]) WITH ORDINALITY AS e(line_id, kind, data, ord)
+		)
+		SELECT count(*) FROM x`,
+		[]any{executionID, len(events), writes, whileRunning, lineIDs, kinds, data}, nil
 }
 
 // Events returns an execution's events after seq, oldest first.

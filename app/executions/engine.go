@@ -35,6 +35,10 @@ type EngineConfig struct {
 	DefaultRetry *flows.RetryPolicy
 	// Random draws the jitter of retries in [0, 1); nil means math/rand.
 	Random func() float64
+	// Observe, when set, is told where each step's time went (and each
+	// line's claim), for metrics and benchmarks. It is called from many
+	// lines at once and must not block.
+	Observe func(StepTiming)
 }
 
 // Engine runs lines of executions: the job workers call RunLine.
@@ -43,6 +47,7 @@ type Engine struct {
 	catalog Catalog
 	files   fileCache
 	states  stateCache
+	journal groupCommit
 }
 
 // NewEngine makes an engine.
@@ -70,6 +75,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	e.files.load = e.loadFile
 	e.states.ttl = cfg.StateRecheck
 	e.states.read = cfg.Store.ExecutionState
+	e.journal.save = cfg.Store.SaveStepsMany
 	return e, nil
 }
 
@@ -87,13 +93,44 @@ var (
 // by another job, or no longer queued, is left alone. The returned error is
 // for River: the job is retried, and the line taken back by the same job.
 func (e *Engine) RunLine(ctx context.Context, lineID, jobID int64) error {
+	start := time.Now()
 	line, exec, err := e.cfg.Store.ClaimLine(ctx, lineID, jobID)
+	if e.cfg.Observe != nil {
+		took := time.Since(start)
+		e.cfg.Observe(StepTiming{Kind: "line", Method: "claim", Total: took, Store: took})
+	}
 	if errors.Is(err, store.ErrLineTaken) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
+	// A line stopped by a pause is handed back to the queue, unless the
+	// execution was resumed (or cancelled) before that: then it runs on,
+	// from its journal, here.
+	for range maxReruns {
+		err := e.runClaimed(ctx, exec, line)
+		if !errors.Is(err, errMoved) {
+			return err
+		}
+		e.states.forget(exec.ID)
+		if exec, err = e.cfg.Store.ExecutionByID(ctx, exec.ID); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("executions: line %d: its execution kept changing state while it was being paused", lineID)
+}
+
+// maxReruns bounds how often a line runs on because its execution was
+// resumed while the line was stopping for a pause.
+const maxReruns = 10
+
+// errMoved: the line could not be handed back for a pause because its
+// execution is running (or cancelled) again.
+var errMoved = errors.New("executions: the execution changed state while the line was being released")
+
+// runClaimed runs a line this job holds, from its journal.
+func (e *Engine) runClaimed(ctx context.Context, exec store.Execution, line store.Line) error {
 	run, err := e.newLineRun(ctx, exec, line)
 	if err != nil {
 		return err
@@ -195,6 +232,9 @@ type stateCache struct {
 	read func(ctx context.Context, id int64) (string, error)
 	mu   sync.Mutex
 	seen map[int64]stateReading
+	// forgets counts forget calls: a reading begun before one may predate
+	// the control that caused it, and is not kept.
+	forgets uint64
 }
 
 type stateReading struct {
@@ -205,6 +245,7 @@ type stateReading struct {
 func (c *stateCache) state(ctx context.Context, id int64) (string, error) {
 	c.mu.Lock()
 	r, ok := c.seen[id]
+	forgets := c.forgets
 	c.mu.Unlock()
 	if ok && time.Since(r.at) < c.ttl {
 		return r.state, nil
@@ -215,6 +256,9 @@ func (c *stateCache) state(ctx context.Context, id int64) (string, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.forgets != forgets {
+		return state, nil
+	}
 	if c.seen == nil || len(c.seen) > 1024 {
 		c.seen = map[int64]stateReading{}
 	}
@@ -227,5 +271,6 @@ func (c *stateCache) state(ctx context.Context, id int64) (string, error) {
 func (c *stateCache) forget(id int64) {
 	c.mu.Lock()
 	delete(c.seen, id)
+	c.forgets++
 	c.mu.Unlock()
 }

@@ -3,6 +3,7 @@ package executions
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -52,11 +53,70 @@ type lineRun struct {
 	seq     int
 	// pending are entries not yet written: reads and local steps go to the
 	// database with the next write's intent, or with the line's end.
-	pending      []store.Step
-	events       []store.NewEvent
+	pending []store.Step
+	events  []store.NewEvent
+	// audit and writes are completed writes' audit entries and how many
+	// were applied, saved with the pending entries.
+	audit        []store.AuditEntry
+	writes       int
 	observations []string
 	artefacts    map[string]any
 	enquiry      *any // the line's customer enquiry, read once per run
+	// timing adds up the step being run, for EngineConfig.Observe.
+	timing *StepTiming
+}
+
+// StepTiming is where one step's time went, for EngineConfig.Observe.
+type StepTiming struct {
+	// Kind is "step" for a call the engine ran (not one answered from the
+	// journal) and "line" for a line's claim and end.
+	Kind   string
+	Method string
+	// Total is the step's time in the engine; BSS the part spent waiting
+	// for BSS (its rate limit, calls in flight and answers, verifies
+	// included); Backoff the retry waits; Store the journal's writes.
+	Total, BSS, Backoff, Store time.Duration
+}
+
+// Own is the engine's own time: the step's, less BSS and retry waits.
+func (t StepTiming) Own() time.Duration { return t.Total - t.BSS - t.Backoff }
+
+// do calls BSS, timing it.
+func (r *lineRun) do(ctx context.Context, req bss.Request) bss.Result {
+	start := time.Now()
+	res := r.e.cfg.Client.Do(ctx, req)
+	r.spent(func(t *StepTiming) { t.BSS += time.Since(start) })
+	return res
+}
+
+// verifyOnce runs a write's verify read, timing it.
+func (r *lineRun) verifyOnce(ctx context.Context, req bss.Request) (applied, known bool, err error) {
+	start := time.Now()
+	applied, known, err = r.e.cfg.Client.Verify(ctx, req, nil)
+	r.spent(func(t *StepTiming) { t.BSS += time.Since(start) })
+	return applied, known, err
+}
+
+// spent adds to the timing of the step being run, if it is observed.
+func (r *lineRun) spent(add func(*StepTiming)) {
+	if r.timing != nil {
+		add(r.timing)
+	}
+}
+
+// observe starts timing a step; the returned func reports it.
+func (r *lineRun) observe(kind, method string) func() {
+	if r.e.cfg.Observe == nil {
+		return func() {}
+	}
+	start := time.Now()
+	t := &StepTiming{Kind: kind, Method: method}
+	r.timing = t
+	return func() {
+		t.Total = time.Since(start)
+		r.timing = nil
+		r.e.cfg.Observe(*t)
+	}
 }
 
 func (e *Engine) newLineRun(ctx context.Context, exec store.Execution, line store.Line) (*lineRun, error) {
@@ -156,8 +216,12 @@ func (r *lineRun) record(ref flows.StepRef, method, effect string, args map[stri
 // Call runs one method call, or answers it from the journal.
 func (r *lineRun) Call(ctx context.Context, ref flows.StepRef, call flows.Call) (any, error) {
 	if st, ok := r.journal[ref.Key]; ok && st.State == store.StepCompleted {
+		// A write an earlier run of this apply completed was made: the
+		// plan's check of unmade writes must count it.
+		r.visited[ref.Key] = true
 		return decodeValue(st)
 	}
+	defer r.observe("step", call.Method)()
 	switch call.Method {
 	case methodGetContract, methodGetProduct:
 		return r.localRead(ctx, ref, call)
@@ -178,7 +242,7 @@ func (r *lineRun) Call(ctx context.Context, ref flows.StepRef, call flows.Call) 
 // says. Not found is None, never an error object.
 func (r *lineRun) read(ctx context.Context, ref flows.StepRef, call flows.Call, req bss.Request) (any, error) {
 	res, err := r.retrying(ctx, call, func(ctx context.Context) (bss.Result, bool) {
-		res := r.e.cfg.Client.Do(ctx, req)
+		res := r.do(ctx, req)
 		return res, res.Outcome == bss.Transient
 	})
 	if err != nil {
@@ -233,13 +297,31 @@ func (r *lineRun) retrying(ctx context.Context, call flows.Call, do func(ctx con
 		if !retry || attempt >= policy.Attempts || !policy.Retries(flows.CodeTransient) {
 			return res, nil
 		}
-		wait := max(policy.Wait(attempt, r.e.cfg.Random()), res.RetryAfter)
-		select {
-		case <-ctx.Done():
-			return res, ctx.Err()
-		case <-time.After(wait):
+		if err := r.backOff(ctx, call, attempt, res.RetryAfter); err != nil {
+			return res, err
 		}
 	}
+}
+
+// backOff waits before retry number attempt of a call, as its policy (the
+// engine's default when it has none) and BSS's Retry-After say.
+func (r *lineRun) backOff(ctx context.Context, call flows.Call, attempt int, retryAfter time.Duration) error {
+	policy := call.Retry
+	if policy == nil {
+		policy = r.e.cfg.DefaultRetry
+	}
+	start := time.Now()
+	defer func() { r.spent(func(t *StepTiming) { t.Backoff += time.Since(start) }) }()
+	t := time.NewTimer(max(policy.Wait(attempt, r.e.cfg.Random()), retryAfter))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+	}
+	// A cancel or a pause during the wait stops the call before it is
+	// sent again.
+	return r.Boundary(ctx, flows.StepRef{})
 }
 
 // write sends a write once, or records it for a plan. A write found as an
@@ -269,18 +351,24 @@ func (r *lineRun) write(ctx context.Context, ref flows.StepRef, call flows.Call,
 		}
 	}
 	for attempt := 1; ; attempt++ {
-		r.record(ref, call.Method, string(req.Effect), call.Args, store.StepIntent, func(st *store.Step) {
-			st.Request, st.IdempotencyKey, st.Attempts = sent, req.IdempotencyKey, st.Attempts+1
-		})
-		if err := r.flush(ctx); err != nil {
+		if err := r.recordIntent(ctx, ref, call, req, sent); err != nil {
 			return nil, err
 		}
 		res, err := r.retrying(ctx, call, func(ctx context.Context) (bss.Result, bool) {
-			res := r.e.cfg.Client.Do(ctx, req)
-			// Only what certainly had no effect is sent again here.
-			return res, res.Outcome == bss.Transient && !res.Sent
+			res := r.do(ctx, req)
+			// Only what certainly had no effect is sent again here: a write
+			// is transient when nothing left PFF, or when BSS said it did
+			// not process it (429, 503, 408, 425); a write that may have
+			// been applied is unknown.
+			return res, res.Outcome == bss.Transient
 		})
 		if err != nil {
+			if res.Outcome == bss.Transient {
+				// Stopped while waiting to send it again: not applied.
+				r.record(ref, call.Method, string(req.Effect), call.Args, store.StepFailed, func(st *store.Step) {
+					st.Outcome, st.Status, st.Error = string(res.Outcome), res.Status, errText(res.Err)
+				})
+			}
 			return nil, err
 		}
 		switch res.Outcome {
@@ -297,14 +385,26 @@ func (r *lineRun) write(ctx context.Context, ref flows.StepRef, call flows.Call,
 			return nil, stepError(res)
 		}
 		// Unknown: ask BSS before anything else is sent.
-		applied, known, _ := r.e.cfg.Client.Verify(ctx, req, nil)
+		applied, known, err := r.verify(ctx, call, req)
+		if err != nil {
+			return nil, err
+		}
 		switch {
 		case known && applied:
 			res.Outcome = bss.Success
 			return r.completeWrite(ctx, ref, call, req, res)
-		case known && attempt < max(retryAttempts(call, r.e.cfg.DefaultRetry), 1):
-			continue // not applied: sending it again is safe
-		case !known && req.Idempotent && attempt < max(retryAttempts(call, r.e.cfg.DefaultRetry), 1):
+		case known && attempt < max(retryAttempts(call, r.e.cfg.DefaultRetry), 1),
+			!known && req.Idempotent && attempt < max(retryAttempts(call, r.e.cfg.DefaultRetry), 1):
+			// Not applied, or safe to send again: after the policy's wait,
+			// so that a BSS in trouble is not hammered.
+			if err := r.backOff(ctx, call, attempt, res.RetryAfter); err != nil {
+				if known {
+					r.record(ref, call.Method, string(req.Effect), call.Args, store.StepFailed, func(st *store.Step) {
+						st.Outcome, st.Status, st.Error = "not_applied", res.Status, errText(res.Err)
+					})
+				}
+				return nil, err
+			}
 			continue
 		case known:
 			r.record(ref, call.Method, string(req.Effect), call.Args, store.StepFailed, func(st *store.Step) {
@@ -318,6 +418,54 @@ func (r *lineRun) write(ctx context.Context, ref flows.StepRef, call flows.Call,
 		return nil, &flows.StepError{Code: codeNeedsReview,
 			Message: fmt.Sprintf("%s may or may not have been applied (%s) and BSS cannot tell", req, errText(res.Err))}
 	}
+}
+
+// verify asks BSS whether a write of unknown outcome was applied. Its read
+// is retried as the step's policy says when it fails: a verify that could
+// have told must not send a line to review because of one 503. The error is
+// only for a run that must stop (cancelled, paused, shutting down).
+func (r *lineRun) verify(ctx context.Context, call flows.Call, req bss.Request) (applied, known bool, err error) {
+	if !req.Verifiable() {
+		return false, false, nil
+	}
+	attempts := max(retryAttempts(call, r.e.cfg.DefaultRetry), 1)
+	for attempt := 1; ; attempt++ {
+		applied, known, _ := r.verifyOnce(ctx, req)
+		if known || attempt >= attempts || ctx.Err() != nil {
+			return applied, known, nil
+		}
+		if err := r.backOff(ctx, call, attempt, 0); err != nil {
+			return false, false, err
+		}
+	}
+}
+
+// recordIntent journals a write as an intent before it is sent, in a
+// transaction that sees the execution running under its row lock: a write
+// whose intent did not commit before a cancel or a pause is never sent, even
+// when its step began before them.
+func (r *lineRun) recordIntent(ctx context.Context, ref flows.StepRef, call flows.Call, req bss.Request, sent json.RawMessage) error {
+	prev, had := r.journal[ref.Key]
+	pending, events, seq := len(r.pending), len(r.events), r.seq
+	r.record(ref, call.Method, string(req.Effect), call.Args, store.StepIntent, func(st *store.Step) {
+		st.Request, st.IdempotencyKey, st.Attempts = sent, req.IdempotencyKey, st.Attempts+1
+	})
+	err := r.flushWith(ctx, true)
+	if !errors.Is(err, store.ErrExecutionState) {
+		return err
+	}
+	// Not sent, so not an intent: the entries before it are still to save.
+	r.pending, r.events, r.seq = r.pending[:pending], r.events[:events], seq
+	if had {
+		r.journal[ref.Key] = prev
+	} else {
+		delete(r.journal, ref.Key)
+	}
+	r.e.states.forget(r.exec.ID)
+	if err := r.Boundary(ctx, ref); err != nil {
+		return err
+	}
+	return errPaused // running again already: hand the line back, and it runs on
 }
 
 // retryAttempts is the attempts of the call's retry policy.
@@ -338,7 +486,10 @@ func (r *lineRun) recover(ctx context.Context, ref flows.StepRef, call flows.Cal
 		return nil, &flows.StepError{Code: codeNeedsReview,
 			Message: fmt.Sprintf("%s was being sent when its worker stopped; it cannot be verified and is not safe to resend", req)}
 	}
-	applied, known, err := r.e.cfg.Client.Verify(ctx, req, nil)
+	applied, known, err := r.verify(ctx, call, req)
+	if err != nil {
+		return nil, err
+	}
 	switch {
 	case known && applied:
 		return r.completeWrite(ctx, ref, call, req, bss.Result{Outcome: bss.Success})
@@ -346,11 +497,15 @@ func (r *lineRun) recover(ctx context.Context, ref flows.StepRef, call flows.Cal
 		return nil, nil
 	}
 	return nil, &flows.StepError{Code: codeNeedsReview,
-		Message: fmt.Sprintf("%s was being sent when its worker stopped, and BSS cannot tell whether it was applied: %v", req, err)}
+		Message: fmt.Sprintf("%s was being sent when its worker stopped, and BSS cannot tell whether it was applied", req)}
 }
 
-// completeWrite records a write's outcome, with its audit entry, at once:
-// a crash after it never sends the write again.
+// completeWrite records a write's outcome with its audit entry. It goes to
+// the database with the next write's intent (or the line's end), one
+// transaction instead of two, when a worker that died before that could
+// settle the write again from its intent: it is idempotent (resent, BSS
+// answers "already") or verifiable. Other writes are completed at once, so
+// that a crash after them never leaves an intent no one can settle.
 func (r *lineRun) completeWrite(ctx context.Context, ref flows.StepRef, call flows.Call, req bss.Request, res bss.Result) (any, error) {
 	result := WriteResult{Applied: res.Outcome == bss.Success || res.Outcome == bss.AlreadyDone, Outcome: string(res.Outcome),
 		Status: res.Status, Body: res.Value}
@@ -370,8 +525,12 @@ func (r *lineRun) completeWrite(ctx context.Context, ref flows.StepRef, call flo
 		Action: "fix flow write " + call.Method, Target: r.line.MSISDN, Status: status, StatusCode: &code,
 		RequestID: req.IdempotencyKey, Detail: mustJSON(map[string]any{"execution_id": r.exec.ID, "line_id": r.line.ID,
 			"step": ref.Key, "outcome": res.Outcome, "idempotency_key": req.IdempotencyKey})}
-	if err := r.flushWith(ctx, []store.AuditEntry{audit}, writes); err != nil {
-		return nil, err
+	r.audit = append(r.audit, audit)
+	r.writes += writes
+	if !req.Idempotent && !req.Verifiable() {
+		if err := r.flush(ctx); err != nil {
+			return nil, err
+		}
 	}
 	return result, nil
 }
@@ -488,17 +647,24 @@ func (r *lineRun) lineEnquiry(ctx context.Context, call flows.Call) (any, error)
 		return nil, &flows.StepError{Code: flows.CodeInvalidArgs, Message: err.Error(), Err: err}
 	}
 	res, err := r.retrying(ctx, call, func(ctx context.Context) (bss.Result, bool) {
-		res := r.e.cfg.Client.Do(ctx, req)
+		res := r.do(ctx, req)
 		return res, res.Outcome == bss.Transient
 	})
 	if err != nil {
 		return nil, err
 	}
-	if !res.OK() {
+	var value any
+	switch {
+	case res.Outcome == bss.NotFound:
+		// BSS does not know the line: get_contract and get_product find
+		// nothing (None), so that `when: not info` can act on it.
+	case !res.OK():
 		return nil, stepError(res)
+	default:
+		value = res.Value
 	}
-	r.enquiry = &res.Value
-	return res.Value, nil
+	r.enquiry = &value
+	return value, nil
 }
 
 // local runs the methods that keep something with the line.
@@ -581,20 +747,29 @@ func (r *lineRun) unmadePlannedWrites() []string {
 	return missing
 }
 
-// flush writes the pending journal entries and events.
-func (r *lineRun) flush(ctx context.Context) error { return r.flushWith(ctx, nil, 0) }
+// flush writes the pending journal entries, events and audit entries.
+func (r *lineRun) flush(ctx context.Context) error { return r.flushWith(ctx, false) }
 
-func (r *lineRun) flushWith(ctx context.Context, audit []store.AuditEntry, writes int) error {
-	if len(r.pending) == 0 && len(audit) == 0 && len(r.events) == 0 {
+// flushWith writes what is pending; whileRunning refuses to unless the
+// execution is running, and then keeps it pending.
+func (r *lineRun) flushWith(ctx context.Context, whileRunning bool) error {
+	if len(r.pending) == 0 && len(r.audit) == 0 && len(r.events) == 0 {
 		return nil
 	}
-	err := r.e.cfg.Store.SaveSteps(ctx, store.StepWrite{ExecutionID: r.exec.ID, LineID: r.line.ID, Steps: r.pending,
-		Events: r.events, Audit: audit, Writes: writes})
+	start := time.Now()
+	defer func() { r.spent(func(t *StepTiming) { t.Store += time.Since(start) }) }()
+	err := r.e.journal.flush(ctx, r.stepWrite(whileRunning))
 	if err != nil {
 		return err
 	}
-	r.pending, r.events = r.pending[:0], r.events[:0]
+	r.pending, r.events, r.audit, r.writes = r.pending[:0], r.events[:0], r.audit[:0], 0
 	return nil
+}
+
+// stepWrite is what is pending, to save.
+func (r *lineRun) stepWrite(whileRunning bool) store.StepWrite {
+	return store.StepWrite{ExecutionID: r.exec.ID, LineID: r.line.ID, Steps: r.pending, Events: r.events,
+		Audit: r.audit, Writes: r.writes, WhileRunning: whileRunning}
 }
 
 // finish records the line's end with its pending entries.
@@ -602,8 +777,11 @@ func (r *lineRun) finish(ctx context.Context, state, code, message, at string) e
 	// The outcome must be written even when the job's time is up.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
+	defer r.observe("line", "finish")()
+	start := time.Now()
+	defer func() { r.spent(func(t *StepTiming) { t.Store += time.Since(start) }) }()
 	exec, err := r.e.cfg.Store.FinishLine(ctx, store.LineOutcome{
-		StepWrite:  store.StepWrite{ExecutionID: r.exec.ID, LineID: r.line.ID, Steps: r.pending, Events: r.events},
+		StepWrite:  r.stepWrite(false),
 		Generation: r.line.Generation, State: state, ErrorCode: code, ErrorMessage: message, StoppedAt: at,
 		Observations: strings.Join(r.observations, "\n"), Artefacts: mustJSON(r.artefacts),
 	}, store.PauseRules{MinLinesForRatio: r.e.cfg.MinLinesForRatio})
@@ -620,7 +798,13 @@ func (r *lineRun) finish(ctx context.Context, state, code, message, at string) e
 func (r *lineRun) release(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	return r.e.cfg.Store.ReleaseLine(ctx, store.StepWrite{ExecutionID: r.exec.ID, LineID: r.line.ID, Steps: r.pending, Events: r.events})
+	err := r.e.cfg.Store.ReleaseLine(ctx, r.stepWrite(false))
+	if errors.Is(err, store.ErrExecutionState) {
+		// The entries are saved; the line is still this job's.
+		r.pending, r.events, r.audit, r.writes = nil, nil, nil, 0
+		return errMoved
+	}
+	return err
 }
 
 // sentRequest is a write as BSS receives it, for the journal and for
