@@ -1,13 +1,22 @@
 package executions_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 
@@ -34,6 +43,11 @@ type bench struct {
 	svc     *executions.Service
 	jobs    *jobs.Client
 	seeded  []bsssim.Seeded
+	// rec sees every BSS request with its body, when benchConfig.record.
+	rec *recorder
+	// dbURL is the test's database.
+	dbURL string
+	pool  *pgxpool.Pool
 }
 
 type benchConfig struct {
@@ -47,12 +61,22 @@ type benchConfig struct {
 	// noWorkers leaves the lines queued, for tests that start workers
 	// themselves.
 	noWorkers bool
+	// record puts a recorder in front of the simulator: the client calls
+	// it, and it keeps each request's body and answer.
+	record bool
+	// system adjusts every system's configuration.
+	system func(*bss.SystemConfig)
+	// engine adjusts the engine's configuration.
+	engine func(*executions.EngineConfig)
+	// catalogue is a catalogue file extending the built-in one.
+	catalogue string
 }
 
 func newBench(t testing.TB, cfg benchConfig) *bench {
 	t.Helper()
 	ctx := context.Background()
-	pool, err := store.Connect(ctx, store.PoolConfig{URL: storetest.NewDatabase(t), MaxConns: 20})
+	dbURL := storetest.NewDatabase(t)
+	pool, err := store.Connect(ctx, store.PoolConfig{URL: dbURL, MaxConns: 20})
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
 	st := store.New(pool)
@@ -64,11 +88,29 @@ func newBench(t testing.TB, cfg benchConfig) *bench {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = servers.Close() })
 
-	cat, err := bss.LoadCatalogue()
+	var extra [][]byte
+	if cfg.catalogue != "" {
+		data, err := os.ReadFile(cfg.catalogue)
+		require.NoError(t, err)
+		extra = append(extra, data)
+	}
+	cat, err := bss.LoadCatalogue(extra...)
 	require.NoError(t, err)
+	urls := servers.URLs
+	var rec *recorder
+	if cfg.record {
+		rec = &recorder{next: sim.Handler()}
+		front := httptest.NewServer(rec)
+		t.Cleanup(front.Close)
+		urls = []string{front.URL}
+	}
 	systems := map[string]bss.SystemConfig{}
 	for _, name := range cat.Systems() {
-		systems[name] = bss.SystemConfig{Clusters: servers.URLs, Rate: 100_000, Burst: 1000, MaxInFlight: 64, Timeout: 2 * time.Second}
+		sc := bss.SystemConfig{Clusters: urls, Rate: 100_000, Burst: 1000, MaxInFlight: 64, Timeout: 2 * time.Second}
+		if cfg.system != nil {
+			cfg.system(&sc)
+		}
+		systems[name] = sc
 	}
 	client, err := bss.NewClient(cat, bss.Config{Systems: systems, Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
@@ -78,6 +120,9 @@ func newBench(t testing.TB, cfg benchConfig) *bench {
 	engineCfg := executions.EngineConfig{Store: st, Client: client, Validators: validators}
 	if cfg.retry != nil {
 		engineCfg.DefaultRetry = cfg.retry.DefaultRetry
+	}
+	if cfg.engine != nil {
+		cfg.engine(&engineCfg)
 	}
 	engine, err := executions.NewEngine(engineCfg)
 	require.NoError(t, err)
@@ -98,7 +143,7 @@ func newBench(t testing.TB, cfg benchConfig) *bench {
 	}
 	svc, err := executions.NewService(executions.ServiceConfig{Store: st, Queue: queue, Engine: engine, ApprovalLines: cfg.approvalLines})
 	require.NoError(t, err)
-	return &bench{t: t, store: st, sim: sim, servers: servers, client: client, engine: engine, svc: svc, jobs: queue, seeded: seeded}
+	return &bench{t: t, store: st, sim: sim, servers: servers, client: client, engine: engine, svc: svc, jobs: queue, seeded: seeded, rec: rec, dbURL: dbURL, pool: pool}
 }
 
 // upload stores a flow file as a new version, activates it, and returns its id.
@@ -163,4 +208,77 @@ func msisdns(seeded []bsssim.Seeded, n int) []executions.LineInput {
 
 func describeLine(l store.Line) string {
 	return fmt.Sprintf("line %d %s: %s %s %s", l.LineNo, l.MSISDN, l.State, l.ErrorCode, l.ErrorMessage)
+}
+
+// recorder serves BSS through next and keeps what it saw of each BSS
+// request: method, path, query, body and the answer's status.
+type recorder struct {
+	next  http.Handler
+	mu    sync.Mutex
+	calls []recordedCall
+}
+
+type recordedCall struct {
+	Method, Path, Query, Body string
+	Status                    int
+}
+
+func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	body, err := io.ReadAll(req.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	r.next.ServeHTTP(sw, req)
+	if strings.HasPrefix(req.URL.Path, "/_sim/") {
+		return
+	}
+	r.mu.Lock()
+	r.calls = append(r.calls, recordedCall{Method: req.Method, Path: req.URL.Path, Query: req.URL.RawQuery,
+		Body: string(body), Status: sw.status})
+	r.mu.Unlock()
+}
+
+// take returns the calls seen since the last take.
+func (r *recorder) take() []recordedCall {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := r.calls
+	r.calls = nil
+	return out
+}
+
+// String writes a call on one line: method, path, sorted query, body as
+// canonical JSON, and the status answered.
+func (c recordedCall) String() string {
+	line := c.Method + " " + c.Path
+	if c.Query != "" {
+		if q, err := url.ParseQuery(c.Query); err == nil {
+			line += "?" + q.Encode()
+		} else {
+			line += "?" + c.Query
+		}
+	}
+	if c.Body != "" {
+		var v any
+		if json.Unmarshal([]byte(c.Body), &v) == nil {
+			canonical, _ := json.Marshal(v)
+			line += " " + string(canonical)
+		} else {
+			line += " " + c.Body
+		}
+	}
+	return fmt.Sprintf("%s -> %d", line, c.Status)
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	w.status = status
+	w.ResponseWriter.WriteHeader(status)
 }
