@@ -208,9 +208,16 @@ func trainCommand() *command {
 		summary: "Train a TransE model and register it; --async enqueues the job instead.",
 		details: `Trains on the corpus's learning view (run pff kg build first) or, with
 --dataset, on a benchmark dataset. The model is stored with its embeddings,
-metrics and calibration in the registry, ready to activate (--activate, or
-pff models activate VERSION). Ctrl-C stops; a training job resumes from its
-last checkpoint when retried.`,
+metrics (with the loss and validation MRR of every epoch) and calibration in
+the registry, ready to activate (--activate, or pff models activate
+VERSION). Standard error shows a progress bar and, as each phase ends (load,
+train, evaluate, calibrate, save), its time and peak memory. Validation
+ranks a seeded sample of --valid-sample triples every --eval-every epochs;
+each one without improvement multiplies the learning rate by --lr-decay, and
+--patience of them in a row stop training. On a graph whose embeddings pass
+64 MiB no copy of the best model is kept (the last one is stored) and the
+default optimizer is adagrad-row. Ctrl-C stops; a training job (--async)
+resumes from its last checkpoint when retried.`,
 		flags: func(fs *flag.FlagSet, inv *invocation) {
 			fs.StringVar(&dataset, "dataset", "", "train on the dataset in `DIR` (train.tsv, valid.tsv, test.tsv)")
 			fs.BoolVar(&corpus, "corpus", false, "train on the corpus's knowledge graph (the default)")
