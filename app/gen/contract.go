@@ -23,7 +23,11 @@ func (b *recordBuilder) contract(c *customer, i int) contract {
 	k.Products = b.products(c, i)
 	k.Resources = b.resources(l)
 	k.Roles = b.roles(c, l)
-	k.HomeTimeZone = []timeZone{{Zone: b.zone(), ValidFor: period{Start: b.stamp(b.after(l.start, time.Second))}}}
+	zoneSince := b.stamp(b.after(l.start, time.Second))
+	if l.legacy {
+		zoneSince = b.sentinelStart() // migrated lines lost the date, as in production
+	}
+	k.HomeTimeZone = []timeZone{{Zone: b.zone(), ValidFor: period{Start: zoneSince}}}
 	return k
 }
 

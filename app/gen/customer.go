@@ -63,7 +63,10 @@ type line struct {
 	// start is the activation; end the suspension or termination, if any.
 	start, end time.Time
 	legacy     bool // migrated from an older system, with sentinel dates
-	msisdn     string
+	// moved says the line's group split from the first: its consumer
+	// product, if it has one, ended on the first group's provider.
+	moved  bool
+	msisdn string
 
 	contractID, contractExt string
 	sharingGroup            string
@@ -175,7 +178,7 @@ func (b *recordBuilder) account(c *customer, since time.Time, legacy, postpaid b
 			ExternalID:     "customerBillCycleExtId_" + c.ExternalID,
 			SpecID:         b.cat.billCycleIDs[day-1],
 			SpecExternalID: strconv.Itoa(day),
-			ValidFor:       period{Start: b.stamp(since)},
+			ValidFor:       period{Start: start},
 		}},
 		Status: []statusEntry{{Status: statusAccountActive, ValidFor: period{Start: start}}},
 	}
@@ -203,9 +206,13 @@ func (b *recordBuilder) makeLines(postpaid bool, active int, since time.Time) []
 	}
 	n = max(n, active)
 	// Some larger families split into two sharing groups, as in production.
-	second := -1
+	second, moved := -1, false
 	if postpaid && n >= 3 && b.chance(0.3) {
 		second = 1 + n/2
+		// Half of them were one group before: the second group's consumers
+		// still name the first provider, ended, and the second provider
+		// has no consumer yet (the production family example).
+		moved = b.chance(0.5)
 	}
 	lines := make([]line, n)
 	for i := range lines {
@@ -224,6 +231,7 @@ func (b *recordBuilder) makeLines(postpaid bool, active int, since time.Time) []
 		l.legacy = b.chance(0.3)
 		l.msisdn = b.msisdn(i)
 		l.contractID, l.contractExt = b.id(), b.digits(9+b.IntN(2))
+		l.moved = moved && l.head == second
 		if l.head == i {
 			l.sharingGroup = b.digits(10)
 			l.providerID = b.id()

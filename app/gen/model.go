@@ -147,6 +147,9 @@ type product struct {
 	Provider                                             *sharingProvider
 	Consumer                                             *sharingConsumer
 	BillingRef                                           *ref
+	// former marks a product the line held before and no longer does,
+	// which a record too large may do without; it is not written.
+	former bool
 }
 
 func (p *product) fields(w *jsonWriter) {

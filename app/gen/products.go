@@ -18,10 +18,11 @@ func (b *recordBuilder) products(c *customer, i int) []product {
 	}
 	switch l.kind {
 	case lineSingle, lineTitular:
+		ps = append(ps, b.selfShared(c, l, offerExcess), b.provider(l))
+		if !l.moved {
+			ps = append(ps, b.consumer(c, i))
+		}
 		ps = append(ps,
-			b.selfShared(c, l, offerExcess),
-			b.provider(l),
-			b.consumer(c, i),
 			b.product(b.cat.simple[offerRatingGroup], l.start, end),
 			b.product(b.cat.simple[offerSVA], l.start, end))
 		apps, bonuses := b.cat.apps, 1+b.IntN(2)
@@ -33,8 +34,12 @@ func (b *recordBuilder) products(c *customer, i int) []product {
 			ps = append(ps, b.product(pick(b.random, b.cat.bonuses), b.after(l.start, 7*24*time.Hour), end))
 		}
 	case lineDependent:
+		consumer := b.consumer
+		if l.moved {
+			consumer = b.endedConsumer
+		}
 		ps = append(ps,
-			b.consumer(c, i),
+			consumer(c, i),
 			b.selfShared(c, l, offerExcess),
 			b.product(b.cat.simple[offerRatingGroup], l.start, end),
 			b.product(b.cat.simple[offerSVA], l.start, end))
@@ -191,6 +196,22 @@ func (b *recordBuilder) consumer(c *customer, i int) product {
 	return p
 }
 
+// endedConsumer makes the CONSUMER_MV through which line i drew on the
+// first group's PROVIDER_MV before its group split off: ended, and its
+// consumer-list entry gone with it.
+func (b *recordBuilder) endedConsumer(c *customer, i int) product {
+	l, first := &b.lines[i], &b.lines[0]
+	start := b.after(l.start, 5*time.Second)
+	until := b.now.AddDate(0, 0, -2)
+	if end := l.terminatedAt(); !end.IsZero() {
+		until = end
+	}
+	p := b.product(b.cat.simple[offerConsumer], start, b.between(start.Add(time.Hour), until))
+	e := consumerEntry{ID: b.id(), ExternalID: "SC_" + strings.TrimPrefix(p.ExternalID, "SP_")}
+	p.Consumer = b.link(c, first, first.providerID, e)
+	return p
+}
+
 // selfShared makes a product that provides for its own line alone, as
 // EXCEDENTE and TECHNICAL_I do.
 func (b *recordBuilder) selfShared(c *customer, l *line, offering string) product {
@@ -239,6 +260,12 @@ func (b *recordBuilder) link(c *customer, head *line, providerID string, e consu
 // plan, bonus or technical product, or a sharing product whose consumer
 // list is gone with it (its entry id then names nothing, as in production).
 func (b *recordBuilder) former(l *line) product {
+	p := b.formerProduct(l)
+	p.former = true
+	return p
+}
+
+func (b *recordBuilder) formerProduct(l *line) product {
 	until := b.now.AddDate(0, 0, -2)
 	if end := l.terminatedAt(); !end.IsZero() {
 		until = end

@@ -89,11 +89,10 @@ func (b *recordBuilder) dropPrices(c *customer) bool {
 	return false
 }
 
-// isFormer reports whether p is a product the line no longer holds, which
-// no sharing link names.
-func isFormer(p product) bool {
-	return current(p.Status) == statusProductTerminated && p.OfferingExternalID != offerProvider
-}
+// isFormer reports whether p is a product the line held before and no
+// longer does (not one it ended with, if the line ended), which no sharing
+// link of another product names.
+func isFormer(p product) bool { return p.former }
 
 // isOptional reports whether a line can do without p: it is no plan and no
 // sharing link names it but its own.
