@@ -11,8 +11,12 @@
 // offerings) and the relations, and that is enough: an entity's vector is
 // folded in from its facts, head + relation ≈ tail solved for the head and
 // averaged over the entity's other facts. Each categorical fact of a record
-// is then scored by a model that did not see it (leave one out), and the
-// other values of the relation suggest what the fact should be. Calibration
-// fits the same procedure on whole records held out of training, so its
-// probabilities mean what they say for records the model has never seen.
+// is then scored by a model that did not see it (leave one out), as one
+// distribution over the relation's values (distribution.go): the doubt and
+// the suggestions come from it, and facts without evidence are abstained on.
+// Calibration fits the same procedure on whole records held out of
+// training, so its probabilities mean what they say for records the model
+// has never seen; the quality gate (gate.go) refits its scale, measures its
+// calibration and its false alarms on stored records it did not train on,
+// and admits a model to validation only when it flags few clean ones.
 package learn
