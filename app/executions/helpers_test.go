@@ -48,6 +48,9 @@ type bench struct {
 	// dbURL is the test's database.
 	dbURL string
 	pool  *pgxpool.Pool
+	// cat and urls are what a process's BSS client is made of.
+	cat  *bss.Catalogue
+	urls []string
 }
 
 type benchConfig struct {
@@ -70,6 +73,12 @@ type benchConfig struct {
 	engine func(*executions.EngineConfig)
 	// catalogue is a catalogue file extending the built-in one.
 	catalogue string
+	// bss adjusts the BSS client's configuration (its limiter, metrics).
+	bss func(*bss.Config)
+	// clusters is how many clusters the simulator serves; a process calls
+	// the one numbered cluster, so the simulator's request log tells
+	// processes apart.
+	clusters, cluster int
 }
 
 func newBench(t testing.TB, cfg benchConfig) *bench {
@@ -84,7 +93,7 @@ func newBench(t testing.TB, cfg benchConfig) *bench {
 	sim := bsssim.New(bsssim.Config{Seed: 1})
 	seeded, err := sim.AddGenerated(gen.Config{N: max(cfg.records, 1), Seed: 3, FaultRate: cfg.faultRate})
 	require.NoError(t, err)
-	servers, err := sim.Start(bsssim.StartOptions{Clusters: 1})
+	servers, err := sim.Start(bsssim.StartOptions{Clusters: max(cfg.clusters, 1)})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = servers.Close() })
 
@@ -96,7 +105,7 @@ func newBench(t testing.TB, cfg benchConfig) *bench {
 	}
 	cat, err := bss.LoadCatalogue(extra...)
 	require.NoError(t, err)
-	urls := servers.URLs
+	urls := servers.URLs[:1]
 	var rec *recorder
 	if cfg.record {
 		rec = &recorder{next: sim.Handler()}
@@ -104,20 +113,42 @@ func newBench(t testing.TB, cfg benchConfig) *bench {
 		t.Cleanup(front.Close)
 		urls = []string{front.URL}
 	}
+	b := &bench{t: t, store: st, sim: sim, servers: servers, seeded: seeded, rec: rec, dbURL: dbURL, pool: pool, cat: cat, urls: urls}
+	b.client, b.engine, b.jobs = b.newProcess(cfg)
+	svc, err := executions.NewService(executions.ServiceConfig{Store: st, Queue: b.jobs, Engine: b.engine, ApprovalLines: cfg.approvalLines})
+	require.NoError(t, err)
+	b.svc = svc
+	return b
+}
+
+// newProcess makes what one PFF process adds to the bench's database and
+// simulator: a BSS client, an engine and job workers (started unless
+// cfg.noWorkers). A second one is a second process sharing the queue.
+func (b *bench) newProcess(cfg benchConfig) (*bss.Client, *executions.Engine, *jobs.Client) {
+	t := b.t
+	t.Helper()
 	systems := map[string]bss.SystemConfig{}
-	for _, name := range cat.Systems() {
+	urls := b.urls
+	if cfg.cluster > 0 {
+		urls = b.servers.URLs[cfg.cluster : cfg.cluster+1]
+	}
+	for _, name := range b.cat.Systems() {
 		sc := bss.SystemConfig{Clusters: urls, Rate: 100_000, Burst: 1000, MaxInFlight: 64, Timeout: 2 * time.Second}
 		if cfg.system != nil {
 			cfg.system(&sc)
 		}
 		systems[name] = sc
 	}
-	client, err := bss.NewClient(cat, bss.Config{Systems: systems, Logger: slog.New(slog.DiscardHandler)})
+	bssCfg := bss.Config{Systems: systems, Logger: slog.New(slog.DiscardHandler)}
+	if cfg.bss != nil {
+		cfg.bss(&bssCfg)
+	}
+	client, err := bss.NewClient(b.cat, bssCfg)
 	require.NoError(t, err)
 	t.Cleanup(client.Close)
 	validators, err := validation.DefaultSource()
 	require.NoError(t, err)
-	engineCfg := executions.EngineConfig{Store: st, Client: client, Validators: validators}
+	engineCfg := executions.EngineConfig{Store: b.store, Client: client, Validators: validators}
 	if cfg.retry != nil {
 		engineCfg.DefaultRetry = cfg.retry.DefaultRetry
 	}
@@ -135,15 +166,13 @@ func newBench(t testing.TB, cfg benchConfig) *bench {
 	if cfg.noWorkers {
 		jobsCfg = jobs.Config{}
 	}
-	queue, err := jobs.New(pool, jobsCfg)
+	queue, err := jobs.New(b.pool, jobsCfg)
 	require.NoError(t, err)
 	if !cfg.noWorkers {
-		require.NoError(t, queue.Start(ctx))
+		require.NoError(t, queue.Start(context.Background()))
 		t.Cleanup(func() { _ = queue.Stop(context.Background(), 5*time.Second, 5*time.Second) })
 	}
-	svc, err := executions.NewService(executions.ServiceConfig{Store: st, Queue: queue, Engine: engine, ApprovalLines: cfg.approvalLines})
-	require.NoError(t, err)
-	return &bench{t: t, store: st, sim: sim, servers: servers, client: client, engine: engine, svc: svc, jobs: queue, seeded: seeded, rec: rec, dbURL: dbURL, pool: pool}
+	return client, engine, queue
 }
 
 // upload stores a flow file as a new version, activates it, and returns its id.
