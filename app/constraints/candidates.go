@@ -196,6 +196,9 @@ func (s *stats) uniqueness(cfg Config) []Constraint {
 		if u.shared > 0 || u.records < cfg.MinSupport || float64(u.repeats) > 0.01*float64(u.facts) {
 			continue // not unique, not seen side by side enough, or not an identifier
 		}
+		if s.temporal(k.typ, k.rel) {
+			continue // instants to the millisecond differ by chance, not by law
+		}
 		if k.c0 != 0 {
 			if g := s.unique[relationKey{subjectKey{k.typ, 0, 0}, k.rel}]; g != nil && g.shared == 0 && g.records >= cfg.MinSupport {
 				continue
@@ -204,6 +207,20 @@ func (s *stats) uniqueness(cfg Config) []Constraint {
 		out = append(out, Constraint{Kind: Unique, Type: s.names[k.typ], When: s.conditions(cond{k.c0, k.c1}), Relation: s.names[k.rel], Support: u.records})
 	}
 	return out
+}
+
+// temporal says a relation's values are dates, instants or periods.
+func (s *stats) temporal(typ, rel uint32) bool {
+	vs := s.values[relationKey{subjectKey{typ, 0, 0}, rel}]
+	if vs == nil {
+		return false
+	}
+	for _, shape := range []string{ShapeDateTime, ShapeDate, ShapeInterval, ShapeReversed} {
+		if vs.shapes[shape] > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *stats) formatsAndDomains(cfg Config) []Constraint {
