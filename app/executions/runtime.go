@@ -287,6 +287,7 @@ func (r *lineRun) retrying(ctx context.Context, call flows.Call, do func(ctx con
 	if policy == nil {
 		policy = r.e.cfg.DefaultRetry
 	}
+	held := 0
 	for attempt := 1; ; attempt++ {
 		attemptCtx, cancel := ctx, context.CancelFunc(func() {})
 		if call.Timeout > 0 {
@@ -294,6 +295,17 @@ func (r *lineRun) retrying(ctx context.Context, call flows.Call, do func(ctx con
 		}
 		res, retry := do(attemptCtx)
 		cancel()
+		if retry && !res.Sent && errors.Is(res.Err, bss.ErrBackingOff) && held < maxHeld {
+			// Held back by a Retry-After BSS gave another call: this call
+			// never left, so it is not one of the policy's attempts. The
+			// 429 that caused the pause counted for the call it answered.
+			held++
+			attempt--
+			if err := r.backOff(ctx, call, 1, res.RetryAfter); err != nil {
+				return res, err
+			}
+			continue
+		}
 		if !retry || attempt >= policy.Attempts || !policy.Retries(flows.CodeTransient) {
 			return res, nil
 		}
@@ -302,6 +314,10 @@ func (r *lineRun) retrying(ctx context.Context, call flows.Call, do func(ctx con
 		}
 	}
 }
+
+// maxHeld bounds how often a call waits out another call's Retry-After
+// without counting an attempt.
+const maxHeld = 20
 
 // backOff waits before retry number attempt of a call, as its policy (the
 // engine's default when it has none) and BSS's Retry-After say.
