@@ -22,10 +22,23 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 		}
 	}
 	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(lineSink{Handler: slog.NewJSONHandler(w, opts), w: w, json: true})
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(lineSink{Handler: slog.NewTextHandler(w, opts), w: w})
 }
+
+// lineSink is a handler that also takes whole lines in its own format: the
+// HTTP access log formats its lines itself (httpapi.AccessLogSink), which is
+// several times cheaper than a slog record. Handlers derived from it
+// (With, WithGroup) are plain slog handlers, so their lines keep their
+// attributes.
+type lineSink struct {
+	slog.Handler
+	w    io.Writer
+	json bool
+}
+
+func (s lineSink) AccessLog() (io.Writer, bool) { return s.w, s.json }
 
 // atLeast lets through only records of level min and above: River's
 // progress logs would drown a command's own output.

@@ -3,8 +3,10 @@ package httpapi
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -39,7 +41,11 @@ type httpMetrics struct {
 	duration *prometheus.HistogramVec
 	// series caches each label combination's counter and histogram: the
 	// vectors' own lookup hashes the labels and allocates on every request.
-	series sync.Map // seriesKey → *httpSeries
+	// The map is read without a lock and replaced, under mu, by a copy with
+	// a new series: the label sets are closed, so that happens a few
+	// hundred times at most.
+	series atomic.Pointer[map[seriesKey]*httpSeries]
+	mu     sync.Mutex
 	// routes are the registered route templates, read from the router at
 	// the first request: every route is registered before serving starts.
 	routes     map[string]bool
@@ -91,16 +97,35 @@ func newHTTPMetrics(registry prometheus.Registerer) *httpMetrics {
 // "unmatched" (routeOf).
 func (m *httpMetrics) observe(route, method string, status int, elapsed time.Duration) {
 	key := seriesKey{route, knownMethod(method), statusClass(status)}
-	s, ok := m.series.Load(key)
-	if !ok {
-		s, _ = m.series.LoadOrStore(key, &httpSeries{
-			requests: m.requests.WithLabelValues(key.route, key.method, key.class),
-			duration: m.duration.WithLabelValues(key.route, key.method),
-		})
+	var series *httpSeries
+	if known := m.series.Load(); known != nil {
+		series = (*known)[key]
 	}
-	series := s.(*httpSeries)
+	if series == nil {
+		series = m.addSeries(key)
+	}
 	series.requests.Inc()
 	series.duration.Observe(elapsed.Seconds())
+}
+
+// addSeries makes the series of key, once.
+func (m *httpMetrics) addSeries(key seriesKey) *httpSeries {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	known := map[seriesKey]*httpSeries{}
+	if old := m.series.Load(); old != nil {
+		if s := (*old)[key]; s != nil {
+			return s
+		}
+		known = maps.Clone(*old)
+	}
+	s := &httpSeries{
+		requests: m.requests.WithLabelValues(key.route, key.method, key.class),
+		duration: m.duration.WithLabelValues(key.route, key.method),
+	}
+	known[key] = s
+	m.series.Store(&known)
+	return s
 }
 
 // knownMethod is method when it is one of HTTP's, and "other" otherwise: a
