@@ -87,8 +87,10 @@ type LearnConfig struct {
 	// MaxCategoryValues is the most distinct objects a categorical predicate
 	// may have and still be learned from.
 	MaxCategoryValues int `koanf:"max_category_values"`
-	// TrainTimeout bounds one attempt of a training job; River rescues the
-	// job of a dead worker after TrainTimeout plus 10 minutes.
+	// TrainTimeout bounds one attempt of a training job. The job of a dead
+	// worker is resumed by the heartbeats (jobs/heartbeat.go) within about a
+	// minute, whatever this is; River's rescuer, after TrainTimeout plus 10
+	// minutes, is the backstop.
 	TrainTimeout time.Duration `koanf:"train_timeout"`
 	// MinConfidence is the least probability that a fact is wrong for a
 	// report to name it.
