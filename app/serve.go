@@ -18,8 +18,9 @@ func serveCommand() *command {
 	var migrate bool
 	return &command{
 		name:    "serve",
-		summary: "Run the HTTP API and the job workers in one process.",
-		details: `Serves the API on http.addr (default :8000) and works jobs with jobs.workers
+		summary: "Run the HTTP API, the operator console and the job workers in one process.",
+		details: `Serves the API on http.addr (default :8000), the operator console under
+/console (a browser opening / is sent there), and works jobs with jobs.workers
 workers (--workers 0 serves the API only and leaves jobs to ` + "`pff worker`" + `).
 Refuses to start while migrations are pending, unless --migrate is given.
 SIGINT or SIGTERM stops it gracefully: in-flight requests finish, running
@@ -40,7 +41,13 @@ jobs get jobs.stop_timeout to finish and are then handed back to the queue.`,
 				if err := bootstrapAdmin(ctx, s); err != nil {
 					return nil, "", err
 				}
-				h, err := httpapi.New(s.httpDeps(inv.Build))
+				deps := s.httpDeps(inv.Build)
+				console, err := s.console(inv.Build)
+				if err != nil {
+					return nil, "", err
+				}
+				deps.Console = console
+				h, err := httpapi.New(deps)
 				return h, s.cfg.HTTP.Addr, err
 			})
 		},

@@ -20,6 +20,7 @@ import (
 type View struct {
 	ID          int64                    `json:"id"`
 	Kind        string                   `json:"kind"`
+	Queue       string                   `json:"queue"`
 	State       string                   `json:"state"`
 	Args        json.RawMessage          `json:"args"`
 	Output      json.RawMessage          `json:"output"`
@@ -42,7 +43,7 @@ func newView(j *rivertype.JobRow) View {
 		errs = []rivertype.AttemptError{}
 	}
 	return View{
-		ID: j.ID, Kind: j.Kind, State: string(j.State), Args: j.EncodedArgs, Output: output,
+		ID: j.ID, Kind: j.Kind, Queue: j.Queue, State: string(j.State), Args: j.EncodedArgs, Output: output,
 		Attempt: j.Attempt, MaxAttempts: j.MaxAttempts, Errors: errs,
 		CreatedAt: j.CreatedAt, ScheduledAt: j.ScheduledAt, AttemptedAt: j.AttemptedAt, FinalizedAt: j.FinalizedAt,
 	}
@@ -53,7 +54,8 @@ func (v View) Final() bool { return v.FinalizedAt != nil }
 
 // Filter selects jobs to list.
 type Filter struct {
-	Kind string
+	Kind  string
+	Queue string
 	// State is one of River's job states (available, running, completed, ...).
 	State string
 	// AfterID is the id the previous page ended with; newest come first.
@@ -66,6 +68,9 @@ func (c *Client) List(ctx context.Context, f Filter) ([]View, error) {
 	params := river.NewJobListParams().OrderBy(river.JobListOrderByID, river.SortOrderDesc).First(f.Limit)
 	if f.Kind != "" {
 		params = params.Kinds(f.Kind)
+	}
+	if f.Queue != "" {
+		params = params.Queues(f.Queue)
 	}
 	if f.State != "" {
 		if !slices.Contains(rivertype.JobStates(), rivertype.JobState(f.State)) {
@@ -110,6 +115,25 @@ func (c *Client) Cancel(ctx context.Context, id int64, by auth.Role) (View, erro
 	job, err := c.river.JobCancel(ctx, id)
 	if err != nil {
 		return View{}, fmt.Errorf("jobs: cancel %d: %w", id, err)
+	}
+	return newView(job), nil
+}
+
+// Retry makes a job that ended (failed, cancelled, discarded or completed)
+// or waits for its next attempt available to run again at once, on behalf
+// of a caller with the role, which must be the role that starting a job of
+// its kind needs (RoleToStart); a running job is left alone.
+func (c *Client) Retry(ctx context.Context, id int64, by auth.Role) (View, error) {
+	current, err := c.authorize(ctx, id, by)
+	if err != nil {
+		return View{}, err
+	}
+	if current.State == string(rivertype.JobStateRunning) {
+		return View{}, problem.Conflictf("job_running", "job %d is running; cancel it first or wait for it to end", id)
+	}
+	job, err := c.river.JobRetry(ctx, id)
+	if err != nil {
+		return View{}, fmt.Errorf("jobs: retry %d: %w", id, err)
 	}
 	return newView(job), nil
 }

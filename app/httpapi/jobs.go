@@ -18,7 +18,7 @@ func (a *api) jobRoutes() []route {
 	const tag = "jobs"
 	return []route{
 		{Method: http.MethodGet, Path: Prefix + "/jobs", Role: auth.RoleViewer, Tag: tag, Summary: "List background jobs, newest first",
-			Query:    []param{{"kind", "only jobs of this kind"}, {"state", "only jobs in this state (available, running, completed, ...)"}, cursorParam, limitParam},
+			Query:    []param{{"kind", "only jobs of this kind"}, {"state", "only jobs in this state (available, running, completed, ...)"}, {"queue", "only jobs of this queue (default, flows)"}, cursorParam, limitParam},
 			Response: page[jobs.View]{Items: []jobs.View{jobExample}}, Handler: a.listJobs},
 		{Method: http.MethodGet, Path: Prefix + "/jobs/:id", Role: auth.RoleViewer, Tag: tag,
 			Summary: "Get a background job: its state, output and errors", Response: jobExample, Handler: a.getJob},
@@ -28,6 +28,8 @@ func (a *api) jobRoutes() []route {
 		{Method: http.MethodPost, Path: Prefix + "/jobs/:id/cancel", Role: auth.RoleOperator, Tag: tag,
 			Summary:  "Cancel a queued or running job; a running job stops at its next check. It needs the role that starting a job of its kind needs (admin for trainings and rule mining)",
 			Response: jobExample, Handler: a.cancelJob},
+		{Method: http.MethodPost, Path: Prefix + "/jobs/:id/retry", Role: auth.RoleOperator, Tag: tag,
+			Summary: "Run a job that ended, or waits for its next attempt, again at once (409 while it runs); it needs the role that starting a job of its kind needs", Response: jobExample, Handler: a.retryJob},
 	}
 }
 
@@ -36,7 +38,7 @@ func (a *api) listJobs(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := jobs.Filter{Kind: c.QueryParam("kind"), State: c.QueryParam("state"), Limit: limit + 1}
+	f := jobs.Filter{Kind: c.QueryParam("kind"), State: c.QueryParam("state"), Queue: c.QueryParam("queue"), Limit: limit + 1}
 	if f.AfterID, err = cursorID(after); err != nil {
 		return err
 	}
@@ -66,6 +68,19 @@ func (a *api) cancelJob(c echo.Context) error {
 	}
 	p, _ := principalOf(c)
 	job, err := a.jobs.Cancel(c.Request().Context(), id, p.Role)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, job)
+}
+
+func (a *api) retryJob(c echo.Context) error {
+	id, err := idParam(c, "job")
+	if err != nil {
+		return err
+	}
+	p, _ := principalOf(c)
+	job, err := a.jobs.Retry(c.Request().Context(), id, p.Role)
 	if err != nil {
 		return err
 	}

@@ -44,6 +44,9 @@ type Deps struct {
 	FlowCatalog flows.Catalog
 	// Limiter enforces the rate limits; nil limits in this process's memory.
 	Limiter auth.Limiter
+	// Console is the operator console (app/console), served under /console
+	// with / sending browsers to it; nil serves none.
+	Console http.Handler
 }
 
 // New is the HTTP handler of `pff serve`: probes, documentation and the API.
@@ -77,7 +80,22 @@ func newServer(d Deps) (*api, *echo.Echo, error) {
 	}
 	a.table = append(routes, docs.routes()...)
 	a.mount(e, a.table)
+	mountConsole(e, d.Console)
 	return a, e, nil
+}
+
+// mountConsole serves the console's own handler under /console: it checks
+// its sessions, CSRF tokens and roles itself and sets its own CSP, so none
+// of the API's middleware but the envelope (request id, access log,
+// metrics, recovery) applies.
+func mountConsole(e *echo.Echo, console http.Handler) {
+	if console == nil {
+		return
+	}
+	h := echo.WrapHandler(console)
+	e.Any("/console", h)
+	e.Any("/console/*", h)
+	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusFound, "/console/") })
 }
 
 // NewProbes is the HTTP handler of `pff worker`: health and metrics only.
