@@ -49,10 +49,10 @@ func LintAgainstCorpus(ctx context.Context, c Corpus, file string, data []byte, 
 	preds = slices.Compact(preds)
 	vocab, err := c.CorpusVocabulary(ctx, preds, pairs)
 	dead := map[string]bool{} // rules whose body the vocabulary rules out
+	noGraph := false
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		out = append(out, rules.Diagnostic{Pos: rules.Position{File: file, Line: 1, Col: 1}, Severity: rules.Note,
-			Msg: "no corpus graph is built (pff kg build): predicates and constants were not checked against the corpus"})
+		noGraph = true
 	case err != nil:
 		out = append(out, rules.Diagnostic{Pos: rules.Position{File: file, Line: 1, Col: 1}, Severity: rules.Note,
 			Msg: fmt.Sprintf("the corpus vocabulary could not be read: %v", err)})
@@ -79,15 +79,21 @@ func LintAgainstCorpus(ctx context.Context, c Corpus, file string, data []byte, 
 			}
 		}
 	}
-	return append(out, lintApplied(ctx, c, parsed, dead, budget, warn)...)
+	applied, read := lintApplied(ctx, c, parsed, dead, budget, warn)
+	if noGraph && read > 0 {
+		out = append(out, rules.Diagnostic{Pos: rules.Position{File: file, Line: 1, Col: 1}, Severity: rules.Note,
+			Msg: "no corpus graph is built (pff kg build): predicates and constants were not checked against the corpus"})
+	}
+	return append(out, applied...)
 }
 
-// lintApplied warns about the rules that no stored record applies to.
+// lintApplied warns about the rules that no stored record applies to, and
+// says how many records it read.
 func lintApplied(ctx context.Context, c Corpus, parsed []rules.Rule, dead map[string]bool, budget time.Duration,
-	warn func(rules.Position, string, ...any) rules.Diagnostic) rules.Diagnostics {
+	warn func(rules.Position, string, ...any) rules.Diagnostic) (rules.Diagnostics, int) {
 	set, err := rules.Compile(parsed)
 	if err != nil {
-		return nil // Lint says why
+		return nil, 0 // Lint says why
 	}
 	applied := make([]bool, set.Len())
 	left := set.Len()
@@ -119,13 +125,13 @@ func lintApplied(ctx context.Context, c Corpus, parsed []rules.Rule, dead map[st
 	whole := err == nil
 	switch {
 	case errors.Is(err, errAllApplied):
-		return nil
+		return nil, read
 	case err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded), whole:
 	default:
-		return rules.Diagnostics{{Pos: parsed[0].Pos, Severity: rules.Note, Msg: fmt.Sprintf("the stored records could not be read: %v", err)}}
+		return rules.Diagnostics{{Pos: parsed[0].Pos, Severity: rules.Note, Msg: fmt.Sprintf("the stored records could not be read: %v", err)}}, read
 	}
 	if read == 0 {
-		return nil
+		return nil, 0
 	}
 	scope := fmt.Sprintf("any of the %d stored records", read)
 	if !whole {
@@ -139,5 +145,5 @@ func lintApplied(ctx context.Context, c Corpus, parsed []rules.Rule, dead map[st
 			out = append(out, warn(r.Pos, "rule %s never applied to %s: its body matched nothing", r.ID, scope))
 		}
 	}
-	return out
+	return out, read
 }
