@@ -7,7 +7,7 @@ BUILD_DATE  ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS     := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.buildDate=$(BUILD_DATE)
 ACTIONLINT  := github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 
-.PHONY: build run test test-short lint bench postgres
+.PHONY: build run test test-short lint bench postgres chromium screenshots
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
@@ -15,15 +15,24 @@ build:
 postgres:
 	scripts/setup-postgres.sh
 
+## chromium: Debian's chromium, which the console's browser tests drive headless.
+chromium:
+	scripts/setup-chromium.sh
+
 ## run: a local PostgreSQL with pgvector, a fresh build, migrations, the API on :8000.
 run: postgres build
 	scripts/create-database.sh
 	$(BIN) migrate up
 	$(BIN) serve
 
-## test: every package against the real local PostgreSQL and Redis, with the race detector.
-test: postgres
-	$(GO) test -race -count=1 -timeout 20m ./...
+## test: every package against the real local PostgreSQL and Redis, with the race detector;
+## the console's tests in headless chromium (required here, skipped by a bare go test without it).
+test: postgres chromium
+	PFF_REQUIRE_BROWSER=1 $(GO) test -race -count=1 -timeout 20m ./...
+
+## screenshots: every console page at 1366×900, from the browser tests' seeded database, into screenshots/.
+screenshots: postgres chromium
+	PFF_REQUIRE_BROWSER=1 PFF_SCREENSHOTS=$(CURDIR)/screenshots $(GO) test -count=1 -run TestConsoleInBrowser ./app/console
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }

@@ -32,6 +32,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		tb := e.newTab(t, browser)
 		tb.run(chromedp.Navigate(e.url("/records?decision=REJECT")), chromedp.WaitReady(chromedp.ID("username")))
 		require.Contains(t, tb.text(), "Sign in")
+		tb.screenshot("login")
 		tb.run(
 			chromedp.SendKeys(chromedp.ID("username"), "viewer1"),
 			chromedp.SendKeys(chromedp.ID("password"), "not the password"),
@@ -73,6 +74,8 @@ func TestConsoleInBrowser(t *testing.T) {
 			{"map", "/learning/models/" + e.model + "/map", []string{"Embedding map", "principal components", "Entities by type"}},
 			{"flows", "/flows", []string{"Active flow file", "Three_Writes", "Start a run or a plan", "Executions"}},
 			{"jobs", "/jobs?kind=validate_records", []string{"validate_records", "completed"}},
+			{"job", fmt.Sprintf("/jobs/%d", e.trainJob), []string{"train_model", "completed", "Arguments", "Output"}},
+			{"knowledge-version", fmt.Sprintf("/knowledge/flows/%d", e.flowsID), []string{"Lint", "Three_Writes"}},
 			{"admin", "/admin", []string{"Users", "admin1", "viewer1", "API keys"}},
 			{"audit", "/admin/audit", []string{"Sign in to the console", "succeeded"}},
 		}

@@ -52,6 +52,8 @@ type env struct {
 	msisdns []string
 	users   map[auth.Role]store.User
 	model   string
+	// trainJob trained the model; flowsID is the active flow file.
+	trainJob, flowsID int64
 	// rejected is a record with findings; changed has two versions.
 	rejected, changed int64
 	clock             *settableClock
@@ -192,6 +194,7 @@ func (e *env) seed() {
 	require.NoError(t, err)
 	created, err := e.library.Create(ctx, knowledge.KindFlows, knowledge.CreateRequest{Name: "ops", Content: string(flowFile)}, "user:seed")
 	require.NoError(t, err)
+	e.flowsID = created.Knowledge.ID
 	_, err = e.library.Activate(ctx, knowledge.KindFlows, created.Knowledge.ID, "user:seed")
 	require.NoError(t, err)
 
@@ -200,6 +203,7 @@ func (e *env) seed() {
 	require.NoError(t, err)
 	q, err := e.learn.Train(ctx, learn.Hyperparameters{Dim: 16, Epochs: 12, Negatives: 4, BatchSize: 128, EvalEvery: 3, Seed: 3}, "user:seed")
 	require.NoError(t, err)
+	e.trainJob = q.JobID
 	job := e.waitJob(q.JobID)
 	require.Equal(t, "completed", job.State, "training: %s", job.Errors)
 	models, err := e.learn.Models(ctx)

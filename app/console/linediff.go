@@ -90,12 +90,13 @@ func lcsDiff(a, b []string, offset int) []diffLine {
 			out = append(out, diffLine{Op: " ", Old: offset + i + 1, New: offset + j + 1, Text: a[i]})
 			i++
 			j++
-		case j < m && (i == n || at(i, j+1) >= at(i+1, j)):
-			out = append(out, diffLine{Op: "+", New: offset + j + 1, Text: b[j]})
-			j++
-		default:
+		case i < n && (j == m || at(i+1, j) >= at(i, j+1)):
+			// Removals before additions, as diff(1) shows them.
 			out = append(out, diffLine{Op: "-", Old: offset + i + 1, Text: a[i]})
 			i++
+		default:
+			out = append(out, diffLine{Op: "+", New: offset + j + 1, Text: b[j]})
+			j++
 		}
 	}
 	return out

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -117,8 +118,11 @@ func (c *Console) logout(w http.ResponseWriter, r *http.Request, a *act) error {
 // nextPage is where to go after signing in: a console page, never elsewhere.
 func nextPage(next string) string {
 	u, err := url.Parse(next)
-	if err != nil || next == "" || u.IsAbs() || u.Host != "" || !strings.HasPrefix(u.Path, Prefix+"/") ||
-		strings.HasPrefix(next, "//") || strings.Contains(next, "\\") || strings.HasPrefix(u.Path, Prefix+"/login") {
+	if err != nil || next == "" || u.IsAbs() || u.Host != "" || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+		return Prefix + "/"
+	}
+	clean := path.Clean(u.Path)
+	if !strings.HasPrefix(clean+"/", Prefix+"/") || strings.HasPrefix(clean, Prefix+"/login") || clean != u.Path && clean+"/" != u.Path {
 		return Prefix + "/"
 	}
 	return u.RequestURI()

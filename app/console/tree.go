@@ -61,7 +61,7 @@ func pointerAnchor(p string) string {
 		case r == '/':
 			b.WriteString("-")
 		default:
-			fmt.Fprintf(&b, "_%x", r)
+			fmt.Fprintf(&b, "_%x_", r)
 		}
 	}
 	return b.String()
