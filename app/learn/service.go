@@ -230,8 +230,8 @@ func gateMessage(q Quality) string {
 // model that cannot judge records (trained on a benchmark dataset) passes:
 // validation does not use it.
 func (s *Service) quality(ctx context.Context, m store.Model) (Quality, error) {
-	if q, ok := QualityOf(m); ok {
-		return q, nil
+	if q, ok := QualityOf(m); ok && q.Records > 0 {
+		return q, nil // measured once; a model without held-out records then is measured again
 	}
 	q, err := MeasureQuality(ctx, s.cfg.Store, m, s.cfg.Plausibility, s.cfg.Gate)
 	if errors.Is(err, ErrCannotJudgeRecords) {
