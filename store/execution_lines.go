@@ -21,32 +21,30 @@ var ErrLineTaken = errors.New("the line is held by another job or not queued")
 // execution that is paused or waits for an approval is not taken: it stays
 // queued for the job its resume or approval queues, and ErrLineTaken says
 // so (taking it only to hand it back would cost two transactions a line).
+//
+// The claim takes no lock on the execution, so lines start without waiting
+// for one another: the line's "running" event (LineEvent) is the caller's
+// to save, with the line's next journal entries.
 func (s *Store) ClaimLine(ctx context.Context, lineID, jobID int64) (Line, Execution, error) {
 	var l Line
 	var e Execution
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		// The line and its execution in one statement; the execution's row
-		// lock (for the event) comes last, as it is held to the commit.
-		row := tx.QueryRow(ctx, `
-			UPDATE execution_lines l SET state = 'running', job_id = $2, started_at = coalesce(l.started_at, clock_timestamp()),
-				updated_at = clock_timestamp()
-			FROM executions e JOIN knowledge k ON k.id = e.flows_id
-			WHERE l.id = $1 AND e.id = l.execution_id
-				AND (l.state = 'queued' AND e.state NOT IN ('paused', 'awaiting_approval') OR l.state = 'running' AND l.job_id = $2)
-			RETURNING `+lineColumns+`, `+executionColumns, lineID, jobID)
-		err := row.Scan(append(lineFields(&l), executionFields(&e)...)...)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return ErrLineTaken
-		}
-		if err != nil {
-			return err
-		}
-		return appendEvents(ctx, tx, l.ExecutionID, []NewEvent{lineEvent(l.ID, l.LineNo, l.MSISDN, LineRunning, "")})
-	})
-	if errors.Is(err, ErrLineTaken) {
+	row := s.pool.QueryRow(ctx, `
+		UPDATE execution_lines l SET state = 'running', job_id = $2, started_at = coalesce(l.started_at, clock_timestamp()),
+			updated_at = clock_timestamp()
+		FROM executions e JOIN knowledge k ON k.id = e.flows_id
+		WHERE l.id = $1 AND e.id = l.execution_id
+			AND (l.state = 'queued' AND e.state NOT IN ('paused', 'awaiting_approval') OR l.state = 'running' AND l.job_id = $2)
+		RETURNING `+lineColumns+`, `+executionColumns, lineID, jobID)
+	err := row.Scan(append(lineFields(&l), executionFields(&e)...)...)
+	if errors.Is(err, pgx.ErrNoRows) {
 		return l, e, fmt.Errorf("store: claim line %d: %w", lineID, ErrLineTaken)
 	}
 	return l, e, wrap(err, "claim line %d", lineID)
+}
+
+// LineEvent is the event of a line's change of state.
+func LineEvent(l Line, state, errorCode string) NewEvent {
+	return lineEvent(l.ID, l.LineNo, l.MSISDN, state, errorCode)
 }
 
 func lineEvent(id int64, no int, msisdn, state, errorCode string) NewEvent {
@@ -102,16 +100,8 @@ func (s *Store) SaveStepsMany(ctx context.Context, ws []StepWrite) ([]error, err
 		if len(live) == 0 {
 			return outcomes, nil
 		}
-		var stopped map[int64]bool
-		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-			var err error
-			stopped, err = saveStepsMany(ctx, tx, live)
-			if err == nil && len(stopped) > 0 {
-				err = errRedo // roll back, and save the rest without them
-			}
-			return err
-		})
-		if err != nil && !errors.Is(err, errRedo) {
+		stopped, err := s.saveStepsOnce(ctx, live)
+		if err != nil {
 			return outcomes, wrap(err, "save steps of %d lines", len(live))
 		}
 		if len(stopped) == 0 {
@@ -125,7 +115,20 @@ func (s *Store) SaveStepsMany(ctx context.Context, ws []StepWrite) ([]error, err
 	}
 }
 
-var errRedo = errors.New("store: redo the transaction without the refused writes")
+// saveStepsOnce saves ws in one transaction of two round trips, and
+// commits it only if no WhileRunning write was refused.
+func (s *Store) saveStepsOnce(ctx context.Context, ws []StepWrite) (map[int64]bool, error) {
+	tx, err := s.beginPipelined(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.end(ctx)
+	stopped, err := saveStepsMany(ctx, tx, ws)
+	if err != nil || len(stopped) > 0 {
+		return stopped, err // rolled back: the caller saves the rest without them
+	}
+	return nil, tx.commit(ctx)
+}
 
 func saveSteps(ctx context.Context, tx pgx.Tx, w StepWrite) error {
 	stopped, err := saveStepsMany(ctx, tx, []StepWrite{w})
@@ -144,7 +147,7 @@ func saveSteps(ctx context.Context, tx pgx.Tx, w StepWrite) error {
 // end of it to the commit. It returns the executions that were not running
 // when a WhileRunning write needed them to be; their statements changed
 // nothing, and the caller must not commit the rest of their writes.
-func saveStepsMany(ctx context.Context, tx pgx.Tx, ws []StepWrite) (map[int64]bool, error) {
+func saveStepsMany(ctx context.Context, tx batchSender, ws []StepWrite) (map[int64]bool, error) {
 	type bump struct {
 		events       []NewEvent
 		writes       int
@@ -273,83 +276,140 @@ type PauseRules struct {
 // its failure ratio, and its final state when every line is done. It returns
 // the execution as it is now.
 func (s *Store) FinishLine(ctx context.Context, o LineOutcome, rules PauseRules) (Execution, error) {
-	var e Execution
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		// One round trip for the journal, the line and the locked
-		// execution; one more for the execution's new state and events.
+	execs, err := s.FinishLines(ctx, []LineOutcome{o}, rules)
+	if err != nil {
+		return Execution{}, err
+	}
+	return execs[0], nil
+}
+
+// FinishLines records how many lines' runs ended, as FinishLine does, in one
+// transaction that takes each execution's row lock once: the lines of an
+// execution that end together share a commit. It returns each line's
+// execution as it was right after that line. Any failure fails them all.
+func (s *Store) FinishLines(ctx context.Context, os []LineOutcome, rules PauseRules) ([]Execution, error) {
+	out := make([]Execution, len(os))
+	tx, err := s.beginPipelined(ctx)
+	if err != nil {
+		return out, wrap(err, "finish %d lines", len(os))
+	}
+	defer tx.end(ctx)
+	err = func() error {
+		// One round trip for the journals, the lines and the locked
+		// executions, in id order.
 		batch := &pgx.Batch{}
-		queueJournal(batch, o.StepWrite, false)
-		batch.Queue(`
-			UPDATE execution_lines SET state = $2, error_code = $3, error_message = $4, stopped_at = $5, observations = $6,
-				artefacts = $7, finished_at = CASE WHEN $8 THEN clock_timestamp() END, updated_at = clock_timestamp(),
-				writes = writes + $10
-			WHERE id = $1 AND generation = $9
-			RETURNING line_no, msisdn`,
-			o.LineID, o.State, o.ErrorCode, o.ErrorMessage, o.StoppedAt, o.Observations, orEmptyObject(o.Artefacts),
-			LineFinal(o.State), o.Generation, o.Writes)
-		batch.Queue(`SELECT `+executionColumns+`
-			FROM executions e JOIN knowledge k ON k.id = e.flows_id WHERE e.id = $1 FOR NO KEY UPDATE OF e`, o.ExecutionID)
-		br := tx.SendBatch(ctx, batch)
-		journal := batch.Len() - 2
-		for range journal {
-			if _, err := br.Exec(); err != nil {
-				_ = br.Close()
-				return fmt.Errorf("journal: %w", err)
+		for _, o := range os {
+			queueJournal(batch, o.StepWrite, false)
+			batch.Queue(`
+				UPDATE execution_lines SET state = $2, error_code = $3, error_message = $4, stopped_at = $5, observations = $6,
+					artefacts = $7, finished_at = CASE WHEN $8 THEN clock_timestamp() END, updated_at = clock_timestamp(),
+					writes = writes + $10
+				WHERE id = $1 AND generation = $9
+				RETURNING line_no, msisdn`,
+				o.LineID, o.State, o.ErrorCode, o.ErrorMessage, o.StoppedAt, o.Observations, orEmptyObject(o.Artefacts),
+				LineFinal(o.State), o.Generation, o.Writes)
+		}
+		ids := make([]int64, 0, 1)
+		for _, o := range os {
+			if !slices.Contains(ids, o.ExecutionID) {
+				ids = append(ids, o.ExecutionID)
 			}
 		}
-		var no int
-		var msisdn string
-		if err := br.QueryRow().Scan(&no, &msisdn); err != nil {
-			_ = br.Close()
-			return fmt.Errorf("line: %w", err)
+		slices.Sort(ids)
+		for _, id := range ids {
+			batch.Queue(`SELECT `+executionColumns+`
+				FROM executions e JOIN knowledge k ON k.id = e.flows_id WHERE e.id = $1 FOR NO KEY UPDATE OF e`, id)
 		}
-		var err error
-		if e, err = scanExecution(br.QueryRow()); err != nil {
-			_ = br.Close()
-			return fmt.Errorf("execution: %w", err)
+		br := tx.SendBatch(ctx, batch)
+		type ended struct {
+			no     int
+			msisdn string
+		}
+		lines := make([]ended, len(os))
+		for i, o := range os {
+			n := len(o.Steps) + len(o.Audit)
+			for range n {
+				if _, err := br.Exec(); err != nil {
+					_ = br.Close()
+					return fmt.Errorf("journal of line %d: %w", o.LineID, err)
+				}
+			}
+			if err := br.QueryRow().Scan(&lines[i].no, &lines[i].msisdn); err != nil {
+				_ = br.Close()
+				return fmt.Errorf("line %d: %w", o.LineID, err)
+			}
+		}
+		execs := map[int64]*Execution{}
+		for _, id := range ids {
+			e, err := scanExecution(br.QueryRow())
+			if err != nil {
+				_ = br.Close()
+				return fmt.Errorf("execution %d: %w", id, err)
+			}
+			execs[id] = &e
 		}
 		if err := br.Close(); err != nil {
 			return err
 		}
-		events := append(o.Events, lineEvent(o.LineID, no, msisdn, o.State, o.ErrorCode))
-		before := e.State
-		if LineFinal(o.State) {
-			e.countFinal(o.State, 1)
-			e.advance(rules)
+
+		// Each line moves its execution on, in turn.
+		events := map[int64][]NewEvent{}
+		writes := map[int64]int{}
+		for i, o := range os {
+			e := execs[o.ExecutionID]
+			ev := append(slices.Clone(o.Events), lineEvent(o.LineID, lines[i].no, lines[i].msisdn, o.State, o.ErrorCode))
+			before := e.State
+			if LineFinal(o.State) {
+				e.countFinal(o.State, 1)
+				e.advance(rules)
+			}
+			if e.State != before || LineFinal(o.State) {
+				ev = append(ev, executionEvent(*e))
+			}
+			events[e.ID] = append(events[e.ID], ev...)
+			writes[e.ID] += o.Writes
+			e.Writes += o.Writes
+			e.LastEvent += int64(len(ev))
+			out[i] = *e
 		}
-		if e.State != before || LineFinal(o.State) {
-			events = append(events, executionEvent(e))
-		}
-		sql, args, err := bumpExecution(e.ID, events, o.Writes, false)
-		if err != nil {
-			return err
-		}
-		// The new state and counters, then the events and writes, in one
-		// round trip.
+		// The new states and counters, then the events and writes, and the
+		// commit, in one round trip.
 		batch = &pgx.Batch{}
-		batch.Queue(`
-			UPDATE executions SET state = $2, paused_reason = $3, done = $4, succeeded = $5, failed = $6, needs_review = $7,
-				cancelled = $8, canary_passed = $9, finished_at = $10, updated_at = clock_timestamp()
-			WHERE id = $1`,
-			e.ID, e.State, e.PausedReason, e.Done, e.Succeeded, e.Failed, e.NeedsReview, e.Cancelled, e.CanaryPassed, e.FinishedAt)
-		batch.Queue(sql, args...)
+		for _, id := range ids {
+			e := execs[id]
+			batch.Queue(`
+				UPDATE executions SET state = $2, paused_reason = $3, done = $4, succeeded = $5, failed = $6, needs_review = $7,
+					cancelled = $8, canary_passed = $9, finished_at = $10, updated_at = clock_timestamp()
+				WHERE id = $1`,
+				e.ID, e.State, e.PausedReason, e.Done, e.Succeeded, e.Failed, e.NeedsReview, e.Cancelled, e.CanaryPassed, e.FinishedAt)
+			sql, args, err := bumpExecution(id, events[id], writes[id], false)
+			if err != nil {
+				return err
+			}
+			batch.Queue(sql, args...)
+		}
+		queueCommit(batch)
 		br = tx.SendBatch(ctx, batch)
+		for _, id := range ids {
+			if _, err := br.Exec(); err != nil {
+				_ = br.Close()
+				return fmt.Errorf("execution %d: %w", id, err)
+			}
+			if err := br.QueryRow().Scan(new(int)); err != nil {
+				_ = br.Close()
+				return fmt.Errorf("events of execution %d: %w", id, err)
+			}
+		}
 		if _, err := br.Exec(); err != nil {
 			_ = br.Close()
-			return fmt.Errorf("execution: %w", err)
+			return fmt.Errorf("commit: %w", err)
 		}
-		if err := br.QueryRow().Scan(new(int)); err != nil {
-			_ = br.Close()
-			return fmt.Errorf("events: %w", err)
-		}
-		if err := br.Close(); err != nil {
-			return err
-		}
-		e.LastEvent += int64(len(events))
-		e.Writes += o.Writes
-		return nil
-	})
-	return e, wrap(err, "finish line %d", o.LineID)
+		return br.Close()
+	}()
+	if len(os) == 1 {
+		return out, wrap(err, "finish line %d", os[0].LineID)
+	}
+	return out, wrap(err, "finish %d lines", len(os))
 }
 
 // ReleaseLine hands a line back to the queue without an outcome (its

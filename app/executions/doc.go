@@ -13,6 +13,26 @@
 // verify) and resends only what was not applied; when BSS cannot tell, the
 // line stops in needs_review for a person. Nothing is retried blindly.
 //
+// An intent is committed only while its execution runs (checked under the
+// execution's row lock in the same transaction), so no write is sent after
+// a cancel or a pause has committed. A write BSS answered 429 or 503 (or
+// that never left) was not applied, and is sent again as its step's retry
+// policy says; one that may have been applied is verified first.
+//
+// # The journal in the database
+//
+// Reads and local steps are saved with the next write's intent or the
+// line's end. A write's completion is saved at once when nothing could
+// settle it after a crash (neither idempotent nor verifiable); otherwise it
+// goes with the next intent or the end, and a worker that died before that
+// settles the write from its intent as above. The lines an engine runs
+// share transactions: flushes and ends that come while one commits go
+// together in the next (no goroutine of its own), each transaction takes
+// an execution's row lock once, in its last statement, and costs two round
+// trips. A claim takes no lock on the execution; the line's "running" event
+// is saved with its first entries. EngineConfig.Observe reports where each
+// step's time went.
+//
 // # Modes and controls
 //
 // A plan runs the reads for real and records the writes without sending

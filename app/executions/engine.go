@@ -47,7 +47,9 @@ type Engine struct {
 	catalog Catalog
 	files   fileCache
 	states  stateCache
-	journal groupCommit
+	// journal and finishes commit lines' flushes and ends together.
+	journal  group[store.StepWrite, error]
+	finishes group[finishing, finished]
 }
 
 // NewEngine makes an engine.
@@ -75,7 +77,8 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	e.files.load = e.loadFile
 	e.states.ttl = cfg.StateRecheck
 	e.states.read = cfg.Store.ExecutionState
-	e.journal.save = cfg.Store.SaveStepsMany
+	e.journal.commit = saveStepsGroup(cfg.Store)
+	e.finishes.commit = finishGroup(cfg.Store)
 	return e, nil
 }
 
@@ -108,8 +111,8 @@ func (e *Engine) RunLine(ctx context.Context, lineID, jobID int64) error {
 	// A line stopped by a pause is handed back to the queue, unless the
 	// execution was resumed (or cancelled) before that: then it runs on,
 	// from its journal, here.
-	for range maxReruns {
-		err := e.runClaimed(ctx, exec, line)
+	for i := range maxReruns {
+		err := e.runClaimed(ctx, exec, line, i == 0)
 		if !errors.Is(err, errMoved) {
 			return err
 		}
@@ -129,11 +132,15 @@ const maxReruns = 10
 // execution is running (or cancelled) again.
 var errMoved = errors.New("executions: the execution changed state while the line was being released")
 
-// runClaimed runs a line this job holds, from its journal.
-func (e *Engine) runClaimed(ctx context.Context, exec store.Execution, line store.Line) error {
+// runClaimed runs a line this job holds, from its journal; a line just
+// claimed says so in the execution's events, with its first entries.
+func (e *Engine) runClaimed(ctx context.Context, exec store.Execution, line store.Line, claimed bool) error {
 	run, err := e.newLineRun(ctx, exec, line)
 	if err != nil {
 		return err
+	}
+	if claimed {
+		run.events = append(run.events, store.LineEvent(line, store.LineRunning, ""))
 	}
 	switch exec.State {
 	case store.ExecCancelled:

@@ -8,32 +8,33 @@ import (
 	"github.com/pff/pff/store"
 )
 
-// groupCommit saves the journal entries of the lines this engine runs in
-// shared transactions. Every flush takes its execution's row lock (for the
-// events' order) and holds it through the commit, so an execution's lines
-// would otherwise wait for one another's commits one by one: with a
-// shared commit, the lines that flush while one transaction commits go
-// together in the next.
+// group runs the database writes of the lines this engine runs in shared
+// transactions. Every journal flush and every line's end takes its
+// execution's row lock (for the events' order) and holds it through the
+// commit, so an execution's lines would otherwise commit one by one: with
+// shared transactions, the lines that come while one commits go together
+// in the next.
 //
-// There is no writer goroutine: the first line to flush when none is
-// committing leads; lines that come while it commits queue, and when it is
-// done it hands the lead to the first of them, which commits them all.
-type groupCommit struct {
-	save func(ctx context.Context, ws []store.StepWrite) ([]error, error)
+// There is no goroutine of its own: the first line to come when no group
+// is committing leads; lines that come while it commits queue, and when it
+// is done it hands the lead to the first of them, which commits them all.
+type group[T, R any] struct {
+	// commit runs items in one transaction and returns each one's result.
+	commit func(ctx context.Context, items []T) []R
 
 	mu     sync.Mutex
-	queue  []*flushRequest
+	queue  []*groupRequest[T, R]
 	active bool
 }
 
-type flushRequest struct {
-	w    store.StepWrite
-	done chan flushResult
+type groupRequest[T, R any] struct {
+	item T
+	done chan groupResult[R]
 }
 
-type flushResult struct {
-	err  error
-	lead bool // the request was not saved: its line commits the queue
+type groupResult[R any] struct {
+	res  R
+	lead bool // not run: its line commits the queue
 }
 
 // maxGroup bounds the lines that share a transaction.
@@ -43,9 +44,9 @@ const maxGroup = 256
 // wait for it, so the leader's own context does not decide for them.
 const groupTimeout = 30 * time.Second
 
-// flush saves w, with whatever other lines flush at the same time.
-func (g *groupCommit) flush(ctx context.Context, w store.StepWrite) error {
-	req := &flushRequest{w: w, done: make(chan flushResult, 1)}
+// do runs item with whatever other lines come at the same time.
+func (g *group[T, R]) do(ctx context.Context, item T) R {
+	req := &groupRequest[T, R]{item: item, done: make(chan groupResult[R], 1)}
 	g.mu.Lock()
 	g.queue = append(g.queue, req)
 	if g.active {
@@ -54,17 +55,17 @@ func (g *groupCommit) flush(ctx context.Context, w store.StepWrite) error {
 		// being committed, and its outcome decides what the line does.
 		res := <-req.done
 		if !res.lead {
-			return res.err
+			return res.res
 		}
 		g.mu.Lock()
 	}
 	// This line leads: it is first in the queue, so in the group.
 	g.active = true
 	n := min(len(g.queue), maxGroup)
-	group := g.queue[:n:n]
+	batch := g.queue[:n:n]
 	g.queue = g.queue[n:]
 	g.mu.Unlock()
-	g.commit(ctx, group)
+	g.run(ctx, batch)
 	g.mu.Lock()
 	if len(g.queue) == 0 {
 		g.active = false
@@ -73,25 +74,72 @@ func (g *groupCommit) flush(ctx context.Context, w store.StepWrite) error {
 		// The first line waiting commits the others, and this one goes on.
 		next := g.queue[0]
 		g.mu.Unlock()
-		next.done <- flushResult{lead: true}
+		next.done <- groupResult[R]{lead: true}
 	}
-	return (<-req.done).err
+	return (<-req.done).res
 }
 
-// commit saves a group and tells each of its lines the outcome.
-func (g *groupCommit) commit(ctx context.Context, group []*flushRequest) {
+// run commits a batch and tells each of its lines the result.
+func (g *group[T, R]) run(ctx context.Context, batch []*groupRequest[T, R]) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), groupTimeout)
 	defer cancel()
-	ws := make([]store.StepWrite, len(group))
-	for i, r := range group {
-		ws[i] = r.w
+	items := make([]T, len(batch))
+	for i, r := range batch {
+		items[i] = r.item
 	}
-	outcomes, err := g.save(ctx, ws)
-	for i, r := range group {
+	results := g.commit(ctx, items)
+	for i, r := range batch {
+		r.done <- groupResult[R]{res: results[i]}
+	}
+}
+
+// saveStepsGroup commits journal flushes together.
+func saveStepsGroup(st *store.Store) func(ctx context.Context, ws []store.StepWrite) []error {
+	return func(ctx context.Context, ws []store.StepWrite) []error {
+		outcomes, err := st.SaveStepsMany(ctx, ws)
 		if err != nil {
-			r.done <- flushResult{err: err}
-			continue
+			outcomes = make([]error, len(ws))
+			for i := range outcomes {
+				outcomes[i] = err
+			}
 		}
-		r.done <- flushResult{err: outcomes[i]}
+		return outcomes
+	}
+}
+
+// finishing is a line's end for the group that commits ends together.
+type finishing struct {
+	outcome store.LineOutcome
+	rules   store.PauseRules
+}
+
+type finished struct {
+	exec store.Execution
+	err  error
+}
+
+// finishGroup commits lines' ends together. When the group fails, each
+// line is finished on its own, so that one line's failure is its own.
+func finishGroup(st *store.Store) func(ctx context.Context, fs []finishing) []finished {
+	return func(ctx context.Context, fs []finishing) []finished {
+		out := make([]finished, len(fs))
+		outcomes := make([]store.LineOutcome, len(fs))
+		for i, f := range fs {
+			outcomes[i] = f.outcome
+		}
+		execs, err := st.FinishLines(ctx, outcomes, fs[0].rules)
+		if err == nil {
+			for i := range fs {
+				out[i] = finished{exec: execs[i]}
+			}
+			return out
+		}
+		if len(fs) == 1 {
+			return []finished{{err: err}}
+		}
+		for i, f := range fs {
+			out[i].exec, out[i].err = st.FinishLine(ctx, f.outcome, f.rules)
+		}
+		return out
 	}
 }

@@ -774,7 +774,7 @@ func (r *lineRun) flushWith(ctx context.Context, whileRunning bool) error {
 	}
 	start := time.Now()
 	defer func() { r.spent(func(t *StepTiming) { t.Store += time.Since(start) }) }()
-	err := r.e.journal.flush(ctx, r.stepWrite(whileRunning))
+	err := r.e.journal.do(ctx, r.stepWrite(whileRunning))
 	if err != nil {
 		return err
 	}
@@ -796,14 +796,15 @@ func (r *lineRun) finish(ctx context.Context, state, code, message, at string) e
 	defer r.observe("line", "finish")()
 	start := time.Now()
 	defer func() { r.spent(func(t *StepTiming) { t.Store += time.Since(start) }) }()
-	exec, err := r.e.cfg.Store.FinishLine(ctx, store.LineOutcome{
+	done := r.e.finishes.do(ctx, finishing{outcome: store.LineOutcome{
 		StepWrite:  r.stepWrite(false),
 		Generation: r.line.Generation, State: state, ErrorCode: code, ErrorMessage: message, StoppedAt: at,
 		Observations: strings.Join(r.observations, "\n"), Artefacts: mustJSON(r.artefacts),
-	}, store.PauseRules{MinLinesForRatio: r.e.cfg.MinLinesForRatio})
-	if err != nil {
-		return err
+	}, rules: store.PauseRules{MinLinesForRatio: r.e.cfg.MinLinesForRatio}})
+	if done.err != nil {
+		return done.err
 	}
+	exec := done.exec
 	if exec.State != r.exec.State {
 		r.e.states.forget(exec.ID)
 	}
