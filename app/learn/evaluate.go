@@ -157,7 +157,10 @@ func trainedModel(m *embed.Model, d *trainingData, metrics TrainMetrics, cal Cal
 		if d.values[name] {
 			kind = "value"
 		}
-		tm.Entities = append(tm.Entities, store.EntityVector{Name: name, Kind: kind, Vector: slices.Clone(m.Entity(int32(i)))})
+		// The vector shares the model's memory (nothing changes the model
+		// any more): a copy was 200 MB on the corpus of 14,550 records at
+		// dimension 128, a third of the training's peak.
+		tm.Entities = append(tm.Entities, store.EntityVector{Name: name, Kind: kind, Vector: m.Entity(int32(i))})
 	}
 	for i, name := range d.ds.Relations.Names() {
 		rr := d.ranges[name]
