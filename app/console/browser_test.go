@@ -152,7 +152,10 @@ func get[T any](tb *tab, a chromedp.Action[T]) T {
 // open loads a console page and waits for its content.
 func (tb *tab) open(path string) {
 	tb.t.Helper()
-	tb.run(chromedp.Navigate(tb.e.url(path)), chromedp.WaitReady(chromedp.CSS("main h1")))
+	tb.run(chromedp.Navigate(tb.e.url(path)), chromedp.WaitReady(chromedp.CSS("main h1")),
+		// Parts worked out in the background (the overview's figures, the
+		// graph, a map) arrive a moment later, marked busy until then.
+		chromedp.Poll[chromedp.Void](`document.querySelector('[aria-busy="true"]') === null`))
 }
 
 // text is the visible text of the page's main element.

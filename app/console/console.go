@@ -70,8 +70,8 @@ type Config struct {
 	// SessionIdle ends a session unused for that long; SessionMax ends any
 	// session that old. Zero means the defaults.
 	SessionIdle, SessionMax time.Duration
-	// OverviewTTL is how long the overview's record figures are reused
-	// before they are counted again; zero means 10 s.
+	// OverviewTTL is how long the overview's record figures are shown
+	// before they are counted again (in the background); zero means 10 s.
 	OverviewTTL time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -87,8 +87,10 @@ type Console struct {
 	pages    *pages
 	assets   *assets
 	sessions *sessions
-	overview *overviewCache
-	maps     *mapCache
+	figures  *refreshed[recordFigures]
+	graph    *refreshed[store.KGStats]
+	maps     *lru[projection]
+	lints    *lru[[]knowledge.Problem]
 	gzip     *gzipPool
 }
 
@@ -121,7 +123,9 @@ func New(cfg Config) (*Console, error) {
 		return nil, err
 	}
 	c := &Console{cfg: cfg, logger: cfg.Logger, now: cfg.Now, proxies: proxies, assets: as,
-		overview: &overviewCache{}, maps: newMapCache(8), gzip: newGzipPool()}
+		maps: newLRU[projection](8), lints: newLRU[[]knowledge.Problem](64), gzip: newGzipPool()}
+	c.figures = newRefreshed(cfg.OverviewTTL, cfg.Now, c.countRecords)
+	c.graph = newRefreshed(time.Hour, cfg.Now, c.graphStats)
 	c.sessions = &sessions{store: cfg.Store, idle: cfg.SessionIdle, max: cfg.SessionMax, now: cfg.Now}
 	if c.pages, err = loadPages(as); err != nil {
 		return nil, err

@@ -134,8 +134,19 @@ func (c *Console) knowledgeVersionPage(w http.ResponseWriter, r *http.Request, p
 	return c.page(w, r, p, http.StatusOK, "knowledge_version", fmt.Sprintf("%s %s v%d", kind.Noun(), k.Name, k.Version), "knowledge", d)
 }
 
-// lint lints a stored version as an upload of it would be.
+// lint lints a stored version as an upload of it would be. Versions never
+// change, so their lint is kept (a few thousand rules take a while).
 func (c *Console) lint(kind knowledge.Kind, k store.Knowledge) []knowledge.Problem {
+	key := string(kind) + "/" + strconv.FormatInt(k.ID, 10) + "/" + k.SHA256
+	if problems, ok := c.lints.get(key); ok {
+		return problems
+	}
+	problems := c.lintContent(kind, k)
+	c.lints.put(key, problems)
+	return problems
+}
+
+func (c *Console) lintContent(kind knowledge.Kind, k store.Knowledge) []knowledge.Problem {
 	var diags rules.Diagnostics
 	if kind == knowledge.KindFlows {
 		diags = knowledge.LintFlows(k.Name+"."+k.Format, []byte(k.Content), c.cfg.FlowCatalog)

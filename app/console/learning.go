@@ -2,7 +2,9 @@ package console
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -17,6 +19,8 @@ import (
 )
 
 type learningData struct {
+	// Counted is false while the graph's statistics are first worked out.
+	Counted  bool
 	Graph    store.KGStats
 	Degrees  svgChart
 	Models   []modelRow
@@ -34,7 +38,7 @@ func (c *Console) learningPage(w http.ResponseWriter, r *http.Request, p *princi
 	ctx := r.Context()
 	var d learningData
 	var err error
-	if d.Graph, err = c.cfg.Learn.GraphStats(ctx, 15); err != nil {
+	if d.Graph, d.Counted, err = c.graphNow(ctx, figuresWait); err != nil {
 		return err
 	}
 	d.Degrees = degreeChart(d.Graph.Learning.Degrees)
@@ -56,6 +60,43 @@ func (c *Console) learningPage(w http.ResponseWriter, r *http.Request, p *princi
 		d.Training = append(d.Training, js...)
 	}
 	return c.page(w, r, p, http.StatusOK, "learning", "Learning", "learning", d)
+}
+
+// graphNow is the graph's statistics, which change only with a new build:
+// they are worked out once per build (scanning every fact takes seconds)
+// and kept.
+func (c *Console) graphNow(ctx context.Context, wait time.Duration) (store.KGStats, bool, error) {
+	key := "none"
+	build, err := c.cfg.Store.LatestKGBuild(ctx)
+	switch {
+	case err == nil:
+		key = strconv.FormatInt(build.ID, 10)
+	case !errors.Is(err, store.ErrNotFound):
+		return store.KGStats{}, false, err
+	}
+	stats, _, ok, err := c.graph.get(ctx, key, wait)
+	return stats, ok, err
+}
+
+func (c *Console) graphStats(ctx context.Context, _ string) (store.KGStats, error) {
+	return c.cfg.Learn.GraphStats(ctx, 15)
+}
+
+// learningGraph is the graph's section alone, for a page shown before its
+// statistics were worked out.
+func (c *Console) learningGraph(w http.ResponseWriter, r *http.Request, p *principal) error {
+	var d learningData
+	var err error
+	if d.Graph, d.Counted, err = c.graphNow(r.Context(), 5*time.Second); err != nil {
+		return err
+	}
+	d.Degrees = degreeChart(d.Graph.Learning.Degrees)
+	html, err := c.fragment("learning", "graph", view{User: p, Data: d})
+	if err != nil {
+		return err
+	}
+	c.write(w, r, http.StatusOK, "text/html; charset=utf-8", html)
+	return nil
 }
 
 func rowOf(m store.Model) modelRow {
@@ -169,7 +210,9 @@ func curveJSON(history []learn.EpochStat) (jsonBlock, int) {
 const maxMapPoints = 3000
 
 type mapData struct {
-	Model     store.Model
+	Model store.Model
+	// Loaded says the map was worked out; until then the page fetches it.
+	Loaded    bool
 	Map       jsonBlock
 	Explained float64
 	Points    int
@@ -182,11 +225,25 @@ type typeCount struct {
 }
 
 func (c *Console) mapPage(w http.ResponseWriter, r *http.Request, p *principal) error {
-	version := r.PathValue("version")
-	m, err := c.cfg.Learn.Model(r.Context(), version)
+	m, err := c.cfg.Learn.Model(r.Context(), r.PathValue("version"))
 	if err != nil {
 		return err
 	}
+	d := mapData{Model: m}
+	if proj, ok := c.maps.get(m.Version); ok {
+		d.fill(proj)
+	}
+	return c.page(w, r, p, http.StatusOK, "map", "Embedding map of "+m.Version, "learning", d)
+}
+
+// mapPoints is the map itself: worked out the first time a model's map is
+// asked for in this process (a sample read and projected), kept after.
+func (c *Console) mapPoints(w http.ResponseWriter, r *http.Request, p *principal) error {
+	m, err := c.cfg.Learn.Model(r.Context(), r.PathValue("version"))
+	if err != nil {
+		return err
+	}
+	d := mapData{Model: m}
 	proj, ok := c.maps.get(m.Version)
 	if !ok && (m.State == "ready" || m.State == "active") {
 		_, vectors, err := c.cfg.Learn.EntitySample(r.Context(), m.Version, maxMapPoints)
@@ -196,15 +253,23 @@ func (c *Console) mapPage(w http.ResponseWriter, r *http.Request, p *principal) 
 		proj = project(vectors)
 		c.maps.put(m.Version, proj)
 	}
-	data, err := json.Marshal(proj)
+	d.fill(proj)
+	d.Loaded = true
+	html, err := c.fragment("map", "points", view{User: p, Data: d})
 	if err != nil {
 		return err
 	}
-	d := mapData{Model: m, Map: template.JS(data), Explained: proj.Explained, Points: proj.Points}
+	c.write(w, r, http.StatusOK, "text/html; charset=utf-8", html)
+	return nil
+}
+
+func (d *mapData) fill(proj projection) {
+	data, _ := json.Marshal(proj)
+	d.Map, d.Explained, d.Points, d.Loaded = template.JS(data), proj.Explained, proj.Points, true
+	d.Types = d.Types[:0]
 	for _, t := range proj.Types {
 		d.Types = append(d.Types, typeCount{Type: t.Type, Count: len(t.X)})
 	}
-	return c.page(w, r, p, http.StatusOK, "map", "Embedding map of "+m.Version, "learning", d)
 }
 
 // modelEvents streams a training model's progress as HTML fragments, and

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
-	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -14,29 +13,16 @@ import (
 	"github.com/pff/pff/store"
 )
 
-// overviewCache keeps the record figures for Config.OverviewTTL: counting
-// 100,000 records takes longer than a page may, and the figures of ten
-// seconds ago are as good to a person. One request counts while the others
-// wait for it.
-type overviewCache struct {
-	mu      sync.Mutex
-	at      time.Time
-	figures recordFigures
-}
-
+// recordFigures are the overview's counts of the current records. They
+// take one pass over all of them and their reports (seconds with 100,000 on
+// a busy machine), so they are counted in the background, at most every
+// Config.OverviewTTL, and pages show the last count (see refreshed).
 type recordFigures struct {
 	Overview store.RecordOverview
 	Findings []store.FindingCount
-	At       time.Time
 }
 
-func (c *Console) recordFigures(ctx context.Context) (recordFigures, error) {
-	oc := c.overview
-	oc.mu.Lock()
-	defer oc.mu.Unlock()
-	if now := c.now(); !oc.at.IsZero() && now.Sub(oc.at) < c.cfg.OverviewTTL {
-		return oc.figures, nil
-	}
+func (c *Console) countRecords(ctx context.Context, _ string) (recordFigures, error) {
 	var f recordFigures
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
@@ -47,13 +33,12 @@ func (c *Console) recordFigures(ctx context.Context) (recordFigures, error) {
 		f.Findings, err = c.cfg.Records.TopFindings(gctx, 10)
 		return err
 	})
-	if err := g.Wait(); err != nil {
-		return recordFigures{}, err
-	}
-	f.At = c.now()
-	oc.at, oc.figures = f.At, f
-	return f, nil
+	return f, g.Wait()
 }
+
+// figuresWait is how long a page waits for figures nobody counted yet
+// before it shows that they are being counted.
+const figuresWait = 300 * time.Millisecond
 
 // Chart resolutions of the overview.
 const (
@@ -62,6 +47,10 @@ const (
 )
 
 type overviewData struct {
+	// Counted is false while the first count runs; the page then fetches
+	// the figures a moment later.
+	Counted   bool
+	At        time.Time
 	Figures   recordFigures
 	Validated int64
 	Decisions []decisionCount
@@ -98,7 +87,7 @@ func (c *Console) overviewPage(w http.ResponseWriter, r *http.Request, p *princi
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		d.Figures, err = c.recordFigures(gctx)
+		d.Figures, d.At, d.Counted, err = c.figures.get(gctx, "", figuresWait)
 		return err
 	})
 	g.Go(func() (err error) {
@@ -116,6 +105,39 @@ func (c *Console) overviewPage(w http.ResponseWriter, r *http.Request, p *princi
 	if err := g.Wait(); err != nil {
 		return err
 	}
+	d.layout()
+	d.Jobs, d.JobStates = jobTable(counts)
+	for _, jc := range counts {
+		if jc.Kind == "validate_records" && (jc.State == "available" || jc.State == "running" || jc.State == "retryable" || jc.State == "scheduled") {
+			d.Backlog += jc.Count
+		}
+	}
+	return c.page(w, r, p, http.StatusOK, "overview", "Overview", "overview", d)
+}
+
+// overviewFigures is the record figures alone, for a page that was shown
+// before they were first counted; it waits for them a few seconds.
+func (c *Console) overviewFigures(w http.ResponseWriter, r *http.Request, p *principal) error {
+	var d overviewData
+	var err error
+	d.Figures, d.At, d.Counted, err = c.figures.get(r.Context(), "", 5*time.Second)
+	if err != nil {
+		return err
+	}
+	d.layout()
+	html, err := c.fragment("overview", "figures", view{User: p, Data: d})
+	if err != nil {
+		return err
+	}
+	c.write(w, r, http.StatusOK, "text/html; charset=utf-8", html)
+	return nil
+}
+
+// layout turns the counts into what the page draws.
+func (d *overviewData) layout() {
+	if !d.Counted {
+		return
+	}
 	o := d.Figures.Overview
 	d.Validated = o.Records - o.Unvalidated
 	for _, dec := range []string{"ACCEPT", "REVIEW", "REJECT"} {
@@ -124,13 +146,6 @@ func (c *Console) overviewPage(w http.ResponseWriter, r *http.Request, p *princi
 	d.Trend = trendChart(o)
 	d.Scores = scoreChart(o.Scores)
 	d.Findings = d.Figures.Findings
-	d.Jobs, d.JobStates = jobTable(counts)
-	for _, jc := range counts {
-		if jc.Kind == "validate_records" && (jc.State == "available" || jc.State == "running" || jc.State == "retryable" || jc.State == "scheduled") {
-			d.Backlog += jc.Count
-		}
-	}
-	return c.page(w, r, p, http.StatusOK, "overview", "Overview", "overview", d)
 }
 
 func trendChart(o store.RecordOverview) svgChart {

@@ -153,36 +153,36 @@ func dot(a, b []float64) float64 {
 	return s
 }
 
-// mapCache keeps the projections of the last few models seen: a model's
-// vectors never change once it is trained, so its map is worked out once
-// per process.
-type mapCache struct {
-	mu    sync.Mutex
-	limit int
-	order []string
-	maps  map[string]projection
+// lru keeps the last few values worked out from immutable things (a
+// model's map, a knowledge version's lint), by key: each is worked out once
+// per process while it is in use.
+type lru[T any] struct {
+	mu     sync.Mutex
+	limit  int
+	order  []string
+	values map[string]T
 }
 
-func newMapCache(limit int) *mapCache {
-	return &mapCache{limit: limit, maps: map[string]projection{}}
+func newLRU[T any](limit int) *lru[T] {
+	return &lru[T]{limit: limit, values: map[string]T{}}
 }
 
-func (m *mapCache) get(version string) (projection, bool) {
+func (m *lru[T]) get(key string) (T, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	p, ok := m.maps[version]
-	return p, ok
+	v, ok := m.values[key]
+	return v, ok
 }
 
-func (m *mapCache) put(version string, p projection) {
+func (m *lru[T]) put(key string, v T) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.maps[version]; !ok {
-		m.order = append(m.order, version)
+	if _, ok := m.values[key]; !ok {
+		m.order = append(m.order, key)
 	}
-	m.maps[version] = p
+	m.values[key] = v
 	for len(m.order) > m.limit {
-		delete(m.maps, m.order[0])
+		delete(m.values, m.order[0])
 		m.order = m.order[1:]
 	}
 }

@@ -48,6 +48,7 @@ func (c *Console) routes() http.Handler {
 	c.action(mux, "POST /logout", auth.RoleViewer, "Sign out of the console", c.logout)
 
 	c.get(mux, "/{$}", auth.RoleViewer, c.overviewPage)
+	c.get(mux, "/overview/figures", auth.RoleViewer, c.overviewFigures)
 	c.get(mux, "/records", auth.RoleViewer, c.recordsPage)
 	c.get(mux, "/records/{id}", auth.RoleViewer, c.recordPage)
 	c.get(mux, "/records/{id}/diff", auth.RoleViewer, c.recordDiffPage)
@@ -62,8 +63,10 @@ func (c *Console) routes() http.Handler {
 	c.action(mux, "POST /knowledge/{kind}/deactivate", auth.RoleAdmin, "Deactivate the active knowledge version of a kind", c.deactivateKnowledge)
 
 	c.get(mux, "/learning", auth.RoleViewer, c.learningPage)
+	c.get(mux, "/learning/graph", auth.RoleViewer, c.learningGraph)
 	c.get(mux, "/learning/models/{version}", auth.RoleAdmin, c.modelPage)
 	c.get(mux, "/learning/models/{version}/map", auth.RoleAdmin, c.mapPage)
+	c.get(mux, "/learning/models/{version}/map/points", auth.RoleAdmin, c.mapPoints)
 	c.get(mux, "/learning/models/{version}/events", auth.RoleAdmin, c.modelEvents)
 	c.action(mux, "POST /learning/train", auth.RoleAdmin, "Train a TransE model on the corpus knowledge graph, as a job", c.train)
 	c.action(mux, "POST /learning/models/{version}/activate", auth.RoleAdmin, "Activate a model", c.activateModel)

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
+	"html/template"
 	"io"
 	"strconv"
 	"strings"
@@ -40,31 +40,48 @@ func (n *node) Open() bool { return n.Depth < 2 || n.Marked }
 func (n *node) Size() string {
 	switch n.Kind {
 	case "object":
-		return strconv.Itoa(len(n.Children)) + " keys"
+		return count(len(n.Children), "key")
 	case "array":
-		return strconv.Itoa(len(n.Children)) + " items"
+		return count(len(n.Children), "item")
 	}
 	return ""
 }
 
+// count is "1 key", "2 keys".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
 // pointerAnchor makes an HTML id of a JSON pointer.
 func pointerAnchor(p string) string {
-	if p == "" {
-		return "p-root"
-	}
 	var b strings.Builder
-	b.WriteString("p")
+	writeAnchor(&b, p)
+	return b.String()
+}
+
+// writeAnchor writes the id of a pointer: letters, digits, - and _ as
+// they are, / as -, anything else as _hex_.
+func writeAnchor(b *strings.Builder, p string) {
+	if p == "" {
+		b.WriteString("p-root")
+		return
+	}
+	b.WriteByte('p')
 	for _, r := range p {
 		switch {
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_':
 			b.WriteRune(r)
 		case r == '/':
-			b.WriteString("-")
+			b.WriteByte('-')
 		default:
-			fmt.Fprintf(&b, "_%x_", r)
+			b.WriteByte('_')
+			b.WriteString(strconv.FormatInt(int64(r), 16))
+			b.WriteByte('_')
 		}
 	}
-	return b.String()
 }
 
 // maxTreeNodes bounds the tree of one document; what is past it is cut
@@ -230,4 +247,71 @@ func diffDocuments(oldDoc, newDoc *node) []change {
 		}
 	}
 	return changes
+}
+
+// HTML renders the tree as nested <details>, the way the record page shows
+// it. It is written by hand rather than by a recursive template: a 90 KB
+// record has thousands of values, and html/template's reflection costs ten
+// times the parse.
+func (n *node) HTML() template.HTML {
+	var b strings.Builder
+	b.Grow(16 << 10)
+	n.write(&b)
+	return template.HTML(b.String()) // every text in it is escaped by write
+}
+
+func (n *node) write(b *strings.Builder) {
+	refs := func() {
+		for _, f := range n.Findings {
+			i := strconv.Itoa(f)
+			b.WriteString(` <a class="fref" href="#f` + i + `" title="finding ` + i + `">` + i + `</a>`)
+		}
+	}
+	if n.Leaf() {
+		b.WriteString(`<div class="leaf`)
+		if len(n.Findings) > 0 {
+			b.WriteString(` marked`)
+		}
+		b.WriteString(`" id="`)
+		writeAnchor(b, n.Pointer)
+		b.WriteString(`"><span class="key">`)
+		template.HTMLEscape(b, []byte(n.Key))
+		b.WriteString(`</span> <span class="v-`)
+		b.WriteString(n.Kind)
+		b.WriteString(`">`)
+		template.HTMLEscape(b, []byte(n.Value))
+		b.WriteString(`</span>`)
+		refs()
+		b.WriteString("</div>")
+		return
+	}
+	b.WriteString(`<details`)
+	if n.Open() {
+		b.WriteString(` open`)
+	}
+	if len(n.Findings) > 0 {
+		b.WriteString(` class="marked"`)
+	}
+	b.WriteString(` id="`)
+	writeAnchor(b, n.Pointer)
+	b.WriteString(`"><summary><span class="key">`)
+	key := n.Key
+	if n.Pointer == "" {
+		key = "record"
+	}
+	template.HTMLEscape(b, []byte(key))
+	b.WriteString(`</span> <span class="muted">`)
+	if n.Kind == "object" {
+		b.WriteString("{…} ")
+	} else {
+		b.WriteString("[…] ")
+	}
+	b.WriteString(n.Size())
+	b.WriteString(`</span>`)
+	refs()
+	b.WriteString(`</summary><div class="kids">`)
+	for _, ch := range n.Children {
+		ch.write(b)
+	}
+	b.WriteString(`</div></details>`)
 }

@@ -138,6 +138,9 @@
     });
   }
 
+  // Content htmx swaps in (the map, a live panel) may hold plots too.
+  document.addEventListener("htmx:afterSettle", function () { plots(document); });
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () { plots(document); });
   } else {
