@@ -26,9 +26,12 @@ run: postgres build
 	$(BIN) serve
 
 ## test: every package against the real local PostgreSQL and Redis, with the race detector;
-## the console's tests in headless chromium (required here, skipped by a bare go test without it).
+## the console's tests in headless chromium (required here, skipped by a bare go test without it);
+## then the tests of time, memory and allocation budgets, which the race detector makes moot.
+BUDGET_TESTS := TestTheEnvelopeCostsAMicrosecondAndOneAllocationAtMost|TestEvaluateLatency|TestLatencyWithTenThousandRules|TestRulesFromCleanRecordsCatchFaults|TestTrainPhasesStayInTheirMemoryBudgets
 test: postgres chromium
 	PFF_REQUIRE_BROWSER=1 $(GO) test -race -count=1 -timeout 20m ./...
+	$(GO) test -count=1 -run '^($(BUDGET_TESTS))$$' ./app/httpapi ./app/rules ./app/validation ./app/mine ./app/learn
 
 ## screenshots: every console page at 1366×900, from the browser tests' seeded database, into screenshots/.
 screenshots: postgres chromium

@@ -146,11 +146,17 @@ func envelopeCost(t testing.TB, r route, n int) (time.Duration, float64) {
 
 // TestTheEnvelopeCostsAMicrosecondAndOneAllocationAtMost measures the
 // envelope (request id, security headers, metrics, access log) on every
-// route of the table: at most one allocation, and (outside the race
-// detector, which slows everything tenfold) at most a microsecond of CPU.
+// route of the table: at most one allocation and at most a microsecond of
+// CPU.
 // It does not run in parallel: allocations are counted process-wide.
 func TestTheEnvelopeCostsAMicrosecondAndOneAllocationAtMost(t *testing.T) {
-	timed := !raceEnabled && testkit.ThreadCPU() != 0
+	if raceEnabled {
+		// The race detector makes sync.Pool drop what is put back at
+		// random, so counts vary from run to run; make test runs this test
+		// again without it.
+		t.Skip("allocations and CPU are measured without the race detector")
+	}
+	timed := testkit.ThreadCPU() != 0
 	for _, r := range routeTable(t) {
 		cpu, allocs := envelopeCost(t, r, 2000)
 		require.LessOrEqual(t, allocs, 1.0, "%s %s allocates %v times", r.Method, r.Path, allocs)
