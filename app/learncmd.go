@@ -169,7 +169,7 @@ func hyperparameterFlags(fs *flag.FlagSet, h *learn.Hyperparameters) {
 	fs.StringVar(&h.Norm, "norm", "", "`distance`: L1 or L2 (default L1)")
 	fs.StringVar(&h.Loss, "loss", "", "`loss`: margin or logistic (default margin)")
 	fs.StringVar(&h.Sampler, "sampler", "", "corruption `sampler`: bern or uniform (default bern)")
-	fs.StringVar(&h.Optimizer, "optimizer", "", "`optimizer`: adagrad, adagrad-row (one state value per row), adam or sgd (default adagrad)")
+	fs.StringVar(&h.Optimizer, "optimizer", "", "`optimizer`: adagrad, adagrad-row (one state value per row), adam, adam-dense (every row at every step, as PyTorch's dense Adam) or sgd (default adagrad)")
 	fs.Func("margin", "`γ` of the loss (default 5)", float32Flag(&h.Margin))
 	fs.IntVar(&h.Negatives, "negatives", 0, "`k` corruptions per positive (default 32)")
 	fs.Func("adversarial-temperature", "`α` of self-adversarial weighting (default 0: off)", float32Flag(&h.AdversarialTemperature))

@@ -86,6 +86,11 @@ const (
 	// of Adagrad's, which on a graph of 400,000 entities at dimension 128
 	// is 1.6 MB instead of 200 MB.
 	RowAdagrad
+	// DenseAdam is Adam that moves every row at every step, as PyTorch's
+	// torch.optim.Adam does with dense gradients: rows a batch does not
+	// touch decay their moments and keep moving by them. It costs a pass
+	// over all the embeddings per step.
+	DenseAdam
 )
 
 func (o Optimizer) String() string {
@@ -98,6 +103,8 @@ func (o Optimizer) String() string {
 		return "sgd"
 	case RowAdagrad:
 		return "adagrad-row"
+	case DenseAdam:
+		return "adam-dense"
 	}
 	return fmt.Sprintf("Optimizer(%d)", uint8(o))
 }
@@ -106,7 +113,7 @@ func (o Optimizer) defaultLearningRate() float32 {
 	switch o {
 	case RowAdagrad:
 		return 0.1
-	case Adam:
+	case Adam, DenseAdam:
 		return 0.001
 	case SGD:
 		return 0.01
@@ -239,7 +246,7 @@ func (c Config) resolved() (Config, error) {
 		return c, fmt.Errorf("unknown norm %v", c.Norm)
 	case c.Sampler > Uniform:
 		return c, fmt.Errorf("unknown sampler %v", c.Sampler)
-	case c.Optimizer > RowAdagrad:
+	case c.Optimizer > DenseAdam:
 		return c, fmt.Errorf("unknown optimizer %v", c.Optimizer)
 	case c.EntityConstraint > EpochSphere:
 		return c, fmt.Errorf("unknown entity constraint %v", c.EntityConstraint)

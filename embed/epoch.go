@@ -149,6 +149,20 @@ func (t *Trainer) runBatch(batch []Triple, losses []float64) {
 	})
 	rule := newStepRule(t.cfg.Optimizer, t.cfg.LearningRate*t.lrScale, t.step)
 	dim := t.cfg.Dim
+	if t.cfg.Optimizer == DenseAdam {
+		zero := make([]float32, dim) // the gradient of rows no shard touched
+		parallel(workers, func(w int) {
+			applyAll(t.entGrads, w, zero, func(r int32, g []float32) {
+				p := t.model.entities[int(r)*dim : (int(r)+1)*dim]
+				rule.apply(&t.entOpt, int(r)*dim, p, g)
+				t.constrain(p)
+			})
+			applyAll(t.relGrads, w, zero, func(r int32, g []float32) {
+				rule.apply(&t.relOpt, int(r)*dim, t.model.relations[int(r)*dim:(int(r)+1)*dim], g)
+			})
+		})
+		return
+	}
 	parallel(workers, func(w int) {
 		applyOwned(t.entGrads, w, &t.applyRows[w], func(r int32) {
 			prefetch(t.model.entities[int(r)*dim : (int(r)+1)*dim])

@@ -122,3 +122,26 @@ func applyOwned(grads []*sparseGrad, owner int, rows *[]int32, warm func(row int
 		apply(r, sum)
 	}
 }
+
+// applyAll is applyOwned for an optimizer that updates every row at every
+// step: each row of owner's range, in order, gets its summed gradient, or
+// zero if the batch did not touch it.
+func applyAll(grads []*sparseGrad, owner int, zero []float32, apply func(row int32, g []float32)) {
+	lo, hi := ownedWords(len(grads[0].touched), owner, len(grads))
+	rows := len(grads[0].slot)
+	for r := lo * 64; r < min(hi*64, rows); r++ {
+		sum := zero
+		first := true
+		for _, g := range grads {
+			d := g.lookup(int32(r))
+			switch {
+			case d == nil:
+			case first:
+				sum, first = d, false
+			default:
+				add(sum, sum, d)
+			}
+		}
+		apply(int32(r), sum)
+	}
+}

@@ -19,7 +19,7 @@ type optimizerState struct {
 
 func newOptimizerState(kind Optimizer, rows, dim int) optimizerState {
 	switch kind {
-	case Adam:
+	case Adam, DenseAdam:
 		return optimizerState{m: make([]float32, rows*dim), v: make([]float32, rows*dim)}
 	case Adagrad:
 		return optimizerState{v: make([]float32, rows*dim)}
@@ -64,7 +64,7 @@ type stepRule struct {
 // newStepRule prepares step t (1-based).
 func newStepRule(kind Optimizer, lr float32, t int64) stepRule {
 	r := stepRule{kind: kind, lr: lr}
-	if kind == Adam {
+	if kind == Adam || kind == DenseAdam {
 		bias1 := 1 - math.Pow(adamBeta1, float64(t))
 		bias2 := 1 - math.Pow(adamBeta2, float64(t))
 		r.stepSize = float32(float64(lr) / bias1)
@@ -82,7 +82,7 @@ func (r *stepRule) apply(state *optimizerState, offset int, p, g []float32) {
 		axpy(-r.lr, g, p)
 	case Adagrad:
 		adagradStep(p, g, state.v[offset:offset+len(p)], r.lr)
-	case Adam:
+	case Adam, DenseAdam:
 		adamStep(p, g, state.m[offset:offset+len(p)], state.v[offset:offset+len(p)], r.stepSize, r.invSqrtBias2)
 	case RowAdagrad:
 		v := &state.v[offset/len(p)]

@@ -86,6 +86,7 @@ func TestEveryVariantLearns(t *testing.T) {
 		func() Config { c := smallConfig(); c.EntityConstraint = UnitSphere; return c }(),
 		func() Config { c := smallConfig(); c.EntityConstraint = EpochSphere; return c }(),
 		func() Config { c := smallConfig(); c.Optimizer, c.LearningRate = RowAdagrad, 0.2; return c }(),
+		func() Config { c := smallConfig(); c.Optimizer = DenseAdam; return c }(),
 		func() Config {
 			c := smallConfig()
 			c.Loss, c.Norm, c.Margin, c.AdversarialTemperature = Logistic, L1, 1, 1
@@ -134,7 +135,7 @@ func TestParallelTrainingIsRaceFree(t *testing.T) {
 func TestResumeEqualsUninterrupted(t *testing.T) {
 	t.Parallel()
 	ds := gridDataset(t, 6)
-	for _, opt := range []Optimizer{Adam, Adagrad, SGD, RowAdagrad} {
+	for _, opt := range []Optimizer{Adam, Adagrad, SGD, RowAdagrad, DenseAdam} {
 		t.Run(opt.String(), func(t *testing.T) {
 			t.Parallel()
 			cfg := smallConfig()

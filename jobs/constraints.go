@@ -42,7 +42,9 @@ type LearnConstraintsWorker struct {
 }
 
 // Timeout lets learning from a large corpus take its time.
-func (w *LearnConstraintsWorker) Timeout(*river.Job[LearnConstraintsArgs]) time.Duration { return time.Hour }
+func (w *LearnConstraintsWorker) Timeout(*river.Job[LearnConstraintsArgs]) time.Duration {
+	return time.Hour
+}
 
 // Work reads the corpus once, keeping the held-out records' documents for
 // the learner's second reading, so both readings see one snapshot; storing

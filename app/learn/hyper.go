@@ -50,7 +50,7 @@ func (h Hyperparameters) EmbedConfig() (embed.Config, error) {
 	if c.Sampler, err = choose("sampler", h.Sampler, map[string]embed.Sampler{"bern": embed.Bernoulli, "uniform": embed.Uniform}); err != nil {
 		return c, err
 	}
-	if c.Optimizer, err = choose("optimizer", h.Optimizer, map[string]embed.Optimizer{"adagrad": embed.Adagrad, "adam": embed.Adam, "sgd": embed.SGD, "adagrad-row": embed.RowAdagrad}); err != nil {
+	if c.Optimizer, err = choose("optimizer", h.Optimizer, map[string]embed.Optimizer{"adagrad": embed.Adagrad, "adam": embed.Adam, "sgd": embed.SGD, "adagrad-row": embed.RowAdagrad, "adam-dense": embed.DenseAdam}); err != nil {
 		return c, err
 	}
 	if h.Dim < 0 || h.Dim > 2000 {
