@@ -127,6 +127,7 @@ func (s *services) build(ctx context.Context, opts processOptions) error {
 		if s.redis, err = resp.Open(cfg.Redis.URL, resp.Options{}); err != nil {
 			return fmt.Errorf("redis.url: %w", err)
 		}
+		s.registry.MustRegister(httpapi.NewRedisCollector(s.redis.Ping, s.logger))
 	}
 	// One source of the active schema, rules and checks per process: the
 	// API's validations and the workers' judge alike.

@@ -108,6 +108,7 @@ func NewClient(cat *Catalogue, cfg Config) (*Client, error) {
 		sortErrors(errs)
 		return nil, errors.Join(errs...)
 	}
+	cfg.Metrics.start(cat, c.systems)
 	return c, nil
 }
 

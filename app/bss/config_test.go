@@ -78,6 +78,12 @@ func TestMetrics(t *testing.T) {
 		config: func(c *bss.Config) { c.Metrics = metrics },
 		system: func(c *bss.SystemConfig) { c.Breaker = bss.BreakerConfig{Failures: 1, CoolDown: time.Hour} },
 	})
+	// Before the first call, every operation's outcomes are 0 on the system it
+	// calls, so that rate() sees a first failure as a rise from 0.
+	require.Equal(t, 0.0, metricValue(t, reg, "pff_bss_calls_total", "operation=line.read_contract,outcome=transient,system=cpm"))
+	require.Equal(t, 0.0, metricValue(t, reg, "pff_bss_calls_total", "operation=line.set_contract_status,outcome=unknown,system=bae"))
+	require.Equal(t, 0.0, metricValue(t, reg, "pff_bss_failovers_total", "system=cpm"))
+
 	require.Equal(t, bss.Success, f.call(t, "line.read_contract", map[string]any{"customer_id": singleCustomer, "contract_id": singleContract}).Outcome)
 	require.Equal(t, bss.AlreadyDone, f.call(t, "line.set_contract_status",
 		map[string]any{"customer_id": singleCustomer, "contract_id": singleContract, "status": "ContractActive"}).Outcome)

@@ -59,6 +59,29 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 
 // The methods below accept a nil *Metrics, which records nothing.
 
+// start makes the client's series at 0 before its first call: a call count
+// per system, operation and outcome for every operation of the catalogue
+// on a configured system, and the failovers per system. rate() then sees a
+// first failure as a rise from 0, not as a series that appears.
+func (m *Metrics) start(cat *Catalogue, configured map[string]*system) {
+	if m == nil {
+		return
+	}
+	for _, name := range cat.names {
+		for _, v := range cat.methods[name].variants {
+			if configured[v.system] == nil {
+				continue
+			}
+			for _, o := range Outcomes() {
+				m.calls.WithLabelValues(v.system, v.method, string(o))
+			}
+		}
+	}
+	for name := range configured {
+		m.failovers.WithLabelValues(name)
+	}
+}
+
 func (m *Metrics) observeCall(system, operation string, o Outcome, d time.Duration) {
 	if m == nil {
 		return

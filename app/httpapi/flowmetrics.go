@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -40,8 +41,21 @@ func (c *flowCollector) Collect(ch chan<- prometheus.Metric) {
 		c.logger.Warn("metrics: count flow lines", "error", store.Describe(err))
 		return
 	}
-	for _, n := range counts {
-		ch <- prometheus.MustNewConstMetric(c.lines, prometheus.GaugeValue, float64(n.Count), n.Flow, n.State)
+	// Every state of a flow that has lines is reported, 0 when empty, so
+	// that the first line in needs_review is a rise from 0.
+	type key struct{ flow, state string }
+	n := map[key]int64{}
+	var flows []string
+	for _, lc := range counts {
+		if !slices.Contains(flows, lc.Flow) {
+			flows = append(flows, lc.Flow)
+		}
+		n[key{lc.Flow, lc.State}] = lc.Count
+	}
+	for _, flow := range flows {
+		for _, state := range store.LineStates() {
+			ch <- prometheus.MustNewConstMetric(c.lines, prometheus.GaugeValue, float64(n[key{flow, state}]), flow, state)
+		}
 	}
 	ch <- prometheus.MustNewConstMetric(c.lag, prometheus.GaugeValue, lag.Seconds())
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,7 +14,9 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/riverqueue/river/rivertype"
 
+	"github.com/pff/pff/jobs"
 	"github.com/pff/pff/store"
 )
 
@@ -28,8 +31,64 @@ func NewRegistry(pool *pgxpool.Pool, st *store.Store, logger *slog.Logger) *prom
 		newPoolCollector(pool),
 		newJobCollector(st, logger),
 		newFlowCollector(st, logger),
+		newModelCollector(st, logger),
 	)
 	return registry
+}
+
+// NewRedisCollector exports pff_redis_up: 1 when Redis answers a ping
+// within a second at scrape time, 0 when it does not (PFF is then degraded:
+// it works without its cache). Register it only when Redis is configured.
+func NewRedisCollector(ping func(context.Context) error, logger *slog.Logger) prometheus.Collector {
+	return &redisCollector{ping: ping, logger: logger,
+		up: prometheus.NewDesc("pff_redis_up", "1 when Redis answers a ping within a second, 0 when it does not.", nil, nil)}
+}
+
+type redisCollector struct {
+	ping   func(context.Context) error
+	logger *slog.Logger
+	up     *prometheus.Desc
+}
+
+func (c *redisCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.up }
+
+func (c *redisCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	up := 1.0
+	if err := c.ping(ctx); err != nil {
+		c.logger.Debug("metrics: ping redis", "error", err)
+		up = 0
+	}
+	ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, up)
+}
+
+// modelCollector exports the models of the registry by state: a training
+// that fails leaves its model failed.
+type modelCollector struct {
+	store  *store.Store
+	logger *slog.Logger
+	models *prometheus.Desc
+}
+
+func newModelCollector(st *store.Store, logger *slog.Logger) *modelCollector {
+	return &modelCollector{store: st, logger: logger,
+		models: prometheus.NewDesc("pff_models", "Models of the registry by state (training, ready, failed, active).", []string{"state"}, nil)}
+}
+
+func (c *modelCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.models }
+
+func (c *modelCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	counts, err := c.store.ModelCounts(ctx)
+	if err != nil {
+		c.logger.Warn("metrics: count models", "error", store.Describe(err))
+		return
+	}
+	for state, n := range counts {
+		ch <- prometheus.MustNewConstMetric(c.models, prometheus.GaugeValue, float64(n), state)
+	}
 }
 
 // httpMetrics counts requests by route, method and status class, and times
@@ -155,6 +214,7 @@ type poolCollector struct {
 	pool                                        *pgxpool.Pool
 	total, idle, acquired, max                  *prometheus.Desc
 	acquires, emptyAcquires, canceled, acquireS *prometheus.Desc
+	emptyWait                                   *prometheus.Desc
 }
 
 func newPoolCollector(pool *pgxpool.Pool) *poolCollector {
@@ -171,6 +231,7 @@ func newPoolCollector(pool *pgxpool.Pool) *poolCollector {
 		emptyAcquires: desc("empty_acquires_total", "Acquires that had to wait for a connection."),
 		canceled:      desc("canceled_acquires_total", "Acquires cancelled while waiting."),
 		acquireS:      desc("acquire_seconds_total", "Time spent acquiring connections."),
+		emptyWait:     desc("empty_acquire_wait_seconds_total", "Time acquires waited because every connection was in use: the pool's saturation."),
 	}
 }
 
@@ -192,21 +253,32 @@ func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(c.emptyAcquires, float64(s.EmptyAcquireCount()))
 	counter(c.canceled, float64(s.CanceledAcquireCount()))
 	counter(c.acquireS, s.AcquireDuration().Seconds())
+	counter(c.emptyWait, s.EmptyAcquireWaitTime().Seconds())
 }
 
-// jobCollector exports River's jobs by kind and state, counted at scrape time.
+// jobCollector exports River's jobs by kind and state, counted at scrape
+// time, and the age of the oldest available and running job of each kind.
+// Every kind of PFF's (jobs.Kinds) and every state is reported, 0 when
+// empty, so that a first failure is a rise from 0 that rules can see.
 type jobCollector struct {
-	store  *store.Store
-	logger *slog.Logger
-	jobs   *prometheus.Desc
+	store      *store.Store
+	logger     *slog.Logger
+	jobs, ages *prometheus.Desc
 }
 
 func newJobCollector(st *store.Store, logger *slog.Logger) *jobCollector {
-	return &jobCollector{store: st, logger: logger, jobs: prometheus.NewDesc(
-		"pff_jobs", "River jobs by kind and state.", []string{"kind", "state"}, nil)}
+	return &jobCollector{store: st, logger: logger,
+		jobs: prometheus.NewDesc("pff_jobs", "River jobs by kind and state.", []string{"kind", "state"}, nil),
+		ages: prometheus.NewDesc("pff_jobs_oldest_seconds",
+			"Age of the oldest job of a kind in a state: available since it became runnable, running since its attempt started; 0 when there is none.",
+			[]string{"kind", "state"}, nil),
+	}
 }
 
-func (c *jobCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.jobs }
+func (c *jobCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.jobs
+	ch <- c.ages
+}
 
 func (c *jobCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -217,7 +289,30 @@ func (c *jobCollector) Collect(ch chan<- prometheus.Metric) {
 		c.logger.Warn("metrics: count jobs", "error", store.Describe(err))
 		return
 	}
-	for _, n := range counts {
-		ch <- prometheus.MustNewConstMetric(c.jobs, prometheus.GaugeValue, float64(n.Count), n.Kind, n.State)
+	ages, err := c.store.JobAges(ctx)
+	if err != nil {
+		c.logger.Warn("metrics: job ages", "error", store.Describe(err))
+		return
+	}
+	type key struct{ kind, state string }
+	kinds := jobs.Kinds()
+	n := map[key]int64{}
+	for _, jc := range counts {
+		if !slices.Contains(kinds, jc.Kind) {
+			kinds = append(kinds, jc.Kind)
+		}
+		n[key{jc.Kind, jc.State}] = jc.Count
+	}
+	age := map[key]time.Duration{}
+	for _, a := range ages {
+		age[key{a.Kind, a.State}] = a.Age
+	}
+	for _, kind := range kinds {
+		for _, state := range rivertype.JobStates() {
+			ch <- prometheus.MustNewConstMetric(c.jobs, prometheus.GaugeValue, float64(n[key{kind, string(state)}]), kind, string(state))
+		}
+		for _, state := range []string{string(rivertype.JobStateAvailable), string(rivertype.JobStateRunning)} {
+			ch <- prometheus.MustNewConstMetric(c.ages, prometheus.GaugeValue, age[key{kind, state}].Seconds(), kind, state)
+		}
 	}
 }
