@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/pff/pff/app/config"
+	"github.com/pff/pff/internal/tracing"
 )
 
 // newLogger logs JSON in production and text elsewhere, unless log.format
@@ -21,10 +22,15 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 			format = "json"
 		}
 	}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if format == "json" {
-		return slog.New(lineSink{Handler: slog.NewJSONHandler(w, opts), w: w, json: true})
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(lineSink{Handler: slog.NewTextHandler(w, opts), w: w})
+	if cfg.Telemetry.Enabled() {
+		// Lines logged inside a span say which: trace_id and span_id.
+		h = tracing.LogHandler{Handler: h}
+	}
+	return slog.New(lineSink{Handler: h, w: w, json: format == "json"})
 }
 
 // lineSink is a handler that also takes whole lines in its own format: the

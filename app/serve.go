@@ -34,7 +34,7 @@ jobs get jobs.stop_timeout to finish and are then handed back to the queue.`,
 			if len(inv.args) > 0 {
 				return usagef("unexpected argument %q", inv.args[0])
 			}
-			return runProcess(ctx, inv, processOptions{migrate: migrate, workers: true}, func(s *services) (http.Handler, string, error) {
+			return runProcess(ctx, inv, processOptions{migrate: migrate, workers: true, process: "serve"}, func(s *services) (http.Handler, string, error) {
 				if err := s.serveAccounts(ctx); err != nil {
 					return nil, "", err
 				}
@@ -70,7 +70,7 @@ PostgreSQL.`,
 			if len(inv.args) > 0 {
 				return usagef("unexpected argument %q", inv.args[0])
 			}
-			return runProcess(ctx, inv, processOptions{workers: true}, func(s *services) (http.Handler, string, error) {
+			return runProcess(ctx, inv, processOptions{workers: true, process: "worker"}, func(s *services) (http.Handler, string, error) {
 				if s.cfg.Jobs.Workers == 0 {
 					return nil, "", usagef("a worker needs at least one job worker (jobs.workers > 0)")
 				}
@@ -88,7 +88,7 @@ func (s *services) httpDeps(build config.BuildInfo) httpapi.Deps {
 	}
 	return httpapi.Deps{Config: s.cfg, Build: build, Logger: s.logger, Registry: s.registry, Health: health,
 		Accounts: s.accounts, Records: s.records, Library: s.library, Learn: s.learn, Jobs: s.jobs, Limiter: s.limiter(),
-		Executions: s.executions, FlowCatalog: s.flowCatalog}
+		Executions: s.executions, FlowCatalog: s.flowCatalog, TracerProvider: s.tracing.Provider()}
 }
 
 // runProcess starts the services, serves HTTP with the handler that handler
@@ -105,6 +105,7 @@ func runProcess(ctx context.Context, inv *invocation, opts processOptions, handl
 	if !cfg.Production() && cfg.Auth.JWTSecret == config.InsecureDevSecret {
 		logger.Warn("using the insecure development JWT secret; set auth.jwt_secret (PFF_AUTH__JWT_SECRET) before exposing PFF")
 	}
+	opts.build = inv.Build
 	s, err := startServices(ctx, cfg, logger, opts)
 	if err != nil {
 		return err

@@ -39,6 +39,8 @@ type services struct {
 	// knowledge is the active schema, rules, checks and model, as a validator.
 	knowledge *knowledge.Source
 	registry  *prometheus.Registry
+	// tracing exports spans when telemetry.otlp_endpoint is set.
+	tracing *telemetry
 
 	accounts *accounts.Accounts
 	records  *records.Service
@@ -69,6 +71,9 @@ type processOptions struct {
 	workers bool
 	// flowsOnly works only the lines of fix flows (pff run).
 	flowsOnly bool
+	// build and process name the process in its spans.
+	build   config.BuildInfo
+	process string
 }
 
 // startServices waits for PostgreSQL, checks or applies migrations, opens the
@@ -83,6 +88,10 @@ func startServices(ctx context.Context, cfg config.Config, logger *slog.Logger, 
 	case opts.maxConns > 0:
 		maxConns = opts.maxConns
 	}
+	tracing, err := startTracing(ctx, cfg, opts.build, opts.process)
+	if err != nil {
+		return nil, err
+	}
 	connect := func(ctx context.Context) (err error) {
 		pool, err = store.Connect(ctx, store.PoolConfig{
 			URL:            cfg.Database.URL,
@@ -90,6 +99,7 @@ func startServices(ctx context.Context, cfg config.Config, logger *slog.Logger, 
 			MinConns:       min(cfg.Database.MinConns, maxConns),
 			ConnectTimeout: cfg.Database.ConnectTimeout,
 			Logger:         logger,
+			TracerProvider: tracing.Provider(),
 		})
 		return err
 	}
@@ -100,7 +110,7 @@ func startServices(ctx context.Context, cfg config.Config, logger *slog.Logger, 
 	if !opts.migrate {
 		g.Go(func() error { return connect(gctx) })
 	}
-	err := g.Wait()
+	err = g.Wait()
 	if err == nil && pool == nil {
 		err = connect(ctx)
 	}
@@ -108,9 +118,10 @@ func startServices(ctx context.Context, cfg config.Config, logger *slog.Logger, 
 		if pool != nil {
 			pool.Close()
 		}
+		tracing.shutdown(context.Background(), logger)
 		return nil, err
 	}
-	s := &services{cfg: cfg, logger: logger, pool: pool, store: store.New(pool)}
+	s := &services{cfg: cfg, logger: logger, pool: pool, store: store.New(pool), tracing: tracing}
 	s.registry = httpapi.NewRegistry(pool, s.store, logger)
 	if err := s.build(ctx, opts); err != nil {
 		s.close()
@@ -170,6 +181,7 @@ func (s *services) build(ctx context.Context, opts processOptions) error {
 			jobsCfg = jobs.Config{}
 		}
 	}
+	jobsCfg.TracerProvider = s.tracing.Provider()
 	if s.jobs, err = jobs.New(s.pool, jobsCfg); err != nil {
 		return err
 	}
@@ -229,6 +241,7 @@ func (s *services) buildEngine(catalogue *bss.Catalogue) error {
 	}
 	cfg := s.cfg.BSS
 	cfg.Logger, cfg.Metrics = s.logger.With("component", "bss"), metrics
+	cfg.TracerProvider = s.tracing.Provider()
 	cfg.Limiter = auth.NewMemoryLimiter(auth.MemoryLimiterConfig{})
 	if s.redis != nil {
 		cfg.Limiter = &auth.FallbackLimiter{Primary: auth.NewRedisLimiter(s.redis, "pff:bss:", time.Now), Fallback: cfg.Limiter, Logger: s.logger}
@@ -313,4 +326,7 @@ func (s *services) close() {
 		_ = s.redis.Close()
 	}
 	s.pool.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s.tracing.shutdown(ctx, s.logger)
 }

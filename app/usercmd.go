@@ -206,6 +206,10 @@ func withServicesOf(ctx context.Context, inv *invocation, opts processOptions, f
 	if err != nil {
 		return err
 	}
+	opts.build = inv.Build
+	if opts.process == "" {
+		opts.process = "command"
+	}
 	s, err := startServices(ctx, cfg, newLogger(cfg, inv.Stderr), opts)
 	if err != nil {
 		return err

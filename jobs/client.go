@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/pff/pff/store"
 )
@@ -50,6 +51,9 @@ type Config struct {
 	// Heartbeat times the heartbeats that hand the jobs of a dead worker
 	// back to the queue (heartbeat.go); zero values mean DefaultHeartbeat.
 	Heartbeat HeartbeatConfig
+	// TracerProvider, when set, traces inserts and jobs (tracing.go); nil
+	// means no tracing middleware at all.
+	TracerProvider trace.TracerProvider
 }
 
 // Client is a River client that knows how to shut down without losing work.
@@ -74,6 +78,9 @@ func New(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 	c := &Client{workers: cfg.Workers}
 	riverConfig := &river.Config{Logger: logger, FetchCooldown: cfg.FetchCooldown, RescueStuckJobsAfter: cfg.RescueStuckJobsAfter,
 		JobTimeout: cfg.JobTimeout}
+	// Tracing comes first, so the job's span covers the rest.
+	tracing := tracingMiddleware(cfg.TracerProvider)
+	riverConfig.Middleware = tracing
 	if cfg.Workers > 0 {
 		if cfg.Register == nil {
 			return nil, errors.New("jobs: a client with workers needs Config.Register")
@@ -91,10 +98,10 @@ func New(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 		}
 		riverConfig.PeriodicJobs = cfg.PeriodicJobs
 		c.leases = newLeases(store.New(pool), cfg.Heartbeat, logger)
-		riverConfig.Middleware = []rivertype.Middleware{
+		riverConfig.Middleware = append(tracing,
 			river.WorkerMiddlewareFunc(c.leases.hold),
 			river.WorkerMiddlewareFunc(c.requeueOnHardStop),
-		}
+		)
 	}
 	client, err := river.NewClient(riverpgxv5.New(pool), riverConfig)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	pgxvec "github.com/pgvector/pgvector-go/pgx"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // PoolConfig configures the connection pool. Zero values mean defaults.
@@ -27,6 +28,9 @@ type PoolConfig struct {
 	ConnectTimeout time.Duration
 	// Logger receives one line per failed attempt; nil discards them.
 	Logger *slog.Logger
+	// TracerProvider, when set, traces the statements run on behalf of a
+	// traced request or job (tracing.go); nil means no tracer on the pool.
+	TracerProvider trace.TracerProvider
 }
 
 // Connect opens a pool and waits, retrying with backoff, until PostgreSQL
@@ -43,6 +47,9 @@ func Connect(ctx context.Context, cfg PoolConfig) (*pgxpool.Pool, error) {
 		poolConfig.MaxConns = cfg.MaxConns
 	}
 	poolConfig.MinConns = cfg.MinConns
+	if t := newQueryTracer(cfg.TracerProvider); t != nil {
+		poolConfig.ConnConfig.Tracer = t
+	}
 	poolConfig.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
 		if err := pgxvec.RegisterTypes(ctx, conn); err != nil {
 			return fmt.Errorf("register pgvector types (has `pff migrate up` run?): %w: %w", errNoVectorTypes, err)

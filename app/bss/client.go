@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/semaphore"
 
 	"github.com/pff/pff/app/auth"
@@ -24,6 +25,7 @@ type Client struct {
 	systems map[string]*system
 	log     *slog.Logger
 	metrics *Metrics
+	tracer  trace.Tracer // nil when tracing is off
 }
 
 // system is one BSS system's clusters and guards.
@@ -96,11 +98,17 @@ func NewClient(cat *Catalogue, cfg Config) (*Client, error) {
 		lookup = os.LookupEnv
 	}
 	c := &Client{cat: cat, systems: map[string]*system{}, log: log, metrics: cfg.Metrics}
+	if cfg.TracerProvider != nil {
+		c.tracer = cfg.TracerProvider.Tracer(tracerScope)
+	}
 	for name, sc := range cfg.Systems {
 		s, err := newSystem(name, sc.withDefaults(), limiter, lookup, log, cfg.Metrics)
 		if err != nil {
 			errs = append(errs, err)
 			continue
+		}
+		if c.tracer != nil {
+			s.http = s.http.traced(c.tracer, name)
 		}
 		c.systems[name] = s
 	}
@@ -179,10 +187,14 @@ func (c *Client) Call(ctx context.Context, method string, args map[string]any, i
 
 // Do sends a resolved request and classifies how it ended. It waits for the
 // system's rate limit and in-flight bound, up to ctx's deadline.
-func (c *Client) Do(ctx context.Context, req Request) Result {
+func (c *Client) Do(ctx context.Context, req Request) (res Result) {
 	start := time.Now()
+	if c.tracer != nil {
+		var span trace.Span
+		ctx, span = c.startCall(ctx, req)
+		defer func() { endCall(span, res) }()
+	}
 	s, ok := c.systems[req.System]
-	var res Result
 	if !ok {
 		res = Result{Outcome: Rejected, Err: fmt.Errorf("bss: system %q is not configured (bss.systems.%s)", req.System, req.System)}
 	} else {

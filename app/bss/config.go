@@ -10,6 +10,8 @@ import (
 	"slices"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/pff/pff/app/auth"
 )
 
@@ -46,6 +48,9 @@ type Config struct {
 	// LookupEnv reads the environment variables that hold secrets; nil means
 	// os.LookupEnv.
 	LookupEnv func(string) (string, bool) `koanf:"-"`
+	// TracerProvider, when set, traces every call and each of its HTTP
+	// attempts (tracing.go); nil means no tracing.
+	TracerProvider trace.TracerProvider `koanf:"-"`
 }
 
 // SystemConfig configures the calls to one BSS system.

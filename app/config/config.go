@@ -33,6 +33,8 @@ type Config struct {
 	// BSS are the telecom systems fix flows call; Flows how executions run.
 	BSS   bss.Config  `koanf:"bss"`
 	Flows FlowsConfig `koanf:"flows"`
+	// Telemetry exports traces; off unless an endpoint is set.
+	Telemetry TelemetryConfig `koanf:"telemetry"`
 	// BootstrapAdmin and BootstrapPassword create the first admin at start
 	// when the users table is empty (PFF_BOOTSTRAP_ADMIN, PFF_BOOTSTRAP_PASSWORD).
 	BootstrapAdmin    string `koanf:"bootstrap_admin"`
@@ -122,6 +124,39 @@ type FlowsConfig struct {
 	// Workers is how many lines a process runs at once, besides
 	// jobs.workers: lines mostly wait for BSS.
 	Workers int `koanf:"workers"`
+}
+
+// TelemetryConfig configures OpenTelemetry tracing. Tracing is off (no
+// tracer provider at all) while OTLPEndpoint is empty.
+type TelemetryConfig struct {
+	// OTLPEndpoint is the OTLP/HTTP receiver traces are sent to, e.g.
+	// http://otel-collector:4318 (/v1/traces is added to a URL without a
+	// path; a URL with a path is used as it is). The environment's
+	// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT set it
+	// too.
+	OTLPEndpoint string `koanf:"otlp_endpoint"`
+	// ServiceName is the service.name of the spans (OTEL_SERVICE_NAME sets
+	// it too).
+	ServiceName string `koanf:"service_name"`
+	// SampleRatio is the share of traces started here that are kept; a
+	// trace started upstream follows its parent's decision.
+	SampleRatio float64 `koanf:"sample_ratio"`
+}
+
+// Enabled reports whether traces are exported.
+func (c TelemetryConfig) Enabled() bool { return c.OTLPEndpoint != "" }
+
+// TracesURL is where traces are sent: OTLPEndpoint, with /v1/traces added
+// when it has no path.
+func (c TelemetryConfig) TracesURL() string {
+	u, err := url.Parse(c.OTLPEndpoint)
+	if err != nil || c.OTLPEndpoint == "" {
+		return c.OTLPEndpoint
+	}
+	if u.Path == "" || u.Path == "/" {
+		u.Path = "/v1/traces"
+	}
+	return u.String()
 }
 
 // DatabaseConfig configures PostgreSQL.
@@ -233,6 +268,9 @@ func defaults() map[string]any {
 		"flows.approval_lines":        500,
 		"flows.max_lines":             100_000,
 		"flows.workers":               50,
+		"telemetry.otlp_endpoint":     "",
+		"telemetry.service_name":      "pff",
+		"telemetry.sample_ratio":      1.0,
 		"bootstrap_admin":             "",
 		"bootstrap_password":          "",
 		"bootstrap_email":             "",
@@ -295,6 +333,7 @@ func (c Config) Redacted() Config {
 	out := c
 	out.Database.URL = redactURL(c.Database.URL)
 	out.Redis.URL = redactURL(c.Redis.URL)
+	out.Telemetry.OTLPEndpoint = redactURL(c.Telemetry.OTLPEndpoint)
 	if c.BootstrapPassword != "" {
 		out.BootstrapPassword = "(redacted)"
 	}

@@ -72,11 +72,16 @@ func Load(src Sources) (Config, error) {
 	}
 
 	conventional := koanf.New(".")
-	for name, key := range map[string]string{"DATABASE_URL": "database.url", "REDIS_URL": "redis.url"} {
+	for name, key := range map[string]string{"DATABASE_URL": "database.url", "REDIS_URL": "redis.url",
+		"OTEL_SERVICE_NAME": "telemetry.service_name"} {
 		if v := lookupEnv(src.Environ, name); v != "" {
 			_ = conventional.Set(key, v)
 			delete(from, key)
 		}
+	}
+	if v := otlpTracesEndpoint(src.Environ); v != "" {
+		_ = conventional.Set("telemetry.otlp_endpoint", v)
+		delete(from, "telemetry.otlp_endpoint")
 	}
 	if err := k.Merge(conventional); err != nil {
 		return Config{}, fmt.Errorf("config: environment: %w", err)
@@ -119,6 +124,9 @@ func Load(src Sources) (Config, error) {
 	if err := k.UnmarshalWithConf("", &cfg, koanf.UnmarshalConf{Tag: "koanf"}); err != nil {
 		return Config{}, decodeProblem(err, from, k)
 	}
+	if strings.EqualFold(strings.TrimSpace(lookupEnv(src.Environ, "OTEL_SDK_DISABLED")), "true") {
+		cfg.Telemetry.OTLPEndpoint = ""
+	}
 	if err := cfg.validate(); err != nil {
 		var p *keyProblem
 		if errors.As(err, &p) {
@@ -127,6 +135,20 @@ func Load(src Sources) (Config, error) {
 		return Config{}, err
 	}
 	return cfg, nil
+}
+
+// otlpTracesEndpoint is the traces endpoint the standard OpenTelemetry
+// variables name: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as it is, else
+// OTEL_EXPORTER_OTLP_ENDPOINT, a base URL, with /v1/traces appended.
+func otlpTracesEndpoint(environ []string) string {
+	if v := strings.TrimSpace(lookupEnv(environ, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")); v != "" {
+		return v
+	}
+	base := strings.TrimSpace(lookupEnv(environ, "OTEL_EXPORTER_OTLP_ENDPOINT"))
+	if base == "" {
+		return ""
+	}
+	return strings.TrimRight(base, "/") + "/v1/traces"
 }
 
 // envName is the environment variable that sets key.

@@ -145,6 +145,9 @@ func (c Config) validate() error {
 			return problem("redis.url", "is not a valid redis:// or rediss:// URL")
 		}
 	}
+	if err := c.Telemetry.validate(); err != nil {
+		return err
+	}
 	if c.Production() {
 		if err := strongSecret(c.Auth.JWTSecret); err != nil {
 			return problem("auth.jwt_secret", "%v (production refuses weak secrets; generate one with `openssl rand -base64 48`)", err)
@@ -251,6 +254,23 @@ func (c IngestConfig) validate() error {
 		if !check.ok {
 			return problem(check.key, "%s", check.want)
 		}
+	}
+	return nil
+}
+
+func (c TelemetryConfig) validate() error {
+	if c.SampleRatio < 0 || c.SampleRatio > 1 {
+		return problem("telemetry.sample_ratio", "%v is outside 0..1", c.SampleRatio)
+	}
+	if c.OTLPEndpoint == "" {
+		return nil
+	}
+	u, err := url.Parse(c.OTLPEndpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return problem("telemetry.otlp_endpoint", "%q is not an http:// or https:// URL such as http://otel-collector:4318", redactURL(c.OTLPEndpoint))
+	}
+	if c.ServiceName == "" {
+		return problem("telemetry.service_name", "is required when telemetry.otlp_endpoint is set")
 	}
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/pff/pff/app/bss"
 	"github.com/pff/pff/app/bss/bsssim"
@@ -79,6 +80,8 @@ type benchConfig struct {
 	// the one numbered cluster, so the simulator's request log tells
 	// processes apart.
 	clusters, cluster int
+	// tracer traces the BSS client and the jobs; nil traces nothing.
+	tracer trace.TracerProvider
 }
 
 func newBench(t testing.TB, cfg benchConfig) *bench {
@@ -139,7 +142,7 @@ func (b *bench) newProcess(cfg benchConfig) (*bss.Client, *executions.Engine, *j
 		}
 		systems[name] = sc
 	}
-	bssCfg := bss.Config{Systems: systems, Logger: slog.New(slog.DiscardHandler)}
+	bssCfg := bss.Config{Systems: systems, Logger: slog.New(slog.DiscardHandler), TracerProvider: cfg.tracer}
 	if cfg.bss != nil {
 		cfg.bss(&bssCfg)
 	}
@@ -166,6 +169,7 @@ func (b *bench) newProcess(cfg benchConfig) (*bss.Client, *executions.Engine, *j
 	if cfg.noWorkers {
 		jobsCfg = jobs.Config{}
 	}
+	jobsCfg.TracerProvider = cfg.tracer
 	queue, err := jobs.New(b.pool, jobsCfg)
 	require.NoError(t, err)
 	if !cfg.noWorkers {

@@ -52,6 +52,8 @@ type accessEntry struct {
 	// client is the client's address; when it is not valid, clientText is.
 	client     netip.Addr
 	clientText string
+	// traceID and spanID are the request's span's, when it is traced.
+	traceID, spanID string
 }
 
 // write logs e at level, if the handler wants that level.
@@ -68,6 +70,8 @@ func (l *accessLog) write(ctx context.Context, level slog.Level, e accessEntry) 
 			slog.String("method", e.method), slog.String("route", e.route), slog.String("path", e.path),
 			slog.Int("status", e.status), slog.Int64("bytes", e.bytes), slog.Float64("duration_ms", milliseconds(e.elapsed)),
 			slog.String("remote_ip", client), slog.String("request_id", e.requestID))
+		// A traced request's context carries its span: app's handler adds
+		// trace_id and span_id from it.
 		return
 	}
 	bp := l.buffers.Get().(*[]byte)
@@ -121,6 +125,12 @@ func (l *accessLog) format(b []byte, now time.Time, level slog.Level, e *accessE
 	}
 	b = l.key(b, "request_id")
 	b = str(b, e.requestID)
+	if e.traceID != "" {
+		b = l.key(b, "trace_id")
+		b = str(b, e.traceID)
+		b = l.key(b, "span_id")
+		b = str(b, e.spanID)
+	}
 	if l.json {
 		b = append(b, '}')
 	}

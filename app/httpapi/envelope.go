@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // requestIDHeader carries a request's id in and out; a client's own id is
@@ -20,11 +21,17 @@ const requestIDHeader = "X-Request-Id" // canonical form: set directly in header
 // newEcho makes an echo instance with PFF's error format and the envelope
 // every request goes through.
 func newEcho(logger *slog.Logger, metrics *httpMetrics) *echo.Echo {
+	return newTracedEcho(logger, metrics, nil)
+}
+
+// newTracedEcho is newEcho with a span for each request when tracer is not
+// nil (tracing.go).
+func newTracedEcho(logger *slog.Logger, metrics *httpMetrics, tracer trace.Tracer) *echo.Echo {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = errorHandler(logger)
-	e.Use(envelope(logger, metrics))
+	e.Use(envelope(logger, metrics, tracer))
 	return e
 }
 
@@ -39,8 +46,9 @@ const livenessRoute = "/health"
 // request's metrics. It allocates nothing of its own in the common case
 // (a test holds it to that): ids come in batches, metric series from a
 // map read without locks, and the log line is formatted into a pooled
-// buffer (accessLog).
-func envelope(logger *slog.Logger, metrics *httpMetrics) echo.MiddlewareFunc {
+// buffer (accessLog). With a tracer, each request is also a span named
+// after its route (tracing.go); without one, tracing costs a nil check.
+func envelope(logger *slog.Logger, metrics *httpMetrics, tracer trace.Tracer) echo.MiddlewareFunc {
 	access := newAccessLog(logger)
 	ids := &requestIDs{}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
@@ -54,6 +62,10 @@ func envelope(logger *slog.Logger, metrics *httpMetrics) echo.MiddlewareFunc {
 				h[requestIDHeader] = ids.next()
 			}
 			setSecurityHeaders(h, req.URL.Path)
+			var span trace.Span
+			if tracer != nil && traced(c.Path()) {
+				req, span = startRequestSpan(tracer, metrics, c)
+			}
 
 			if err := serveRecovering(logger, next, c); err != nil {
 				// Let the error handler write the response now, so the
@@ -70,6 +82,9 @@ func envelope(logger *slog.Logger, metrics *httpMetrics) echo.MiddlewareFunc {
 			entry := accessEntry{method: req.Method, route: route, path: req.URL.Path, status: res.Status,
 				bytes: res.Size, elapsed: elapsed, requestID: requestIDOf(c)}
 			entry.client, entry.clientText = clientAddr(c)
+			if span != nil {
+				endRequestSpan(span, res.Status, &entry)
+			}
 			access.write(req.Context(), level, entry)
 			return nil
 		}

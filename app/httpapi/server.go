@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/pff/pff/app/accounts"
 	"github.com/pff/pff/app/auth"
@@ -47,6 +48,17 @@ type Deps struct {
 	// Console is the operator console (app/console), served under /console
 	// with / sending browsers to it; nil serves none.
 	Console http.Handler
+	// TracerProvider, when set, makes a span of each request; nil means no
+	// tracing.
+	TracerProvider trace.TracerProvider
+}
+
+// tracer is d's tracer, nil when tracing is off.
+func (d Deps) tracer() trace.Tracer {
+	if d.TracerProvider == nil {
+		return nil
+	}
+	return d.TracerProvider.Tracer(tracerScope)
 }
 
 // New is the HTTP handler of `pff serve`: probes, documentation and the API.
@@ -68,7 +80,7 @@ func newServer(d Deps) (*api, *echo.Echo, error) {
 	a := &api{cfg: d.Config, logger: d.Logger, build: d.Build, accounts: d.Accounts, records: d.Records,
 		library: d.Library, learn: d.Learn, jobs: d.Jobs, executions: d.Executions, flowCatalog: d.FlowCatalog,
 		limiter: limiter, proxies: proxies}
-	e := newEcho(d.Logger, newHTTPMetrics(d.Registry))
+	e := newTracedEcho(d.Logger, newHTTPMetrics(d.Registry), d.tracer())
 	e.IPExtractor = a.clientIP
 	if len(d.Config.HTTP.CORSOrigins) > 0 {
 		e.Use(cors(d.Config.HTTP.CORSOrigins))
@@ -100,7 +112,7 @@ func mountConsole(e *echo.Echo, console http.Handler) {
 
 // NewProbes is the HTTP handler of `pff worker`: health and metrics only.
 func NewProbes(d Deps) http.Handler {
-	e := newEcho(d.Logger, newHTTPMetrics(d.Registry))
+	e := newTracedEcho(d.Logger, newHTTPMetrics(d.Registry), d.tracer())
 	for _, r := range probeRoutes(d.Health, d.Registry) {
 		e.Add(r.Method, r.Path, r.Handler)
 	}

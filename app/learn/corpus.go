@@ -8,10 +8,12 @@ import (
 	"slices"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/pff/pff/app/kg"
 	"github.com/pff/pff/embed"
+	"github.com/pff/pff/internal/tracing"
 	"github.com/pff/pff/store"
 )
 
@@ -34,7 +36,12 @@ type CorpusConfig struct {
 // replacing the previous build in one transaction, and returns what it
 // wrote. Records that are not valid JSON objects with a customer are skipped
 // and counted.
-func BuildKG(ctx context.Context, st *store.Store, cfg CorpusConfig) (store.KGBuild, int, error) {
+func BuildKG(ctx context.Context, st *store.Store, cfg CorpusConfig) (_ store.KGBuild, skipped int, err error) {
+	ctx, span := tracing.Start(ctx, "kg.build")
+	defer func() {
+		span.SetAttributes(attribute.Int("pff.records_skipped", skipped))
+		tracing.End(span, err)
+	}()
 	if cfg.MaxCategoryValues == 0 {
 		cfg.MaxCategoryValues = DefaultMaxCategoryValues
 	}
@@ -48,12 +55,13 @@ func BuildKG(ctx context.Context, st *store.Store, cfg CorpusConfig) (store.KGBu
 	builder := kg.Builder{Now: now()}
 	triples := make(chan []store.KGTriple, 64)
 	corpus := make(chan store.Corpus, 1)
-	skipped := 0
 	// readErr is written before triples is closed, so the writer, which
 	// reads it after seeing the close, never commits a partly read corpus.
 	var readErr error
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
+	g.Go(func() (err error) {
+		gctx, span := tracing.Start(gctx, "kg.read_corpus")
+		defer func() { tracing.End(span, err) }()
 		c, err := st.ReadCorpus(gctx, func(doc []byte) error {
 			graph, err := builder.Build(doc)
 			if err != nil {
@@ -77,7 +85,9 @@ func BuildKG(ctx context.Context, st *store.Store, cfg CorpusConfig) (store.KGBu
 		return err
 	})
 	var build store.KGBuild
-	g.Go(func() error {
+	g.Go(func() (err error) {
+		gctx, span := tracing.Start(gctx, "kg.write_triples")
+		defer func() { tracing.End(span, err) }()
 		var batch []store.KGTriple
 		next := func() (store.KGTriple, bool, error) {
 			for len(batch) == 0 {
@@ -93,7 +103,6 @@ func BuildKG(ctx context.Context, st *store.Store, cfg CorpusConfig) (store.KGBu
 		}
 		// The fingerprint is known once the snapshot was read; ReplaceKG
 		// asks for it only after the last triple.
-		var err error
 		build, err = st.ReplaceKG(gctx, func() store.Corpus { return <-corpus }, cfg.MaxCategoryValues, next)
 		return err
 	})

@@ -126,7 +126,7 @@ func Train(ctx context.Context, st *store.Store, req TrainRequest) (store.Model,
 	if err != nil {
 		return store.Model{}, fmt.Errorf("learn: train: %w", err)
 	}
-	clock := newPhaseClock(req.Phase)
+	clock := newPhaseClock(ctx, req.Phase)
 	defer clock.close()
 	clock.begin("load")
 	data, err := prepare(ctx, st, req, cfg.Seed)

@@ -8,7 +8,11 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/pff/pff/embed"
+	"github.com/pff/pff/internal/tracing"
 )
 
 // PhaseStat is one phase of a training (load, train, evaluate, calibrate,
@@ -56,13 +60,16 @@ type phaseClock struct {
 	samples []memorySample // of the phase under way
 	phases  []PhaseStat
 	onPhase func(PhaseStat)
+	// ctx holds the span of the training's job, under which each phase is
+	// a span too.
+	ctx     context.Context
 	stop    context.CancelFunc
 	done    chan struct{}
 }
 
-func newPhaseClock(onPhase func(PhaseStat)) *phaseClock {
+func newPhaseClock(traced context.Context, onPhase func(PhaseStat)) *phaseClock {
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &phaseClock{onPhase: onPhase, stop: cancel, done: make(chan struct{})}
+	c := &phaseClock{onPhase: onPhase, ctx: traced, stop: cancel, done: make(chan struct{})}
 	go c.sample(ctx)
 	return c
 }
@@ -152,7 +159,9 @@ func (c *phaseClock) split(first string, after time.Duration, second string) {
 	}
 	c.phases = append(c.phases, out...)
 	c.name = ""
+	started := c.started
 	c.mu.Unlock()
+	c.trace(started, out)
 	if c.onPhase != nil {
 		for _, p := range out {
 			c.onPhase(p)
@@ -175,4 +184,22 @@ func (c *phaseClock) close() []PhaseStat {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.phases
+}
+
+// trace makes a span of each phase just ended, one after the other from
+// started, under the span in the clock's context (none without one).
+func (c *phaseClock) trace(started time.Time, phases []PhaseStat) {
+	parent := trace.SpanFromContext(c.ctx)
+	if !parent.SpanContext().IsValid() {
+		return
+	}
+	tracer := parent.TracerProvider().Tracer(tracing.Scope)
+	at := started
+	for _, p := range phases {
+		end := at.Add(time.Duration(p.Seconds * float64(time.Second)))
+		_, span := tracer.Start(c.ctx, "train."+p.Name, trace.WithTimestamp(at),
+			trace.WithAttributes(attribute.Float64("pff.peak_mib", p.PeakMiB)))
+		span.End(trace.WithTimestamp(end))
+		at = end
+	}
 }
