@@ -28,7 +28,7 @@ import (
 func (ts *testServer) workLines(t *testing.T) {
 	t.Helper()
 	pool := ts.store.Pool()
-	client, err := jobs.New(pool, jobs.Config{Workers: 4, FetchCooldown: 5 * time.Millisecond,
+	client, err := jobs.New(pool, jobs.Config{Workers: 16, FetchCooldown: 5 * time.Millisecond,
 		Register: func(w *river.Workers) { river.AddWorker(w, &jobs.FlowLineWorker{Engine: ts.api.executions.Engine()}) }})
 	require.NoError(t, err)
 	require.NoError(t, client.Start(context.Background()))
