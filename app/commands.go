@@ -76,11 +76,23 @@ func versionCommand() *command {
 }
 
 func configCommand() *command {
+	var out, envFile string
 	return &command{
 		name:    "config",
-		summary: "Print the effective configuration as YAML, secrets redacted.",
-		details: "Shows what defaults, the YAML file, PFF_* variables and flags add up to.",
+		args:    "[init]",
+		summary: "Print the effective configuration as YAML, secrets redacted; init writes a starter one.",
+		details: "Without an action: shows what defaults, the YAML file, PFF_* variables and flags add up to.\n\n" + configInitDetails,
+		flags: func(fs *flag.FlagSet, _ *invocation) {
+			fs.StringVar(&out, "out", "pff.yaml", "configuration `file` init writes")
+			fs.StringVar(&envFile, "env-file", ".env", "secrets `file` init writes (empty: none)")
+		},
 		run: func(_ context.Context, inv *invocation) error {
+			switch {
+			case len(inv.args) == 1 && inv.args[0] == "init":
+				return configInit(inv, out, envFile)
+			case len(inv.args) > 0:
+				return usagef("unknown action %q: want init, or nothing to print the configuration", inv.args[0])
+			}
 			cfg, err := inv.config()
 			if err != nil {
 				return err
