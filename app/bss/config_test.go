@@ -83,6 +83,8 @@ func TestMetrics(t *testing.T) {
 	require.Equal(t, 0.0, metricValue(t, reg, "pff_bss_calls_total", "operation=line.read_contract,outcome=transient,system=cpm"))
 	require.Equal(t, 0.0, metricValue(t, reg, "pff_bss_calls_total", "operation=line.set_contract_status,outcome=unknown,system=bae"))
 	require.Equal(t, 0.0, metricValue(t, reg, "pff_bss_failovers_total", "system=cpm"))
+	require.Equal(t, 0.0, metricValue(t, reg, "pff_bss_call_duration_seconds", "operation=line.read_contract,system=cpm"))
+	require.Equal(t, 0.0, metricValue(t, reg, "pff_bss_rate_limit_wait_seconds", "system=cpm"))
 
 	require.Equal(t, bss.Success, f.call(t, "line.read_contract", map[string]any{"customer_id": singleCustomer, "contract_id": singleContract}).Outcome)
 	require.Equal(t, bss.AlreadyDone, f.call(t, "line.set_contract_status",

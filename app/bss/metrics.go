@@ -60,8 +60,9 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 // The methods below accept a nil *Metrics, which records nothing.
 
 // start makes the client's series at 0 before its first call: a call count
-// per system, operation and outcome for every operation of the catalogue
-// on a configured system, and the failovers per system. rate() then sees a
+// per system, operation and outcome and a duration histogram for every
+// operation of the catalogue on a configured system, and the failovers and
+// rate-limit waits per system. rate() then sees a
 // first failure as a rise from 0, not as a series that appears.
 func (m *Metrics) start(cat *Catalogue, configured map[string]*system) {
 	if m == nil {
@@ -75,10 +76,12 @@ func (m *Metrics) start(cat *Catalogue, configured map[string]*system) {
 			for _, o := range Outcomes() {
 				m.calls.WithLabelValues(v.system, v.method, string(o))
 			}
+			m.duration.WithLabelValues(v.system, v.method)
 		}
 	}
 	for name := range configured {
 		m.failovers.WithLabelValues(name)
+		m.waited.WithLabelValues(name)
 	}
 }
 
