@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 
@@ -126,7 +127,7 @@ func TestUploadLimits(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			res := read(t, tt.input, "upload", "", tt.limits)
-			limitErr, ok := res.err.(*LimitError)
+			limitErr, ok := errors.AsType[*LimitError](res.err)
 			require.True(t, ok, "want a *LimitError, got %v", res.err)
 			require.ErrorIs(t, res.err, ErrLimit)
 			require.Equal(t, tt.limit, limitErr.Limit)

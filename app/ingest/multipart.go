@@ -19,7 +19,7 @@ func (u *upload) readMultipart(r io.Reader, contentType string) error {
 	mr := multipart.NewReader(r, params["boundary"])
 	for {
 		part, err := mr.NextPart()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
@@ -29,7 +29,7 @@ func (u *upload) readMultipart(r io.Reader, contentType string) error {
 			return fmt.Errorf("%w: %w", ErrInput, err)
 		}
 		err = u.readPart(part)
-		part.Close()
+		_ = part.Close() // a part read to its end or abandoned: nothing to lose
 		if err != nil {
 			return err
 		}

@@ -153,7 +153,9 @@ func TestReadMultipart(t *testing.T) {
 		t.Parallel()
 		res := read(t, body.Bytes(), "", mw.FormDataContentType(), Limits{MaxUploadBytes: int64(body.Len() - 100)})
 		require.ErrorIs(t, res.err, ErrLimit)
-		require.Equal(t, "MaxUploadBytes", res.err.(*LimitError).Limit)
+		limitErr, ok := errors.AsType[*LimitError](res.err)
+		require.True(t, ok, "want a *LimitError, got %v", res.err)
+		require.Equal(t, "MaxUploadBytes", limitErr.Limit)
 	})
 	t.Run("malformed", func(t *testing.T) {
 		t.Parallel()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 )
@@ -216,7 +217,7 @@ func (s *scanner) skipLine() error {
 
 // endError is the error for input that ends inside a value.
 func (s *scanner) endError(err error, where string) error {
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		return s.errorf("unexpected end of input %s", where)
 	}
 	return err

@@ -32,7 +32,7 @@ func (u *upload) readStream(r io.Reader, st stream) error {
 	buf := u.getBuf()
 	defer u.putBuf(buf)
 	n, err := io.ReadAtLeast(r, buf, 4)
-	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+	if err != nil && !errors.Is(err, io.EOF) && err != io.ErrUnexpectedEOF {
 		return u.fail(st.source, err)
 	}
 	head := buf[:n]
@@ -63,7 +63,7 @@ func (u *upload) readGzip(r io.Reader, st stream) error {
 	if err != nil {
 		return u.fail(st.source, err)
 	}
-	defer gz.Close()
+	defer gz.Close() //nolint:errcheck // a reader: closing it loses nothing
 	inflated := &inflateReader{u: u, r: gz, compressed: func() int64 { return compressed.n }, source: st.source}
 	st.in = inGzip
 	return u.readStream(inflated, st)
@@ -74,7 +74,7 @@ func (u *upload) readGzip(r io.Reader, st stream) error {
 func (u *upload) readJSON(sc *scanner, st stream) error {
 	c, err := sc.skipSpace()
 	switch {
-	case err == io.EOF:
+	case errors.Is(err, io.EOF):
 		return u.rejectf(st.source, "no JSON document: the input is empty")
 	case err != nil:
 		return u.fail(st.source, err)
@@ -92,7 +92,7 @@ func (u *upload) readValues(sc *scanner, st stream) error {
 	ndjson := st.ndjson
 	sc.oneLine = ndjson
 	for n := 0; ; n++ {
-		if _, err := sc.skipSpace(); err == io.EOF {
+		if _, err := sc.skipSpace(); errors.Is(err, io.EOF) {
 			return nil
 		} else if err != nil {
 			return u.fail(st.source, err)
@@ -105,7 +105,7 @@ func (u *upload) readValues(sc *scanner, st stream) error {
 			if err := u.fail(st.source+":"+strconv.Itoa(line), err); err != nil {
 				return err
 			}
-			if err := sc.skipLine(); err == io.EOF {
+			if err := sc.skipLine(); errors.Is(err, io.EOF) {
 				return nil
 			} else if err != nil {
 				return u.fail(st.source, err)
@@ -118,7 +118,7 @@ func (u *upload) readValues(sc *scanner, st stream) error {
 		// Look past the document before emitting it: a file that ends in a
 		// read error (a bad checksum, say) is rejected with its last document.
 		_, err := sc.skipSpace()
-		if err != nil && err != io.EOF {
+		if err != nil && !errors.Is(err, io.EOF) {
 			return u.fail(st.source, err)
 		}
 		source := st.source
@@ -166,7 +166,7 @@ func (u *upload) readArray(sc *scanner, st stream) error {
 // afterArray checks that nothing but whitespace follows an array.
 func (u *upload) afterArray(sc *scanner, st stream) error {
 	switch c, err := sc.skipSpace(); {
-	case err == io.EOF:
+	case errors.Is(err, io.EOF):
 		return nil
 	case err != nil:
 		return u.fail(st.source, err)

@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"io"
 	"strconv"
 	"unicode/utf8"
@@ -104,7 +105,7 @@ func (s *scanner) escape() error {
 		s.pos += 6
 		return nil
 	}
-	if err := s.ensure(12); err != nil && err != io.EOF {
+	if err := s.ensure(12); err != nil && !errors.Is(err, io.EOF) {
 		return err
 	}
 	if rest := s.buf[s.pos+6:]; len(rest) >= 6 && rest[0] == '\\' && rest[1] == 'u' {
@@ -139,7 +140,7 @@ func utf16IsLow(r rune) bool  { return r >= 0xDC00 && r < 0xE000 }
 
 // utf8Rune reads one multi-byte UTF-8 sequence in a string.
 func (s *scanner) utf8Rune() error {
-	if err := s.ensure(utf8.UTFMax); err != nil && err != io.EOF {
+	if err := s.ensure(utf8.UTFMax); err != nil && !errors.Is(err, io.EOF) {
 		return err
 	}
 	r, size := utf8.DecodeRune(s.buf[s.pos:])
@@ -152,7 +153,7 @@ func (s *scanner) utf8Rune() error {
 
 // literal reads true, false or null.
 func (s *scanner) literal(word string) error {
-	if err := s.ensure(len(word)); err != nil && err != io.EOF {
+	if err := s.ensure(len(word)); err != nil && !errors.Is(err, io.EOF) {
 		return err
 	}
 	if !bytes.HasPrefix(s.buf[s.pos:], []byte(word)) {

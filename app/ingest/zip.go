@@ -24,8 +24,9 @@ func (u *upload) spoolZip(r io.Reader, st stream) error {
 		return fmt.Errorf("ingest: spool %s: %w", st.source, err)
 	}
 	defer func() {
-		f.Close()
-		os.Remove(f.Name())
+		// The spool is temporary: a failure to close or remove it loses nothing.
+		_ = f.Close()
+		_ = os.Remove(f.Name())
 	}()
 	w := &spoolWriter{w: f}
 	size, err := io.Copy(w, r)
@@ -180,7 +181,7 @@ func (u *upload) readZipEntry(f *zip.File, archive string, expansion *archiveExp
 	if err != nil {
 		return u.rejectf(source, "unreadable: "+err.Error())
 	}
-	defer rc.Close()
+	defer rc.Close() //nolint:errcheck // a reader: closing it loses nothing
 	compressed := int64(f.CompressedSize64)
 	inflated := &inflateReader{u: u, r: rc, compressed: func() int64 { return compressed }, source: source, archive: expansion}
 	return u.readStream(inflated, stream{source: source, ndjson: isNDJSONName(f.Name), msisdn: fileMSISDN(f.Name), in: inZip})

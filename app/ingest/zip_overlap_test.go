@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"testing"
@@ -172,7 +173,7 @@ func TestReadZipBoundsTheWholeArchivesRatio(t *testing.T) {
 	require.Less(t, over, 40)
 
 	res := read(t, input, "upload.zip", "", Limits{})
-	limitErr, ok := res.err.(*LimitError)
+	limitErr, ok := errors.AsType[*LimitError](res.err)
 	require.True(t, ok, "want a *LimitError, got %v", res.err)
 	require.Equal(t, "MaxCompressionRatio", limitErr.Limit)
 	require.Equal(t, fmt.Sprintf("upload.zip:m%02d.json", over), limitErr.Source)
