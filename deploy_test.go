@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -530,6 +531,168 @@ func TestComposeHasNoHardCodedSecrets(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestComposeObservabilityProfile: Prometheus with PFF's rules, Alertmanager,
+// Grafana with PFF's dashboards, an OpenTelemetry collector and Jaeger, all
+// behind the observability profile, pinned, and wired to each other and to
+// the files of deploy/ that exist.
+func TestComposeObservabilityProfile(t *testing.T) {
+	t.Parallel()
+	c := loadCompose(t)
+	observability := []string{"prometheus", "alertmanager", "grafana", "otel-collector", "jaeger"}
+	pinned := regexp.MustCompile(`^[a-z0-9./-]+:v?\d+\.\d+\.\d+$`)
+	mounts := map[string]map[string]string{} // service → target → source
+	for _, name := range observability {
+		s := c.service(t, name)
+		require.Equal(t, []string{"observability"}, s.Profiles, "%s starts only with --profile observability", name)
+		require.Regexp(t, pinned, s.Image, "%s: pin the image to a release", name)
+		mounts[name] = map[string]string{}
+		for _, v := range s.Volumes {
+			parts := strings.Split(v, ":")
+			require.GreaterOrEqual(t, len(parts), 2, "%s: volume %q", name, v)
+			source, target := parts[0], parts[1]
+			mounts[name][target] = source
+			if strings.HasPrefix(source, "./") {
+				_, err := os.Stat(source)
+				require.NoError(t, err, "%s mounts %s, which does not exist", name, source)
+				require.Equal(t, "ro", parts[len(parts)-1], "%s: mount %s read-only", name, source)
+			} else {
+				require.Contains(t, c.Volumes, source, "%s: %s must be a named volume", name, source)
+			}
+		}
+		for _, p := range s.Ports {
+			require.True(t, strings.HasPrefix(p, "${PFF_OBS_BIND:-127.0.0.1}:"), "%s: port %s listens on 127.0.0.1 by default", name, p)
+		}
+	}
+	for name, s := range c.Services {
+		if len(s.Profiles) == 0 {
+			for _, dep := range observability {
+				require.NotContains(t, s.DependsOn, dep, "service %s always starts, so it cannot depend on %s", name, dep)
+			}
+		}
+	}
+
+	// Prometheus: its configuration and rules, scraping the api and workers.
+	require.Equal(t, "./deploy/prometheus/prometheus.yml", mounts["prometheus"]["/etc/prometheus/prometheus.yml"])
+	require.Equal(t, "./deploy/prometheus/rules", mounts["prometheus"]["/etc/prometheus/rules"])
+	require.Contains(t, c.service(t, "prometheus").Command, "--config.file=/etc/prometheus/prometheus.yml")
+	var prom struct {
+		RuleFiles []string `yaml:"rule_files"`
+		Alerting  struct {
+			Alertmanagers []struct {
+				StaticConfigs []struct {
+					Targets []string `yaml:"targets"`
+				} `yaml:"static_configs"`
+			} `yaml:"alertmanagers"`
+		} `yaml:"alerting"`
+		ScrapeConfigs []struct {
+			JobName       string `yaml:"job_name"`
+			StaticConfigs []struct {
+				Targets []string `yaml:"targets"`
+			} `yaml:"static_configs"`
+			DNSSDConfigs []struct {
+				Names []string `yaml:"names"`
+				Port  int      `yaml:"port"`
+			} `yaml:"dns_sd_configs"`
+		} `yaml:"scrape_configs"`
+	}
+	readYAML(t, "deploy/prometheus/prometheus.yml", &prom)
+	require.Equal(t, []string{"rules/*.yml"}, prom.RuleFiles, "relative to /etc/prometheus, where the rules are mounted")
+	rules, err := filepath.Glob("deploy/prometheus/rules/*.yml")
+	require.NoError(t, err)
+	require.NotEmpty(t, rules)
+	require.Equal(t, []string{"alertmanager:9093"}, prom.Alerting.Alertmanagers[0].StaticConfigs[0].Targets)
+	jobs := map[string]string{}
+	for _, sc := range prom.ScrapeConfigs {
+		for _, s := range sc.StaticConfigs {
+			jobs[sc.JobName] = strings.Join(s.Targets, ",")
+		}
+		for _, d := range sc.DNSSDConfigs {
+			jobs[sc.JobName] = fmt.Sprintf("%s:%d", strings.Join(d.Names, ","), d.Port)
+		}
+	}
+	require.Equal(t, "api:8000", jobs["pff-api"])
+	require.Equal(t, "worker:8001", jobs["pff-worker"])
+
+	// Alertmanager and the collector: their configuration files.
+	require.Equal(t, "./deploy/alertmanager/alertmanager.yml", mounts["alertmanager"]["/etc/alertmanager/alertmanager.yml"])
+	require.Equal(t, "./deploy/otel/collector.yaml", mounts["otel-collector"]["/etc/otelcol/collector.yaml"])
+	var otel struct {
+		Exporters map[string]struct {
+			Endpoint string `yaml:"endpoint"`
+		} `yaml:"exporters"`
+	}
+	readYAML(t, "deploy/otel/collector.yaml", &otel)
+	require.Equal(t, "jaeger:4317", otel.Exporters["otlp/jaeger"].Endpoint)
+
+	// Grafana: the data source is the compose Prometheus, the dashboards are
+	// where the provider looks, and every dashboard names that data source.
+	grafana := c.service(t, "grafana")
+	require.Equal(t, "./deploy/grafana/provisioning/datasources", mounts["grafana"]["/etc/grafana/provisioning/datasources"])
+	require.Equal(t, "./deploy/grafana/provisioning/dashboards", mounts["grafana"]["/etc/grafana/provisioning/dashboards"])
+	var datasources struct {
+		Datasources []struct {
+			UID, Type, URL string
+		} `yaml:"datasources"`
+	}
+	readYAML(t, "deploy/grafana/provisioning/datasources/prometheus.yml", &datasources)
+	require.Len(t, datasources.Datasources, 1)
+	require.Equal(t, "prometheus", datasources.Datasources[0].Type)
+	require.Equal(t, "http://prometheus:9090", datasources.Datasources[0].URL)
+	var providers struct {
+		Providers []struct {
+			Options struct {
+				Path string `yaml:"path"`
+			} `yaml:"options"`
+		} `yaml:"providers"`
+	}
+	readYAML(t, "deploy/grafana/provisioning/dashboards/pff.yml", &providers)
+	require.Len(t, providers.Providers, 1)
+	require.Equal(t, "./deploy/grafana/dashboards", mounts["grafana"][providers.Providers[0].Options.Path])
+	dashboards, err := filepath.Glob("deploy/grafana/dashboards/*.json")
+	require.NoError(t, err)
+	require.Len(t, dashboards, 6, "overview, API, jobs and validation, learning, fix flows, BSS systems")
+	uids := map[string]bool{}
+	for _, path := range dashboards {
+		src, err := os.ReadFile(path)
+		require.NoError(t, err)
+		var d struct {
+			UID    string `json:"uid"`
+			Title  string `json:"title"`
+			Panels []struct {
+				Title      string `json:"title"`
+				Datasource struct {
+					UID string `json:"uid"`
+				} `json:"datasource"`
+				Targets []struct {
+					Expr string `json:"expr"`
+				} `json:"targets"`
+			} `json:"panels"`
+		}
+		require.NoError(t, json.Unmarshal(src, &d), path)
+		require.NotEmpty(t, d.Title, path)
+		require.False(t, uids[d.UID], "%s: uid %q is taken", path, d.UID)
+		uids[d.UID] = true
+		require.NotEmpty(t, d.Panels, path)
+		for _, p := range d.Panels {
+			require.Equal(t, datasources.Datasources[0].UID, p.Datasource.UID, "%s: panel %q", path, p.Title)
+			require.NotEmpty(t, p.Targets, "%s: panel %q", path, p.Title)
+		}
+	}
+	require.Contains(t, grafana.Environment["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"], providers.Providers[0].Options.Path)
+
+	// PFF sends traces to the collector when told to; off by default.
+	for _, name := range []string{"api", "worker"} {
+		require.Equal(t, "", defaultOf(c.service(t, name).Environment["PFF_TELEMETRY__OTLP_ENDPOINT"]), name)
+	}
+}
+
+func readYAML(t *testing.T, path string, v any) {
+	t.Helper()
+	src, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.NoError(t, yaml.Unmarshal(src, v), path)
 }
 
 // defaultOf returns the default of a ${NAME:-default} reference, or value itself.
