@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -18,7 +19,7 @@ func FuzzParsePattern(f *testing.F) {
 	f.Fuzz(func(t *testing.T, pattern string) {
 		head, body, err := ParsePattern(pattern)
 		if err != nil {
-			se, ok := err.(*SyntaxError)
+			se, ok := errors.AsType[*SyntaxError](err)
 			require.True(t, ok, "%T", err)
 			require.True(t, se.Offset >= 0 && se.Offset <= len(pattern), "offset %d", se.Offset)
 			return

@@ -40,14 +40,14 @@ func (p *jsonParser) parse() {
 	p.ids = map[string]Position{}
 	err := p.document()
 	if err == nil {
-		if _, err = p.dec.Token(); err == io.EOF {
+		if _, err = p.dec.Token(); errors.Is(err, io.EOF) {
 			return
 		} else if err == nil {
 			p.errorf(p.dec.InputOffset(), "unexpected data after the top-level object")
 			return
 		}
 	}
-	if err != errStop {
+	if !errors.Is(err, errStop) {
 		p.syntaxError(err)
 	}
 }
@@ -287,7 +287,7 @@ func (p *jsonParser) syntaxError(err error) {
 	if errors.As(err, &se) {
 		off = max(se.Offset-1, 0)
 	}
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		err = io.ErrUnexpectedEOF
 	}
 	p.errorf(off, "invalid JSON: %v", err)
