@@ -190,7 +190,7 @@ func structField(rv reflect.Value, name string) (any, bool, error) {
 		}
 		fv, err := rv.FieldByIndexErr(f.Index)
 		if err != nil { // through a nil embedded pointer
-			return nil, false, nil
+			return nil, false, nil //nolint:nilerr // a field behind a nil pointer is absent, not an error
 		}
 		return fv.Interface(), true, nil
 	}
@@ -273,7 +273,7 @@ func pyStr(v any) (string, error) {
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
-		return "", fmt.Errorf("%w: cannot write %s as JSON: %v", ErrType, pyType(v), err)
+		return "", fmt.Errorf("%w: cannot write %s as JSON: %w", ErrType, pyType(v), err)
 	}
 	return string(b), nil
 }
