@@ -3,6 +3,7 @@ package httpapi
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -176,7 +177,7 @@ func requestIDOf(c echo.Context) string {
 func serveRecovering(logger *slog.Logger, next echo.HandlerFunc, c echo.Context) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			if r == http.ErrAbortHandler {
+			if err, ok := r.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 				panic(r)
 			}
 			logger.Error("panic serving request", "panic", fmt.Sprint(r), "request_id", requestIDOf(c))

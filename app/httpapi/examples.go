@@ -25,8 +25,8 @@ func ptr[T any](v T) *T { return &v }
 
 var (
 	loginExample          = loginRequest{Username: "ops", Password: "correct horse battery staple"}
-	tokenExample          = accounts.Token{AccessToken: "eyJhbGciOiJIUzI1NiIs...", TokenType: "bearer", ExpiresIn: 1800}
-	changePasswordExample = accounts.ChangePasswordRequest{CurrentPassword: "correct horse battery staple", NewPassword: "a new, longer passphrase"}
+	tokenExample          = accounts.Token{AccessToken: "eyJhbGciOiJIUzI1NiIs...", TokenType: "bearer", ExpiresIn: 1800}                             // #nosec G101 -- an example for the API's documentation
+	changePasswordExample = accounts.ChangePasswordRequest{CurrentPassword: "correct horse battery staple", NewPassword: "a new, longer passphrase"} // #nosec G101 -- an example for the API's documentation
 	userExample           = store.User{ID: "8d1f3c2a-5b7e-4c9d-a1f0-2e6b9c4d7a13", Username: "ops", Email: "ops@example.com",
 		Role: "operator", Active: true, CreatedAt: exampleTime, UpdatedAt: exampleTime}
 	createUserExample = accounts.CreateUserRequest{Username: "ops", Email: "ops@example.com", Role: "operator",

@@ -151,7 +151,7 @@ func startRequest(c echo.Context) (executions.StartRequest, error) {
 		if err != nil {
 			return executions.StartRequest{}, badRequest("invalid_upload", "the form has no file field: %v", err)
 		}
-		defer file.Close()
+		defer file.Close() //nolint:errcheck // an uploaded file, read only
 		lines, err := executions.ParseLines(header.Filename, file)
 		req := executions.StartRequest{Lines: lines, Flow: r.FormValue("flow"), Mode: r.FormValue("mode"), Name: r.FormValue("name")}
 		return fromQuery(req), err

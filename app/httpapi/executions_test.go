@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -131,14 +132,14 @@ func TestFixFlowsThroughTheAPI(t *testing.T) {
 
 	events := ts.do(request{method: http.MethodGet, path: fmt.Sprintf("%s/executions/%d/events", Prefix, run.ID), header: viewer})
 	require.Equal(t, http.StatusOK, events.Code)
-	ids := eventIDs(events.Body.String())
+	ids := eventIDs(t, events.Body.String())
 	require.Equal(t, int(run.LastEvent), len(ids), "every event once")
 	for i, id := range ids {
 		require.Equal(t, i+1, id, "in order, without gaps")
 	}
 	resumed := ts.do(request{method: http.MethodGet, path: fmt.Sprintf("%s/executions/%d/events", Prefix, run.ID),
 		header: map[string]string{"Authorization": viewer["Authorization"], "Last-Event-ID": fmt.Sprint(ids[2])}})
-	require.Equal(t, ids[3:], eventIDs(resumed.Body.String()), "a reconnection resumes after Last-Event-ID")
+	require.Equal(t, ids[3:], eventIDs(t, resumed.Body.String()), "a reconnection resumes after Last-Event-ID")
 
 	rec = ts.do(request{method: http.MethodGet, path: fmt.Sprintf("%s/executions/%d/lines", Prefix, run.ID), header: viewer})
 	require.Equal(t, http.StatusOK, rec.Code)
@@ -177,12 +178,12 @@ func TestFixFlowsThroughTheAPI(t *testing.T) {
 }
 
 // eventIDs are the ids of the events of a server-sent event stream.
-func eventIDs(stream string) []int {
+func eventIDs(t *testing.T, stream string) []int {
 	ids := []int{}
 	for _, line := range strings.Split(stream, "\n") {
 		if id, ok := strings.CutPrefix(line, "id: "); ok {
-			var n int
-			fmt.Sscan(id, &n)
+			n, err := strconv.Atoi(id)
+			require.NoError(t, err, "event id")
 			ids = append(ids, n)
 		}
 	}

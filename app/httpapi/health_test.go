@@ -161,7 +161,7 @@ func TestUploadRoutesOutliveTheServerReadTimeout(t *testing.T) {
 				_, _ = w.Write([]byte("0123456789"))
 				time.Sleep(100 * time.Millisecond)
 			}
-			w.Close()
+			_ = w.Close()
 		}()
 		res, err := http.Post(server.URL+path, "application/octet-stream", body)
 		if err != nil {
