@@ -7,10 +7,30 @@ BUILD_DATE  ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS     := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.buildDate=$(BUILD_DATE)
 ACTIONLINT  := github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 
-.PHONY: build run test test-short lint bench postgres chromium screenshots
+.PHONY: build run test test-short lint bench postgres chromium screenshots dist test-windows wine
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
+
+## dist: the six binaries a release has (.goreleaser.yaml builds the same in CI), cross-compiled
+## into dist/pff_<os>_<arch>[.exe] with the flags of build, without GoReleaser.
+DIST_PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
+dist:
+	@mkdir -p dist
+	@set -e; for platform in $(DIST_PLATFORMS); do \
+		os=$${platform%/*}; arch=$${platform#*/}; out=dist/pff_$${os}_$${arch}; \
+		if [ "$$os" = windows ]; then out=$$out.exe; fi; \
+		echo "$$out"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $$out .; \
+	done
+
+## test-windows: the tests of every package that needs no database, built for Windows and run
+## under Wine (Debian's wine64, installed by scripts/setup-wine.sh); prints what passes.
+test-windows: wine
+	scripts/test-windows.sh
+
+wine:
+	scripts/setup-wine.sh >/dev/null
 
 postgres:
 	scripts/setup-postgres.sh
