@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/pff/pff/app/accounts"
@@ -74,6 +75,9 @@ type processOptions struct {
 	// build and process name the process in its spans.
 	build   config.BuildInfo
 	process string
+	// tracerProvider replaces the one telemetry.* would make: tests trace
+	// into memory.
+	tracerProvider *sdktrace.TracerProvider
 }
 
 // startServices waits for PostgreSQL, checks or applies migrations, opens the
@@ -91,6 +95,9 @@ func startServices(ctx context.Context, cfg config.Config, logger *slog.Logger, 
 	tracing, err := startTracing(ctx, cfg, opts.build, opts.process)
 	if err != nil {
 		return nil, err
+	}
+	if opts.tracerProvider != nil {
+		tracing = &telemetry{provider: opts.tracerProvider}
 	}
 	connect := func(ctx context.Context) (err error) {
 		pool, err = store.Connect(ctx, store.PoolConfig{
