@@ -29,7 +29,7 @@ type step struct {
 }
 
 func newSampler(c *corpus, seed uint64, maxLen int) *sampler {
-	s := &sampler{c: c, rng: rand.New(rand.NewPCG(seed, 0xa11_b0b)), maxLen: maxLen}
+	s := &sampler{c: c, rng: rand.New(rand.NewPCG(seed, 0xa11_b0b)), maxLen: maxLen} // #nosec G404 -- seeded on purpose: the same seed gives the same sample
 	for p, recs := range c.predRecs {
 		if len(recs) > 0 {
 			s.heads = append(s.heads, uint32(p))
