@@ -163,7 +163,7 @@ func (s *Store) TokenVersion(ctx context.Context, userID string) (int64, error) 
 
 // TokenVersionChannel is notified with a user's id whenever their token
 // version or active flag changes.
-const TokenVersionChannel = "pff_token_versions"
+const TokenVersionChannel = "pff_token_versions" // #nosec G101 -- a channel's name, not a credential
 
 // ListenTokenVersions calls changed with the id of every user whose token
 // version or active flag changes, after calling ready once it listens. It
