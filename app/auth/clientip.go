@@ -80,7 +80,7 @@ func (t TrustedProxies) ClientIP(remoteAddr string, header map[string][]string) 
 			comma := strings.LastIndexByte(list, ',')
 			hop, err := parseHopAddr(strings.TrimSpace(list[comma+1:]))
 			if err != nil {
-				return client, nil
+				return client, nil //nolint:nilerr // a hop that is no address ends the chain that can be believed
 			}
 			if client = hop; !t.Contains(hop) {
 				return hop, nil

@@ -42,9 +42,9 @@ func TestLockoutSlowsDownThenLocksOneClient(t *testing.T) {
 		require.True(t, l.Attempt("alice", attacker).Allowed)
 	}
 	// After the free attempts, waits double: 1 s, 2 s, 4 s, … capped at 30 s.
-	for i, wait := range []time.Duration{1, 2, 4, 8, 16, 30, 30} {
+	for i, wait := range []time.Duration{1 * time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second, 30 * time.Second, 30 * time.Second} {
 		v := l.Attempt("alice", attacker)
-		require.Equal(t, LoginVerdict{Reason: SlowedDown, RetryAfter: wait * time.Second}, v, "wait %d", i)
+		require.Equal(t, LoginVerdict{Reason: SlowedDown, RetryAfter: wait}, v, "wait %d", i)
 		clock.Advance(v.RetryAfter - time.Millisecond)
 		require.False(t, l.Attempt("alice", attacker).Allowed, "not a moment early")
 		clock.Advance(time.Millisecond)

@@ -51,7 +51,7 @@ const (
 func (l *FallbackLimiter) Allow(ctx context.Context, key string, limit Limit) (Decision, error) {
 	if until := l.downUntil.Load(); until != 0 {
 		if l.now().UnixNano() >= until {
-			l.probe()
+			l.probe() //nolint:contextcheck // the probe runs in the background, past this request
 		}
 		return l.Fallback.Allow(ctx, key, limit)
 	}

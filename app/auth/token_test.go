@@ -74,7 +74,7 @@ func requireTokenError(t *testing.T, err, want error) {
 	require.ErrorIs(t, err, ErrTokenInvalid)
 	require.ErrorIs(t, err, want)
 	for _, other := range tokenSentinels {
-		if other != want {
+		if other != want { //nolint:errorlint // two sentinels of the list, not an error returned
 			require.NotErrorIs(t, err, other)
 		}
 	}
