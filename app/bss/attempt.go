@@ -66,7 +66,7 @@ func (s *system) attempt(ctx context.Context, cl *cluster, req Request) (Result,
 	if err != nil {
 		return s.transportFailure(ctx, cl, req, err, connected.Load())
 	}
-	defer resp.Body.Close()
+	defer resp.Body.Close() //nolint:errcheck // a response read to its limit: closing it loses nothing
 	data, readErr := io.ReadAll(io.LimitReader(resp.Body, s.cfg.MaxResponseBytes+1))
 	tooLarge := int64(len(data)) > s.cfg.MaxResponseBytes
 	if tooLarge {

@@ -36,8 +36,7 @@ func TestWriteFailsOverFromAnAddressNobodyListensOn(t *testing.T) {
 	require.NoError(t, err)
 	dead := "http://" + ln.Addr().String()
 	require.NoError(t, ln.Close())
-	var f *fixture
-	f = newFixture(t, fixtureOptions{system: func(c *bss.SystemConfig) {
+	f := newFixture(t, fixtureOptions{system: func(c *bss.SystemConfig) {
 		c.Clusters = append([]string{dead}, c.Clusters...)
 	}})
 	r := f.call(t, "line.delete_contract", map[string]any{"customer_id": singleCustomer, "contract_id": singleContract})
