@@ -60,7 +60,7 @@ func (s *Sim) Start(opts StartOptions) (*Servers, error) {
 	}
 	for i := range n {
 		cs := &clusterServer{index: i}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		ln, err := net.Listen("tcp", "127.0.0.1:0") //nolint:noctx // a loopback listen does not block
 		if err != nil {
 			_ = sv.Close()
 			return nil, fmt.Errorf("bsssim: listen: %w", err)
@@ -133,7 +133,7 @@ func (sv *Servers) sync() {
 			_ = cs.stop()
 		case !refuse && cs.srv == nil:
 			// Listen again on the same port; Go sets SO_REUSEADDR.
-			ln, err := net.Listen("tcp", cs.addr)
+			ln, err := net.Listen("tcp", cs.addr) //nolint:noctx // a loopback listen does not block
 			if err != nil {
 				sv.sim.log.Error("bsssim: listen again after an outage", "addr", cs.addr, "err", err)
 				continue
