@@ -97,6 +97,7 @@ func (c *Console) jobEvents(w http.ResponseWriter, r *http.Request, p *principal
 		return err
 	}
 	var last []byte
+	//nolint:contextcheck // the closure reads with r.Context()
 	return c.stream(w, r, 500*time.Millisecond, func(send func(string, []byte) error) (bool, error) {
 		j, err := c.cfg.Jobs.Get(r.Context(), id)
 		if err != nil {

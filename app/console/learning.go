@@ -203,7 +203,7 @@ func curveJSON(history []learn.EpochStat) (jsonBlock, int) {
 		out.MRR = append(out.MRR, h.ValidMRR)
 	}
 	data, _ := json.Marshal(out)
-	return template.JS(data), len(out.Epoch)
+	return template.JS(data), len(out.Epoch) // #nosec G203 -- JSON from json.Marshal, which escapes <, > and &
 }
 
 // maxMapPoints is how many entities the embedding map shows.
@@ -265,7 +265,7 @@ func (c *Console) mapPoints(w http.ResponseWriter, r *http.Request, p *principal
 
 func (d *mapData) fill(proj projection) {
 	data, _ := json.Marshal(proj)
-	d.Map, d.Explained, d.Points, d.Loaded = template.JS(data), proj.Explained, proj.Points, true
+	d.Map, d.Explained, d.Points, d.Loaded = template.JS(data), proj.Explained, proj.Points, true // #nosec G203 -- JSON from json.Marshal, which escapes <, > and &
 	d.Types = d.Types[:0]
 	for _, t := range proj.Types {
 		d.Types = append(d.Types, typeCount{Type: t.Type, Count: len(t.X)})

@@ -28,7 +28,7 @@ type loginData struct {
 
 func (c *Console) loginPage(w http.ResponseWriter, r *http.Request) {
 	if p, err := c.sessions.authenticate(r); err == nil && p != nil {
-		http.Redirect(w, r, nextPage(r.URL.Query().Get("next")), http.StatusSeeOther)
+		http.Redirect(w, r, nextPage(r.URL.Query().Get("next")), http.StatusSeeOther) // #nosec G710 -- nextPage keeps only paths of the console
 		return
 	}
 	c.renderLogin(w, r, http.StatusOK, loginData{Next: nextPage(r.URL.Query().Get("next"))})
@@ -42,6 +42,7 @@ func (c *Console) renderLogin(w http.ResponseWriter, r *http.Request, status int
 	} else {
 		d.CSRF = randomToken()
 	}
+	// #nosec G124 -- Secure whenever the request came over HTTPS (c.secure); the console also serves plain http://localhost
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: d.CSRF, Path: Prefix + "/login", MaxAge: 3600,
 		HttpOnly: true, Secure: c.secure(r), SameSite: http.SameSiteStrictMode})
 	if err := c.page(w, r, nil, status, "login", "Sign in", "", d); err != nil {
@@ -58,7 +59,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	status := http.StatusOK
 	entry := store.AuditEntry{Method: r.Method, Route: Prefix + "/login", Action: "Sign in to the console",
 		RequestID: requestID(w), ClientIP: c.clientIP(r), Actor: "login:" + username}
-	defer func() {
+	defer func() { //nolint:contextcheck // the audit entry is written with the request's values, past its cancellation
 		entry.Status, entry.StatusCode = outcome(status), &status
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
 		defer cancel()
@@ -102,7 +103,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.setSessionCookie(w, r, secret)
-	http.SetCookie(w, &http.Cookie{Name: loginCookie, Path: Prefix + "/login", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Path: Prefix + "/login", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode}) // #nosec G124 -- deletes the cookie
 	http.Redirect(w, r, d.Next, http.StatusSeeOther)
 }
 

@@ -150,6 +150,7 @@ func setFlash(w http.ResponseWriter, f flash) {
 	if len(msg) > 1000 {
 		msg = msg[:1000] + "…"
 	}
+	// #nosec G124 -- a one-minute message to show, not a credential
 	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(kind + "|" + msg), Path: Prefix, MaxAge: 60,
 		HttpOnly: true, SameSite: http.SameSiteStrictMode})
 }
@@ -160,7 +161,7 @@ func takeFlash(w http.ResponseWriter, r *http.Request) *flash {
 	if err != nil {
 		return nil
 	}
-	http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: Prefix, MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: Prefix, MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode}) // #nosec G124 -- deletes the cookie
 	raw, err := url.QueryUnescape(ck.Value)
 	if err != nil {
 		return nil
@@ -190,7 +191,7 @@ func redirect(w http.ResponseWriter, r *http.Request, to string) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	http.Redirect(w, r, to, http.StatusSeeOther)
+	http.Redirect(w, r, to, http.StatusSeeOther) // #nosec G710 -- callers pass console paths (nextPage, backTo)
 }
 
 // requestID is the id the API's envelope gave the request.

@@ -131,13 +131,14 @@ func (c *Console) setSessionCookie(w http.ResponseWriter, r *http.Request, secre
 	if secure {
 		name, path = secureSessionCookie, "/"
 	}
+	// #nosec G124 -- Secure whenever the request came over HTTPS (c.secure); the console also serves plain http://localhost
 	http.SetCookie(w, &http.Cookie{Name: name, Value: secret, Path: path, MaxAge: int(c.cfg.SessionMax.Seconds()),
 		HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode})
 }
 
 func (c *Console) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 	secure := c.secure(r)
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Path: Prefix, MaxAge: -1, HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Path: Prefix, MaxAge: -1, HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode}) // #nosec G124 -- deletes the cookie
 	if secure {
 		http.SetCookie(w, &http.Cookie{Name: secureSessionCookie, Path: "/", MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
 	}
