@@ -7,7 +7,7 @@ BUILD_DATE  ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS     := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.buildDate=$(BUILD_DATE)
 ACTIONLINT  := github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 
-.PHONY: build run test test-short lint bench postgres chromium screenshots dist test-windows wine
+.PHONY: build run test test-short lint bench postgres chromium screenshots dist test-windows wine prometheus
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
@@ -39,6 +39,10 @@ postgres:
 chromium:
 	scripts/setup-chromium.sh
 
+## prometheus: Debian's prometheus and promtool, which test the rules and dashboards of deploy/.
+prometheus:
+	scripts/setup-prometheus.sh
+
 ## run: a local PostgreSQL with pgvector, a fresh build, migrations, the API on :8000.
 run: postgres build
 	scripts/create-database.sh
@@ -46,11 +50,12 @@ run: postgres build
 	$(BIN) serve
 
 ## test: every package against the real local PostgreSQL and Redis, with the race detector;
-## the console's tests in headless chromium (required here, skipped by a bare go test without it);
+## the console's tests in headless chromium and the Prometheus rules' and dashboards' tests with
+## Debian's promtool and prometheus (both required here, skipped by a bare go test without them);
 ## then the tests of time, memory and allocation budgets, which the race detector makes moot.
 BUDGET_TESTS := TestTheEnvelopeCostsAMicrosecondAndOneAllocationAtMost|TestEvaluateLatency|TestLatencyWithTenThousandRules|TestRulesFromCleanRecordsCatchFaults|TestTrainPhasesStayInTheirMemoryBudgets
-test: postgres chromium
-	PFF_REQUIRE_BROWSER=1 $(GO) test -race -count=1 -timeout 20m ./...
+test: postgres chromium prometheus
+	PFF_REQUIRE_BROWSER=1 PFF_REQUIRE_PROMETHEUS=1 $(GO) test -race -count=1 -timeout 20m ./...
 	$(GO) test -count=1 -run '^($(BUDGET_TESTS))$$' ./app/httpapi ./app/rules ./app/validation ./app/mine ./app/learn
 
 ## screenshots: every console page at 1366×900, from the browser tests' seeded database, into screenshots/.
