@@ -14,7 +14,7 @@ import (
 
 // loadCorpusForTraining reads the learning view of the latest build for
 // training: the same held-out records, relation ranges and leak-free split
-// as LoadCorpusGraph, recordsOf and SplitTriples would give, but streamed
+// as LoadCorpusGraph and SplitTriples would give, but streamed
 // from the database into interned ids. A corpus of 15,000 records has 3.6
 // million learnable facts and 415,000 entities; held as strings, named
 // triples and maps of names, they took 2.6 GiB before training began.
@@ -98,7 +98,7 @@ func (g *internedGraph) relation(name []byte) int32 {
 	return id
 }
 
-// records labels every fact with its record, as recordsOf groups them: the
+// records labels every fact with its record: the
 // connected components of the entity edges (values are shared across
 // records, so edges to them do not join). It returns each fact's record
 // and, per record, its first fact, which names it.
@@ -137,9 +137,9 @@ func (g *internedGraph) records() (factRecord []int32, first []int32) {
 	return factRecord, first
 }
 
-// holdOutRecords holds out records as the function of that name does
-// (the same share, bound and seeded hash of a record's first subject) and
-// returns the facts left to train on, in place of g.triples, and the
+// holdOutRecords holds out about fraction of the records, at least one and
+// at most maxRecords, by a seeded hash of a record's first subject, so the
+// choice does not depend on the order the facts came in, and returns the facts left to train on, in place of g.triples, and the
 // held-out records.
 func (g *internedGraph) holdOutRecords(fraction float64, maxRecords int, seed uint64) ([]embed.Triple, [][]fact) {
 	factRecord, first := g.records()
