@@ -93,16 +93,6 @@ func (c Conditions) has(rel string) bool {
 	return ok
 }
 
-// subsetOf says every condition of c is one of o.
-func (c Conditions) subsetOf(o Conditions) bool {
-	for k, v := range c {
-		if w, ok := o[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
-}
-
 // Text says what the constraint requires, in words.
 func (c *Constraint) Text() string {
 	var b strings.Builder
