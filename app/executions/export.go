@@ -84,7 +84,7 @@ func (s *Service) Export(ctx context.Context, id int64, format string, w io.Writ
 		done = func() error { return nil }
 	case FormatXLSX:
 		f := excelize.NewFile()
-		defer f.Close()
+		defer f.Close() //nolint:errcheck // the workbook is written to w before; Close only drops its temporary files
 		sw, err := f.NewStreamWriter("Sheet1")
 		if err != nil {
 			return err

@@ -107,7 +107,7 @@ func xlsxRows(data []byte) ([][]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("not an XLSX workbook: %w", err)
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // a workbook read from memory
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
 		return nil, errors.New("the workbook has no sheet")
