@@ -72,7 +72,7 @@ func (w *LearnConstraintsWorker) Work(ctx context.Context, job *river.Job[LearnC
 		_, err := w.Store.ReadCorpus(ctx, func(doc []byte) error {
 			g, err := builder.Build(doc)
 			if err != nil {
-				return nil // not a record; validation says why
+				return nil //nolint:nilerr // not a record; validation says why
 			}
 			if cfg.HeldOut(g.Root) {
 				heldOut = append(heldOut, bytes.Clone(doc))
