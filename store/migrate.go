@@ -47,7 +47,7 @@ func OpenMigrator(url string, logger *slog.Logger) (*Migrator, error) {
 	db := stdlib.OpenDB(*connConfig)
 	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(migrationLockID))
 	if err != nil {
-		db.Close()
+		_ = db.Close() // nothing is connected yet
 		return nil, fmt.Errorf("store: migration lock: %w", err)
 	}
 	if logger == nil {
@@ -60,7 +60,7 @@ func OpenMigrator(url string, logger *slog.Logger) (*Migrator, error) {
 		goose.WithSlog(logger),
 	)
 	if err != nil {
-		db.Close()
+		_ = db.Close() // nothing is connected yet
 		return nil, fmt.Errorf("store: load migrations: %w", err)
 	}
 	return &Migrator{db: db, database: connConfig.Database, provider: provider, logger: logger}, nil
