@@ -293,7 +293,7 @@ func prepareSchema(ctx context.Context, cfg config.Config, logger *slog.Logger, 
 	if err != nil {
 		return err
 	}
-	defer migrator.Close()
+	defer migrator.Close() //nolint:errcheck // closes the migration pool when done; nothing is left to lose
 	if err := migrator.WaitReachable(ctx, cfg.Database.ConnectTimeout); err != nil {
 		return err
 	}
@@ -319,12 +319,17 @@ func prepareSchema(ctx context.Context, cfg config.Config, logger *slog.Logger, 
 
 // stopJobs lets running jobs finish within jobs.stop_timeout, then cancels
 // and requeues them.
+//
+//nolint:contextcheck // it runs at shutdown, when the command's context has ended
 func (s *services) stopJobs() {
 	if err := s.jobs.Stop(context.Background(), s.cfg.Jobs.StopTimeout, 10*time.Second); err != nil {
 		s.logger.Error("stop jobs", "error", err)
 	}
 }
 
+// close releases the services.
+//
+//nolint:contextcheck // it runs at shutdown, when the command's context has ended
 func (s *services) close() {
 	if s.bss != nil {
 		s.bss.Close()
