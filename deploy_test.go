@@ -564,6 +564,11 @@ func TestComposeObservabilityProfile(t *testing.T) {
 		for _, p := range s.Ports {
 			require.True(t, strings.HasPrefix(p, "${PFF_OBS_BIND:-127.0.0.1}:"), "%s: port %s listens on 127.0.0.1 by default", name, p)
 		}
+		// Compose resolves ${VAR:?} in every service before it applies
+		// profiles: one here would stop `docker compose up` without the profile.
+		for key, value := range s.Environment {
+			require.NotContains(t, value, ":?", "%s: %s: a required variable in a profile breaks a plain up", name, key)
+		}
 	}
 	for name, s := range c.Services {
 		if len(s.Profiles) == 0 {
