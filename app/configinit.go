@@ -15,8 +15,9 @@ import (
 // configInitDetails is the help of `pff config init`.
 const configInitDetails = `init writes a starter configuration: a YAML file with the important keys at
 their defaults, each with a comment (env: production), and a .env file with
-freshly generated secrets (POSTGRES_PASSWORD, PFF_AUTH__JWT_SECRET and a
-DATABASE_URL carrying that password) for compose.yaml and for pff itself.
+freshly generated secrets (POSTGRES_PASSWORD, PFF_AUTH__JWT_SECRET,
+GRAFANA_ADMIN_PASSWORD, and a DATABASE_URL carrying the database password)
+for compose.yaml and for pff itself.
 It never overwrites: if either file exists it writes neither and says which.
 
   pff config init                                  # pff.yaml and .env here
@@ -49,11 +50,12 @@ func configInit(inv *invocation, outPath, envPath string) error {
 
 	dbPassword := hex.EncodeToString(randomBytes(24))                  // URL-safe: it goes into DATABASE_URL
 	jwtSecret := base64.RawURLEncoding.EncodeToString(randomBytes(48)) // 64 characters
+	grafanaPassword := hex.EncodeToString(randomBytes(16))
 	if err := createNew(outPath, []byte(starterConfig), 0o644); err != nil {
 		return err
 	}
 	if envPath != "" {
-		if err := createNew(envPath, []byte(starterEnv(dbPassword, jwtSecret)), 0o600); err != nil {
+		if err := createNew(envPath, []byte(starterEnv(dbPassword, jwtSecret, grafanaPassword)), 0o600); err != nil {
 			_ = os.Remove(outPath) // all or nothing
 			return err
 		}
@@ -96,8 +98,8 @@ func createNew(path string, data []byte, perm os.FileMode) error {
 
 // starterEnv is the .env file: the variables of .env.example that hold
 // secrets, generated, and a DATABASE_URL for pff run outside compose.
-func starterEnv(dbPassword, jwtSecret string) string {
-	return strings.NewReplacer("@DB@", dbPassword, "@JWT@", jwtSecret).Replace(`# Written by pff config init. Secrets: keep this file private (it is created
+func starterEnv(dbPassword, jwtSecret, grafanaPassword string) string {
+	return strings.NewReplacer("@DB@", dbPassword, "@JWT@", jwtSecret, "@GRAFANA@", grafanaPassword).Replace(`# Written by pff config init. Secrets: keep this file private (it is created
 # with mode 0600) and out of version control. .env.example explains every
 # variable compose.yaml reads.
 
@@ -107,6 +109,9 @@ POSTGRES_PASSWORD=@DB@
 
 # Signs access tokens (HS256). Changing it logs everybody out.
 PFF_AUTH__JWT_SECRET=@JWT@
+
+# Grafana's admin password, for docker compose --profile observability.
+GRAFANA_ADMIN_PASSWORD=@GRAFANA@
 
 # For pff run outside compose (set -a; . ./.env; set +a). compose.yaml builds
 # its own from POSTGRES_PASSWORD. Point the host at your PostgreSQL.

@@ -57,6 +57,7 @@ func TestConfigInitWritesAStarterConfigurationWithFreshSecrets(t *testing.T) {
 	vars := readDotEnv(t, envPath)
 	require.Regexp(t, `^[0-9a-f]{48}$`, vars["POSTGRES_PASSWORD"], "hex: it goes into a URL")
 	require.Regexp(t, `^[A-Za-z0-9_-]{64}$`, vars["PFF_AUTH__JWT_SECRET"])
+	require.Regexp(t, `^[0-9a-f]{32}$`, vars["GRAFANA_ADMIN_PASSWORD"])
 	require.Equal(t, "postgres://pff:"+vars["POSTGRES_PASSWORD"]+"@127.0.0.1:5432/pff?sslmode=disable", vars["DATABASE_URL"])
 	if runtime.GOOS != "windows" { // Windows has no Unix permission bits
 		info, err := os.Stat(envPath)
