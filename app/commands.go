@@ -57,7 +57,7 @@ func probeHealth(ctx context.Context, url string) error {
 		}
 		return fmt.Errorf("%s: %w", url, errors.Unwrap(err))
 	}
-	res.Body.Close()
+	_ = res.Body.Close() // only the status is read
 	if res.StatusCode != http.StatusOK {
 		return fmt.Errorf("%s answered %s", url, res.Status)
 	}

@@ -138,7 +138,7 @@ func zipRecordEntries(path string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer r.Close()
+	defer r.Close() //nolint:errcheck // opened for reading
 	n := 0
 	for _, f := range r.File {
 		switch strings.ToLower(filepath.Ext(f.Name)) {

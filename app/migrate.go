@@ -41,7 +41,7 @@ concurrent runs (several replicas starting at once) apply each migration once.`,
 			if err != nil {
 				return err
 			}
-			defer migrator.Close()
+			defer migrator.Close() //nolint:errcheck // closes the migration pool when done; nothing is left to lose
 			if err := migrator.WaitReachable(ctx, cfg.Database.ConnectTimeout); err != nil {
 				return err
 			}

@@ -115,7 +115,7 @@ func runProcess(ctx context.Context, inv *invocation, opts processOptions, handl
 	if err != nil {
 		return err
 	}
-	listener, err := net.Listen("tcp", addr)
+	listener, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
@@ -146,7 +146,7 @@ func runProcess(ctx context.Context, inv *invocation, opts processOptions, handl
 	case serveErr = <-served:
 		logger.Error("HTTP server stopped", "error", serveErr)
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownTimeout) //nolint:contextcheck // ctx has ended: the shutdown needs a context of its own
 	defer cancel()
 	if err := server.Shutdown(shutdownCtx); err != nil {
 		logger.Warn("in-flight requests cut off at http.shutdown_timeout", "error", err)

@@ -59,7 +59,7 @@ func simCommand() *command {
 				}
 				fmt.Fprintf(inv.Stderr, "loaded %+v\n", rep)
 			}
-			ln, err := net.Listen("tcp", addr)
+			ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
 			if err != nil {
 				return fmt.Errorf("listen on %s: %w", addr, err)
 			}
@@ -73,7 +73,7 @@ func simCommand() *command {
 			go func() { served <- server.Serve(ln) }()
 			select {
 			case <-ctx.Done():
-				shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second) //nolint:contextcheck // ctx has ended: the shutdown needs a context of its own
 				defer cancel()
 				return server.Shutdown(shutdown)
 			case err := <-served:

@@ -278,7 +278,7 @@ func readRecords(stdin io.Reader, path string, fn func(source string, doc []byte
 		if err != nil {
 			return err
 		}
-		defer f.Close()
+		defer f.Close() //nolint:errcheck // opened for reading
 		r, name = f, path
 	}
 	lines := &lineIndex{r: r}
