@@ -25,6 +25,8 @@ func traced(route string) bool {
 // it in the request's context, where the SQL, the jobs it queues and the
 // logs find it. The span is named after the route template ("GET
 // /api/v1/records/:id"), never the path, which may hold MSISDNs and ids.
+//
+//nolint:contextcheck // the span's context is the request's own (req.Context())
 func startRequestSpan(tracer trace.Tracer, metrics *httpMetrics, c echo.Context) (*http.Request, trace.Span) {
 	req := c.Request()
 	route := metrics.routeOf(c)
