@@ -66,7 +66,7 @@ func BuildKG(ctx context.Context, st *store.Store, cfg CorpusConfig) (_ store.KG
 			graph, err := builder.Build(doc)
 			if err != nil {
 				skipped++
-				return nil
+				return nil //nolint:nilerr // a record the builder cannot use is skipped and counted, never fatal
 			}
 			batch := make([]store.KGTriple, len(graph.Triples))
 			for i, t := range graph.Triples {
