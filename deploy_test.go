@@ -519,11 +519,16 @@ func TestComposeHasNoHardCodedSecrets(t *testing.T) {
 	t.Parallel()
 	// ${NAME:?message}: compose refuses to start without NAME.
 	requiredVar := regexp.MustCompile(`^\$\{\w+:\?[^}]*\}$`)
+	// ${NAME:-}: from the environment, empty when unset; the form a profile's
+	// service uses (TestComposeObservabilityProfile says why).
+	optionalVar := regexp.MustCompile(`^\$\{\w+:-\}$`)
 	secretName := regexp.MustCompile(`PASSWORD|SECRET|TOKEN|_KEY$`)
 	urlPassword := regexp.MustCompile(`^[a-z][a-z0-9+.-]*://[^:/@]*:([^@]*)@`)
 	for name, s := range loadCompose(t).Services {
 		for key, value := range s.Environment {
-			if secretName.MatchString(key) {
+			if secretName.MatchString(key) && len(s.Profiles) > 0 {
+				require.Regexp(t, optionalVar, value, "service %s: %s must come from a ${VAR:-} without a default", name, key)
+			} else if secretName.MatchString(key) {
 				require.Regexp(t, requiredVar, value, "service %s: %s must come from a required ${VAR:?}", name, key)
 			}
 			if m := urlPassword.FindStringSubmatch(value); m != nil {
