@@ -7,6 +7,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,6 +17,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/pff/pff/app/config"
 )
 
 // ---- Dockerfile ----
@@ -717,6 +720,7 @@ func defaultOf(value string) string {
 // ---- .github/workflows/ci.yml ----
 
 type workflow struct {
+	Env         map[string]string `yaml:"env"`
 	Permissions map[string]string `yaml:"permissions"`
 	Concurrency struct {
 		Group            string `yaml:"group"`
@@ -726,8 +730,12 @@ type workflow struct {
 }
 
 type workflowJob struct {
-	If          string            `yaml:"if"`
-	Needs       []string          `yaml:"needs"`
+	If       string   `yaml:"if"`
+	Needs    []string `yaml:"needs"`
+	RunsOn   string   `yaml:"runs-on"`
+	Strategy struct {
+		Matrix map[string][]string `yaml:"matrix"`
+	} `yaml:"strategy"`
 	Permissions map[string]string `yaml:"permissions"`
 	Services    map[string]struct {
 		Image   string `yaml:"image"`
@@ -786,7 +794,8 @@ func TestWorkflowJobs(t *testing.T) {
 		{"test", []string{"actions/setup-go"}, []string{"go test -race -count=1"}},
 		{"security", []string{"actions/setup-go"}, []string{"govulncheck", "gosec"}},
 		{"build", []string{"docker/setup-buildx-action", "docker/build-push-action"}, nil},
-		{"deploy", []string{"docker/setup-buildx-action", "docker/login-action", "docker/build-push-action"}, nil},
+		{"cross-platform", []string{"actions/setup-go"}, []string{"scripts/test-windows.sh --list", "go test -count=1"}},
+		{"release", []string{"actions/setup-go", "docker/setup-buildx-action", "docker/login-action", "goreleaser/goreleaser-action"}, []string{"cyclonedx-gomod"}},
 	}
 	require.Len(t, w.Jobs, len(tests))
 	for _, tt := range tests {
@@ -826,12 +835,29 @@ func TestWorkflowBuildAndDeploy(t *testing.T) {
 	require.Equal(t, "type=gha", build.With["cache-from"])
 	require.Contains(t, build.With["cache-to"], "type=gha")
 
-	deploy := w.Jobs["deploy"]
-	require.Contains(t, deploy.If, "startsWith(github.ref, 'refs/tags/v')")
-	require.ElementsMatch(t, []string{"lint", "test", "security", "build"}, deploy.Needs)
-	require.Equal(t, "write", deploy.Permissions["packages"])
-	require.Equal(t, "ghcr.io", deploy.step(t, "docker/login-action").With["registry"])
-	require.Equal(t, true, deploy.step(t, "docker/build-push-action").With["push"])
+	// A v* tag that passed every other job is released by GoReleaser: the
+	// GitHub release (contents: write) and the image (packages: write).
+	release := w.Jobs["release"]
+	require.Contains(t, release.If, "startsWith(github.ref, 'refs/tags/v')")
+	require.ElementsMatch(t, []string{"lint", "test", "security", "build", "cross-platform"}, release.Needs)
+	require.Equal(t, map[string]string{"contents": "write", "packages": "write"}, release.Permissions)
+	require.Equal(t, "ghcr.io", release.step(t, "docker/login-action").With["registry"])
+	require.Equal(t, 0, release.step(t, "actions/checkout").With["fetch-depth"], "GoReleaser needs the tags")
+	goreleaser := release.step(t, "goreleaser/goreleaser-action")
+	require.Equal(t, "release --clean", goreleaser.With["args"])
+	require.Equal(t, "${{ env.GORELEASER_VERSION }}", goreleaser.With["version"])
+	require.Regexp(t, `^v2\.\d+\.\d+$`, w.Env["GORELEASER_VERSION"], "pin GoReleaser (schema version 2)")
+	require.Equal(t, "v1.10.0", w.Env["CYCLONEDX_GOMOD_VERSION"])
+}
+
+func TestWorkflowCrossPlatformTests(t *testing.T) {
+	t.Parallel()
+	job := loadWorkflow(t).Jobs["cross-platform"]
+	require.Equal(t, "${{ matrix.os }}", job.RunsOn)
+	require.ElementsMatch(t, []string{"windows-latest", "macos-latest"}, job.Strategy.Matrix["os"])
+	require.Empty(t, job.Services, "the packages it tests need no database")
+	// A checkout with CRLF line endings would break golden files and scripts.
+	require.Contains(t, job.Steps[0].Run, "core.autocrlf false")
 }
 
 func TestWorkflowHygiene(t *testing.T) {
@@ -853,4 +879,260 @@ func TestWorkflowHygiene(t *testing.T) {
 			}
 		}
 	}
+}
+
+// ---- .goreleaser.yaml, release.Dockerfile and make dist ----
+
+type goreleaserFile struct {
+	Version int `yaml:"version"`
+	Builds  []struct {
+		ID      string   `yaml:"id"`
+		Main    string   `yaml:"main"`
+		Binary  string   `yaml:"binary"`
+		Env     []string `yaml:"env"`
+		Goos    []string `yaml:"goos"`
+		Goarch  []string `yaml:"goarch"`
+		Flags   []string `yaml:"flags"`
+		Ldflags []string `yaml:"ldflags"`
+	} `yaml:"builds"`
+	Archives []struct {
+		Formats         []string `yaml:"formats"`
+		FormatOverrides []struct {
+			Goos    string   `yaml:"goos"`
+			Formats []string `yaml:"formats"`
+		} `yaml:"format_overrides"`
+	} `yaml:"archives"`
+	Checksum struct {
+		NameTemplate string `yaml:"name_template"`
+		Algorithm    string `yaml:"algorithm"`
+	} `yaml:"checksum"`
+	SBOMs []struct {
+		Artifacts string   `yaml:"artifacts"`
+		Cmd       string   `yaml:"cmd"`
+		Args      []string `yaml:"args"`
+		Documents []string `yaml:"documents"`
+	} `yaml:"sboms"`
+	DockersV2 []struct {
+		Dockerfile string            `yaml:"dockerfile"`
+		Images     []string          `yaml:"images"`
+		Tags       []string          `yaml:"tags"`
+		Platforms  []string          `yaml:"platforms"`
+		BuildArgs  map[string]string `yaml:"build_args"`
+	} `yaml:"dockers_v2"`
+}
+
+func loadGoreleaser(t *testing.T) goreleaserFile {
+	t.Helper()
+	var g goreleaserFile
+	readYAML(t, ".goreleaser.yaml", &g)
+	require.Equal(t, 2, g.Version, "GoReleaser v2's schema")
+	require.Len(t, g.Builds, 1, "one binary, pff")
+	return g
+}
+
+// makeVariable returns the value of a `NAME := value` or `NAME ?= value`
+// line of the Makefile.
+func makeVariable(t *testing.T, name string) string {
+	t.Helper()
+	src, err := os.ReadFile("Makefile")
+	require.NoError(t, err)
+	m := regexp.MustCompile(`(?m)^` + name + `\s*[:?]?=\s*(.*)$`).FindStringSubmatch(string(src))
+	require.NotNil(t, m, "Makefile: no %s", name)
+	return strings.TrimSpace(m[1])
+}
+
+// ldflags splits linker flags into the -X variables they set (name to value)
+// and the other flags.
+func ldflags(flags string) (set map[string]string, other []string) {
+	set = map[string]string{}
+	fields := strings.Fields(flags)
+	for i := 0; i < len(fields); i++ {
+		if fields[i] == "-X" && i+1 < len(fields) {
+			name, value, _ := strings.Cut(fields[i+1], "=")
+			set[name] = value
+			i++
+			continue
+		}
+		other = append(other, fields[i])
+	}
+	return set, other
+}
+
+func TestGoreleaserBuildsTheSixPlatformsOfMakeDist(t *testing.T) {
+	t.Parallel()
+	build := loadGoreleaser(t).Builds[0]
+	require.Equal(t, "pff", build.Binary)
+	require.Equal(t, ".", build.Main)
+	require.Contains(t, build.Env, "CGO_ENABLED=0", "static binaries, cross-compiled without a C toolchain")
+	require.Contains(t, build.Flags, "-trimpath")
+
+	var platforms []string
+	for _, goos := range build.Goos {
+		for _, goarch := range build.Goarch {
+			platforms = append(platforms, goos+"/"+goarch)
+		}
+	}
+	want := []string{"linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64", "windows/amd64", "windows/arm64"}
+	require.ElementsMatch(t, want, platforms)
+	require.ElementsMatch(t, want, strings.Fields(makeVariable(t, "DIST_PLATFORMS")), "make dist builds what a release builds")
+}
+
+func TestGoreleaserStampsTheVersionLikeTheMakefile(t *testing.T) {
+	t.Parallel()
+	build := loadGoreleaser(t).Builds[0]
+	released, releasedOther := ldflags(strings.Join(build.Ldflags, " "))
+	made, madeOther := ldflags(makeVariable(t, "LDFLAGS"))
+	require.ElementsMatch(t, madeOther, releasedOther, "the same linker flags (-s -w) besides -X")
+	require.Equal(t, slices.Sorted(maps.Keys(made)), slices.Sorted(maps.Keys(released)), "the same variables stamped")
+	for name, value := range released {
+		require.Regexp(t, `^\{\{ *\.\w+ *\}\}$`, value, "%s: one GoReleaser value", name)
+	}
+
+	// The variables exist in package main, so -X does not silently set nothing.
+	src, err := os.ReadFile("main.go")
+	require.NoError(t, err)
+	for name := range made {
+		variable, ok := strings.CutPrefix(name, "main.")
+		require.True(t, ok, "%s: the version variables live in package main", name)
+		require.Regexp(t, `(?m)^\s*`+variable+`\s*= "`, string(src), "main.go must declare %s", variable)
+	}
+}
+
+func TestGoreleaserPublishesArchivesChecksumsSBOMsAndTheImage(t *testing.T) {
+	t.Parallel()
+	g := loadGoreleaser(t)
+
+	require.Len(t, g.Archives, 1)
+	archive := g.Archives[0]
+	require.Equal(t, []string{"tar.gz"}, archive.Formats)
+	require.Len(t, archive.FormatOverrides, 1)
+	require.Equal(t, "windows", archive.FormatOverrides[0].Goos)
+	require.Equal(t, []string{"zip"}, archive.FormatOverrides[0].Formats, "Windows users open zips")
+
+	require.NotEmpty(t, g.Checksum.NameTemplate)
+	require.Equal(t, "sha256", g.Checksum.Algorithm)
+
+	require.Len(t, g.SBOMs, 1)
+	sbom := g.SBOMs[0]
+	require.Equal(t, "binary", sbom.Artifacts, "one SBOM per binary: what each platform compiles")
+	require.Equal(t, "cyclonedx-gomod", sbom.Cmd)
+	require.Equal(t, "app", sbom.Args[0], "app: only the modules the binary imports, build constraints evaluated")
+	require.Contains(t, sbom.Args, "$document")
+	require.Len(t, sbom.Documents, 1)
+
+	require.Len(t, g.DockersV2, 1)
+	image := g.DockersV2[0]
+	require.Equal(t, "release.Dockerfile", image.Dockerfile)
+	require.ElementsMatch(t, []string{"linux/amd64", "linux/arm64"}, image.Platforms)
+	require.Len(t, image.Images, 1)
+	require.Contains(t, image.Images[0], `"IMAGE"`, "the release job names the repository")
+	require.Contains(t, image.Tags, "{{ .Version }}")
+}
+
+// TestReleaseDockerfileIsTheRuntimeStage checks the image GoReleaser builds
+// from its binaries is the Dockerfile's runtime stage: the same base, which
+// .goreleaser.yaml reads from the Dockerfile, and the same user, ports,
+// probe and command.
+func TestReleaseDockerfileIsTheRuntimeStage(t *testing.T) {
+	t.Parallel()
+	stages := loadDockerfile(t)
+	runtime := stages[len(stages)-1]
+
+	src, err := os.ReadFile("release.Dockerfile")
+	require.NoError(t, err)
+	release, err := parseDockerfile(string(src))
+	require.NoError(t, err)
+	require.Len(t, release, 1, "no build stage: GoReleaser built the binaries")
+	require.Regexp(t, `^ARG RUNTIME$`, regexp.MustCompile(`(?m)^ARG RUNTIME$`).FindString(string(src)))
+	require.Equal(t, "${RUNTIME}", release[0].base)
+
+	// What the build argument's template does: the Dockerfile's only FROM
+	// line with a single word, less "FROM ".
+	arg := loadGoreleaser(t).DockersV2[0].BuildArgs["RUNTIME"]
+	require.Contains(t, arg, `mustReadFile "Dockerfile"`)
+	require.Contains(t, arg, `"^FROM [^ ]+$"`)
+	dockerfile, err := os.ReadFile("Dockerfile")
+	require.NoError(t, err)
+	froms := regexp.MustCompile(`(?m)^FROM [^ ]+$`).FindAllString(string(dockerfile), -1)
+	require.Equal(t, []string{"FROM " + runtime.base}, froms, "the template must find the runtime stage's FROM, and only it")
+
+	copyBinary := release[0].only(t, "COPY")
+	require.Equal(t, "${TARGETPLATFORM}/pff /pff", copyBinary.args, "GoReleaser's context holds <os>/<arch>/pff")
+	copyAt := slices.IndexFunc(release[0].instructions, func(in dockerInstruction) bool { return in.line == copyBinary.line })
+	require.Contains(t, release[0].declaredArgs(copyAt), "TARGETPLATFORM")
+	for _, keyword := range []string{"USER", "EXPOSE", "HEALTHCHECK", "ENTRYPOINT", "CMD"} {
+		want, got := runtime.only(t, keyword), release[0].only(t, keyword)
+		require.Equal(t, want.flags, got.flags, keyword)
+		require.Equal(t, want.args, got.args, keyword)
+	}
+}
+
+// ---- .env.example, .gitignore, dependabot ----
+
+func TestEnvExampleExplainsEveryComposeVariable(t *testing.T) {
+	t.Parallel()
+	compose, err := os.ReadFile("compose.yaml")
+	require.NoError(t, err)
+	example, err := os.ReadFile(".env.example")
+	require.NoError(t, err)
+
+	// NAME=value lines, each below a comment.
+	listed := map[string]string{}
+	lines := strings.Split(string(example), "\n")
+	for i, line := range lines {
+		name, value, ok := strings.Cut(line, "=")
+		if !ok || strings.HasPrefix(line, "#") {
+			continue
+		}
+		require.Regexp(t, `^[A-Z][A-Z0-9_]*$`, name)
+		listed[name] = value
+		j := i - 1
+		for j >= 0 && regexp.MustCompile(`^[A-Z][A-Z0-9_]*=`).MatchString(lines[j]) {
+			j-- // a group of related variables shares its comment
+		}
+		require.True(t, j >= 0 && strings.HasPrefix(lines[j], "#"), ".env.example: %s needs a comment above it", name)
+	}
+
+	for line := range strings.Lines(string(compose)) {
+		if strings.HasPrefix(strings.TrimSpace(line), "#") {
+			continue // comments may mention ${VAR} forms
+		}
+		for _, m := range regexp.MustCompile(`\$\{(\w+)`).FindAllStringSubmatch(line, -1) {
+			require.Contains(t, listed, m[1], ".env.example must list %s, which compose.yaml reads", m[1])
+		}
+	}
+	for name, value := range listed {
+		if config.IsSecretName(name) || strings.HasSuffix(name, "_PASSWORD") {
+			require.Regexp(t, `^replace-with-`, value, "%s: a placeholder, never a usable secret", name)
+		}
+	}
+
+	ignore, err := os.ReadFile(".gitignore")
+	require.NoError(t, err)
+	ignored := strings.Fields(string(ignore))
+	require.Contains(t, ignored, ".env", "local secrets are never committed")
+	require.Contains(t, ignored, "/dist/", "make dist and GoReleaser write there")
+}
+
+func TestDependabotWatchesModulesImagesAndActions(t *testing.T) {
+	t.Parallel()
+	var d struct {
+		Version int `yaml:"version"`
+		Updates []struct {
+			Ecosystem string `yaml:"package-ecosystem"`
+			Directory string `yaml:"directory"`
+			Schedule  struct {
+				Interval string `yaml:"interval"`
+			} `yaml:"schedule"`
+		} `yaml:"updates"`
+	}
+	readYAML(t, ".github/dependabot.yml", &d)
+	require.Equal(t, 2, d.Version)
+	var ecosystems []string
+	for _, u := range d.Updates {
+		ecosystems = append(ecosystems, u.Ecosystem)
+		require.Equal(t, "/", u.Directory, u.Ecosystem)
+		require.NotEmpty(t, u.Schedule.Interval, u.Ecosystem)
+	}
+	require.ElementsMatch(t, []string{"gomod", "docker", "github-actions"}, ecosystems)
 }
