@@ -125,7 +125,7 @@ func startServices(ctx context.Context, cfg config.Config, logger *slog.Logger, 
 		if pool != nil {
 			pool.Close()
 		}
-		tracing.shutdown(context.Background(), logger)
+		tracing.shutdown(context.WithoutCancel(ctx), logger)
 		return nil, err
 	}
 	s := &services{cfg: cfg, logger: logger, pool: pool, store: store.New(pool), tracing: tracing}

@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/rivercontrib/otelriver"
 	"github.com/riverqueue/river/rivertype"
+	"github.com/riverqueue/rivercontrib/otelriver"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
@@ -35,14 +35,14 @@ func tracingMiddleware(provider trace.TracerProvider) []rivertype.Middleware {
 // continueTrace puts the trace context otelriver stored in the job's
 // metadata into ctx as the remote parent of the work that follows.
 func continueTrace(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) error {
-	if sc := insertedBy(job.Metadata); sc.IsValid() {
+	if sc := insertedBy(ctx, job.Metadata); sc.IsValid() {
 		ctx = trace.ContextWithRemoteSpanContext(ctx, sc)
 	}
 	return doInner(ctx)
 }
 
 // insertedBy reads the span context of the span that inserted the job.
-func insertedBy(metadata []byte) trace.SpanContext {
+func insertedBy(ctx context.Context, metadata []byte) trace.SpanContext {
 	if len(metadata) == 0 {
 		return trace.SpanContext{}
 	}
@@ -57,5 +57,5 @@ func insertedBy(metadata []byte) trace.SpanContext {
 	if carrier.TraceState != "" {
 		m["tracestate"] = carrier.TraceState
 	}
-	return trace.SpanContextFromContext(propagation.TraceContext{}.Extract(context.Background(), m))
+	return trace.SpanContextFromContext(propagation.TraceContext{}.Extract(ctx, m))
 }

@@ -54,7 +54,7 @@ func TestStatementsOfATracedRequestAreSpans(t *testing.T) {
 	require.Contains(t, ok.Attributes, attribute.String("db.query.text", "SELECT $1::int + 1"))
 	require.Contains(t, ok.Attributes, attribute.String("db.system.name", "postgresql"))
 	for _, a := range ok.Attributes {
-		require.NotContains(t, a.Value.Emit(), "41", "arguments are not recorded")
+		require.NotContains(t, a.Value.String(), "41", "arguments are not recorded")
 	}
 	require.Equal(t, "Error", failed.Status.Code.String())
 	require.Len(t, byName["batch"], 1)

@@ -51,7 +51,7 @@ func TestARequestSpanIsNamedByItsRouteNeverItsPath(t *testing.T) {
 	require.Contains(t, span.Attributes, attribute.String("http.route", Prefix+"/records/:id"))
 	require.Contains(t, span.Attributes, attribute.Int("http.response.status_code", http.StatusNoContent))
 	for _, a := range span.Attributes {
-		require.NotContains(t, a.Value.Emit(), "31612345678", "the raw path is never recorded")
+		require.NotContains(t, a.Value.String(), "31612345678", "the raw path is never recorded")
 	}
 	require.Equal(t, span.SpanContext.SpanID(), inHandler.SpanID(), "the handler runs in the request's span")
 

@@ -62,13 +62,14 @@ type phaseClock struct {
 	onPhase func(PhaseStat)
 	// ctx holds the span of the training's job, under which each phase is
 	// a span too.
-	ctx     context.Context
-	stop    context.CancelFunc
-	done    chan struct{}
+	ctx  context.Context
+	stop context.CancelFunc
+	done chan struct{}
 }
 
 func newPhaseClock(traced context.Context, onPhase func(PhaseStat)) *phaseClock {
-	ctx, cancel := context.WithCancel(context.Background())
+	// The sampling stops with the clock, not with the training's context.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(traced))
 	c := &phaseClock{onPhase: onPhase, ctx: traced, stop: cancel, done: make(chan struct{})}
 	go c.sample(ctx)
 	return c
