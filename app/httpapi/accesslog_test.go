@@ -19,6 +19,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/pff/pff/app/config"
 	"github.com/pff/pff/internal/testkit"
@@ -102,9 +103,15 @@ func (w *probeWriter) WriteHeader(status int)      { w.status = status }
 // around a handler that does nothing, and returns the envelope's CPU time
 // and allocations per request.
 func envelopeCost(t testing.TB, r route, n int) (time.Duration, float64) {
+	return tracedEnvelopeCost(t, r, n, nil)
+}
+
+// tracedEnvelopeCost is envelopeCost with a span per request when tracer
+// is not nil.
+func tracedEnvelopeCost(t testing.TB, r route, n int, tracer trace.Tracer) (time.Duration, float64) {
 	t.Helper()
 	noop := func(c echo.Context) error { return c.NoContent(http.StatusNoContent) }
-	with := newEcho(sinkLogger(&lineWriter{}, true, slog.LevelInfo), newHTTPMetrics(prometheus.NewRegistry()))
+	with := newTracedEcho(sinkLogger(&lineWriter{}, true, slog.LevelInfo), newHTTPMetrics(prometheus.NewRegistry()), tracer)
 	with.Add(r.Method, r.Path, noop)
 	without := echo.New()
 	without.Add(r.Method, r.Path, noop)

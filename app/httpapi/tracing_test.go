@@ -2,10 +2,12 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/labstack/echo/v4"
@@ -69,4 +71,22 @@ func TestARequestSpanIsNamedByItsRouteNeverItsPath(t *testing.T) {
 	require.Equal(t, "GET /boom", got[0].Name)
 	require.Equal(t, codes.Error, got[0].Status.Code, "a 5xx is an error")
 	require.Equal(t, "GET", got[1].Name, "an unmatched request is named by its method alone")
+}
+
+// BenchmarkTracedEnvelope is BenchmarkAccessLog with tracing on: a span
+// per request, sampled, batched to an exporter that drops them.
+//
+//	go test -run '^$' -bench 'AccessLog|TracedEnvelope' ./app/httpapi
+func BenchmarkTracedEnvelope(b *testing.B) {
+	provider := sdktrace.NewTracerProvider(sdktrace.WithBatcher(tracetest.NewNoopExporter()))
+	b.Cleanup(func() { _ = provider.Shutdown(context.Background()) })
+	for _, r := range routeTable(b) {
+		b.Run(strings.TrimPrefix(r.Method+r.Path, "/"), func(b *testing.B) {
+			n := max(b.N, 1000)
+			cpu, allocs := tracedEnvelopeCost(b, r, n, provider.Tracer(tracerScope))
+			b.ReportMetric(float64(cpu.Nanoseconds()), "envelope-cpu-ns/req")
+			b.ReportMetric(allocs, "envelope-allocs/req")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
 }
