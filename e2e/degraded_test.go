@@ -70,7 +70,8 @@ func (p *cutProxy) cut() {
 
 // TestRedisGoneUnderARunningServer takes Redis away from a `pff serve`
 // that uses it for rate limits: logins, reads and uploads go on being
-// served (and limited, in memory), the liveness probe stays 200 and the
+// served (limited in memory meanwhile: app/httpapi's
+// TestRateLimitsFallBackToMemoryWhenRedisIsDown), the liveness probe stays 200 and the
 // detailed health says Redis is unhealthy and the service degraded, not
 // down.
 func TestRedisGoneUnderARunningServer(t *testing.T) {
