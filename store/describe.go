@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -37,9 +36,9 @@ func Describe(err error) string {
 		return "timeout"
 	case errors.Is(err, context.Canceled):
 		return "cancelled"
-	case errors.Is(err, syscall.ECONNREFUSED):
+	case connRefused(err):
 		return "connection refused"
-	case errors.Is(err, syscall.ECONNRESET):
+	case connReset(err):
 		return "connection reset"
 	case errors.As(err, &dnsErr):
 		return "host not found"

@@ -130,7 +130,7 @@ func TestOutageRefusesConnections(t *testing.T) {
 	id, err := s.AddFault(Fault{Kind: FaultOutage, Refuse: true, Clusters: []int{0}})
 	require.NoError(t, err)
 	_, err = sendTimeout(t, "GET", sv.URLs[0]+"/_sim/health", nil, time.Second)
-	require.True(t, errors.Is(err, syscall.ECONNREFUSED), "refused: %v", err)
+	require.True(t, errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.Errno(10061)), "refused (WSAECONNREFUSED on Windows): %v", err)
 	a, err := sendTimeout(t, "GET", sv.URLs[1]+"/_sim/health", nil, time.Second)
 	require.NoError(t, err)
 	require.Equal(t, 200, a.status, "the other cluster serves")
