@@ -2,6 +2,8 @@ module github.com/pff/pff
 
 go 1.26.0
 
+toolchain go1.26.10
+
 require (
 	github.com/expr-lang/expr v1.17.8
 	github.com/golang-jwt/jwt/v5 v5.3.1
