@@ -6,6 +6,18 @@ COMMIT      ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 BUILD_DATE  ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS     := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.buildDate=$(BUILD_DATE)
 ACTIONLINT  := github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+# make lint's linters, at the versions .github/workflows/ci.yml pins.
+GOLANGCI_LINT    := github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
+GOVULNCHECK      := golang.org/x/vuln/cmd/govulncheck@v1.9.0
+# golangci-lint's parallelism: the machines are shared, so one by default.
+LINT_CONCURRENCY ?= 1
+# govulncheck reads a pinned snapshot of the Go vulnerability database, built
+# from the module golang.org/x/vulndb that the Go module proxy serves, so that
+# make lint needs nothing else; raise VULNDB_VERSION for newer reports. CI's
+# security job reads the live database, as does GOVULNDB=https://vuln.go.dev.
+VULNDB_VERSION   := v0.0.0-20261105234957-e22db6528018
+VULNDB_DIR       := $(shell $(GO) env GOCACHE)/pff-vulndb-$(VULNDB_VERSION)
+GOVULNDB         ?= file://$(VULNDB_DIR)
 
 .PHONY: build run test test-short lint bench postgres chromium screenshots dist test-windows wine prometheus
 
@@ -62,10 +74,24 @@ test: postgres chromium prometheus
 screenshots: postgres chromium
 	PFF_REQUIRE_BROWSER=1 PFF_SCREENSHOTS=$(CURDIR)/screenshots $(GO) test -count=1 -run TestConsoleInBrowser ./app/console
 
-lint:
+## lint: gofmt, go vet, actionlint, golangci-lint with .golangci.yml (gosec among its linters) and
+## govulncheck, each at a pinned version; scripts/vulncheck/allowed.txt says why a finding does not apply.
+lint: $(if $(filter file://%,$(GOVULNDB)),$(VULNDB_DIR)/index/db.json)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	$(GO) run $(ACTIONLINT) .github/workflows/*.yml
+	$(GO) run $(GOLANGCI_LINT) run --concurrency $(LINT_CONCURRENCY) ./...
+	@mkdir -p bin
+	$(GO) run $(GOVULNCHECK) -db $(GOVULNDB) -format json ./... > bin/govulncheck.json
+	$(GO) run ./scripts/vulncheck scripts/vulncheck/allowed.txt < bin/govulncheck.json
+
+# The vulnerability database in the layout govulncheck reads, from the OSV
+# reports of the pinned golang.org/x/vulndb (go run downloads the module).
+$(VULNDB_DIR)/index/db.json:
+	rm -rf $(VULNDB_DIR).tmp
+	$(GO) run golang.org/x/vulndb/cmd/indexdb@$(VULNDB_VERSION) \
+		-vulns "$$($(GO) env GOMODCACHE)/golang.org/x/vulndb@$(VULNDB_VERSION)/data/osv" -out $(VULNDB_DIR).tmp
+	rm -rf $(VULNDB_DIR) && mv $(VULNDB_DIR).tmp $(VULNDB_DIR)
 
 bench: postgres
 	$(GO) test -run '^$$' -bench . -benchmem ./...
