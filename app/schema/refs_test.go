@@ -36,8 +36,8 @@ func TestCompileFollowsNoFileOrNetworkReference(t *testing.T) {
 	targets := map[string]string{
 		"an existing file":         "file:///etc/passwd",
 		"a missing file":           "file:///nonexistent/passwd",
-		"a readable schema file":   "file://" + readable,
-		"a FIFO":                   "file://" + fifo,
+		"a readable schema file":   "file://" + filepath.ToSlash(readable),
+		"a FIFO":                   "file://" + filepath.ToSlash(fifo),
 		"a URL":                    server.URL + "/schema.json",
 		"a relative file":          "other.json",
 		"a path":                   "/etc/passwd",
