@@ -47,7 +47,7 @@ jobs get jobs.stop_timeout to finish and are then handed back to the queue.`,
 					return nil, "", err
 				}
 				deps.Console = console
-				h, err := httpapi.New(deps)
+				h, err := httpapi.New(deps) //nolint:contextcheck // requests carry their own contexts
 				return h, s.cfg.HTTP.Addr, err
 			})
 		},
@@ -70,6 +70,7 @@ PostgreSQL.`,
 			if len(inv.args) > 0 {
 				return usagef("unexpected argument %q", inv.args[0])
 			}
+			//nolint:contextcheck // requests carry their own contexts
 			return runProcess(ctx, inv, processOptions{workers: true, process: "worker"}, func(s *services) (http.Handler, string, error) {
 				if s.cfg.Jobs.Workers == 0 {
 					return nil, "", usagef("a worker needs at least one job worker (jobs.workers > 0)")
@@ -146,9 +147,9 @@ func runProcess(ctx context.Context, inv *invocation, opts processOptions, handl
 	case serveErr = <-served:
 		logger.Error("HTTP server stopped", "error", serveErr)
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownTimeout) //nolint:contextcheck // ctx has ended: the shutdown needs a context of its own
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownTimeout)
 	defer cancel()
-	if err := server.Shutdown(shutdownCtx); err != nil {
+	if err := server.Shutdown(shutdownCtx); err != nil { //nolint:contextcheck // ctx has ended: the shutdown needs a context of its own
 		logger.Warn("in-flight requests cut off at http.shutdown_timeout", "error", err)
 		_ = server.Close()
 	}

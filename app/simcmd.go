@@ -73,9 +73,9 @@ func simCommand() *command {
 			go func() { served <- server.Serve(ln) }()
 			select {
 			case <-ctx.Done():
-				shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second) //nolint:contextcheck // ctx has ended: the shutdown needs a context of its own
+				shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 				defer cancel()
-				return server.Shutdown(shutdown)
+				return server.Shutdown(shutdown) //nolint:contextcheck // ctx has ended: the shutdown needs a context of its own
 			case err := <-served:
 				if errors.Is(err, http.ErrServerClosed) {
 					return nil
