@@ -2,6 +2,7 @@
 package scripts
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -52,7 +53,7 @@ func archiveURI(t *testing.T, files map[string]string, codename string) (string,
 		var stdout, stderr strings.Builder
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		err := cmd.Run()
-		if _, ok := err.(*exec.ExitError); !ok {
+		if _, ok := errors.AsType[*exec.ExitError](err); !ok {
 			require.NoError(t, err)
 		}
 		got := []any{strings.TrimSpace(stdout.String()), stderr.String(), err == nil}
