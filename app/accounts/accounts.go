@@ -49,6 +49,7 @@ type Accounts struct {
 	hasher   *auth.PasswordHasher
 	policy   auth.PasswordPolicy
 	lockout  LoginGuard
+	logins   loginGate
 	keys     *auth.APIKeyVerifier
 	keyUse   *keyUse
 	now      func() time.Time

@@ -43,6 +43,11 @@ func (a *Accounts) Login(ctx context.Context, username, password string, client 
 	if a.tokens == nil {
 		return Token{}, errors.New("accounts: logging in needs Config.Tokens")
 	}
+	leave, err := a.logins.enter(ctx, username)
+	if err != nil {
+		return Token{}, err
+	}
+	defer leave()
 	if err := a.attempt(ctx, username, client); err != nil {
 		return Token{}, err
 	}
