@@ -2,6 +2,7 @@ package accounts_test
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"sync"
 	"testing"
@@ -53,7 +54,7 @@ func TestConcurrentRightPasswordsAreNotLockedOut(t *testing.T) {
 	// The gate does not weaken the lockout: wrong passwords still lock.
 	var refused error
 	for range 20 {
-		if _, refused = a.Login(ctx, "ops", "wrong password", client); refused != accounts.ErrBadCredentials {
+		if _, refused = a.Login(ctx, "ops", "wrong password", client); !errors.Is(refused, accounts.ErrBadCredentials) {
 			break
 		}
 	}

@@ -15,6 +15,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -66,12 +67,16 @@ func run(apis []string, user, password string, rate int, duration time.Duration,
 	if err != nil {
 		return err
 	}
-	token, err := signIn(apis[0], login)
+	// Setting up is a few requests; a server that does not answer them
+	// in a minute will not sustain a load either.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	token, err := signIn(ctx, apis[0], login)
 	if err != nil {
 		return err
 	}
 	auth := http.Header{"Authorization": {"Bearer " + token}}
-	ids, fact, err := corpus(apis[0], auth)
+	ids, fact, err := corpus(ctx, apis[0], auth)
 	if err != nil {
 		return err
 	}
@@ -242,12 +247,17 @@ func schedule(kinds []kind) []int {
 	return order
 }
 
-func signIn(base string, body []byte) (string, error) {
-	res, err := http.Post(base+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
+func signIn(ctx context.Context, base string, body []byte) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/auth/login", bytes.NewReader(body))
 	if err != nil {
 		return "", err
 	}
-	defer res.Body.Close()
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close() //nolint:errcheck // read to the end by decode; nothing to do if closing fails
 	var tok struct {
 		AccessToken string `json:"access_token"`
 	}
@@ -259,10 +269,10 @@ func signIn(base string, body []byte) (string, error) {
 
 // corpus returns the ids of stored records to read, and a status fact of
 // one of them to predict on.
-func corpus(base string, auth http.Header) ([]int64, [3]string, error) {
+func corpus(ctx context.Context, base string, auth http.Header) ([]int64, [3]string, error) {
 	var fact [3]string
 	get := func(path string, out any) error {
-		req, err := http.NewRequest(http.MethodGet, base+path, nil)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
 		if err != nil {
 			return err
 		}
@@ -271,7 +281,7 @@ func corpus(base string, auth http.Header) ([]int64, [3]string, error) {
 		if err != nil {
 			return err
 		}
-		defer res.Body.Close()
+		defer res.Body.Close() //nolint:errcheck // read to the end by decode; nothing to do if closing fails
 		return decode(res, out)
 	}
 	var page struct {
