@@ -71,9 +71,9 @@ func (s Sampler) String() string {
 	return fmt.Sprintf("Sampler(%d)", uint8(s))
 }
 
-// Optimizer is the update rule. All of them update only the embedding rows a
-// batch touches, and their state lags for rows it does not ("lazy" updates,
-// as PyTorch's SparseAdam).
+// Optimizer is the update rule. All but DenseAdam update only the embedding
+// rows a batch touches, and their state lags for rows it does not ("lazy"
+// updates, as PyTorch's SparseAdam).
 type Optimizer uint8
 
 const (
