@@ -49,9 +49,10 @@ func fire(t *testing.T, client *bss.Client, n int) {
 // arrivalJitter is how many calls over the budget a one-second window of
 // arrivals may hold: calls are counted where they arrive, and on a busy
 // machine the network and the scheduler can hold a few admitted at the end
-// of one second until those of the next (53 of 50 seen while make test and a benchmark shared the machine). The
-// aim itself, 5% over 10-second windows across two processes, is held by
-// executions' TestTwoProcessesSharingRedisHoldBSSToItsRate without it.
+// of one second until those of the next (53 of 50 seen while make test and
+// a benchmark shared the machine). The aim itself, 5% over 10-second
+// windows across two processes, is held by executions'
+// TestTwoProcessesSharingRedisHoldBSSToItsRate without it.
 const arrivalJitter = testRate / 10
 
 // maxPerSecond is the most arrivals in any one-second window [t, t+1s).
