@@ -6,6 +6,8 @@ import (
 	"net"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/pff/pff/internal/neterr"
 )
 
 // Describe says why a database call failed in words that are safe to log and
@@ -36,9 +38,9 @@ func Describe(err error) string {
 		return "timeout"
 	case errors.Is(err, context.Canceled):
 		return "cancelled"
-	case connRefused(err):
+	case neterr.Refused(err):
 		return "connection refused"
-	case connReset(err):
+	case neterr.Reset(err):
 		return "connection reset"
 	case errors.As(err, &dnsErr):
 		return "host not found"

@@ -8,6 +8,8 @@ import (
 	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/pff/pff/internal/neterr"
 )
 
 // Unavailable reports whether err means that PostgreSQL could not be
@@ -31,6 +33,6 @@ func Unavailable(err error) bool {
 	var connectErr *pgconn.ConnectError
 	var netErr net.Error
 	return errors.As(err, &connectErr) || errors.As(err, &netErr) ||
-		connRefused(err) || connReset(err) || errors.Is(err, syscall.EPIPE) ||
+		neterr.Refused(err) || neterr.Reset(err) || errors.Is(err, syscall.EPIPE) ||
 		errors.Is(err, io.ErrUnexpectedEOF) || pgconn.SafeToRetry(err)
 }

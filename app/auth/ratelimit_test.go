@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pff/pff/app/resp"
+	"github.com/pff/pff/internal/neterr"
 	"github.com/pff/pff/internal/testkit"
 )
 
@@ -284,7 +285,7 @@ func TestRedisLimiterDown(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = client.Close() })
 	_, err = NewRedisLimiter(client, "x:", nil).Allow(t.Context(), "k", PerSecond(1))
-	require.True(t, resp.Refused(err), "refused: %v", err)
+	require.True(t, neterr.Refused(err), "refused: %v", err)
 }
 
 func TestMemoryLimiterForgetsIdleKeys(t *testing.T) {

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/pff/pff/internal/neterr"
 )
 
 // Options tunes a Client; zero fields take the defaults.
@@ -173,7 +175,7 @@ func (c *Client) do(ctx context.Context, args []any) (Value, error) {
 // hungUp reports whether err means the peer closed the connection before
 // replying.
 func hungUp(err error) bool {
-	return errors.Is(err, io.EOF) || connReset(err) || errors.Is(err, syscall.EPIPE)
+	return errors.Is(err, io.EOF) || neterr.Reset(err) || errors.Is(err, syscall.EPIPE)
 }
 
 // get takes a token from the pool, dialling if it is not a connection.

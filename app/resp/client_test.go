@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pff/pff/internal/neterr"
 )
 
 // testRedisURL is REDIS_URL or the local Redis. If it does not answer the
@@ -289,7 +291,7 @@ func TestDeadAddressFailsFast(t *testing.T) {
 	c := openClient(t, "redis://:s3cret@127.0.0.1:1", Options{})
 	start := time.Now()
 	err := c.Ping(t.Context())
-	require.True(t, Refused(err), "refused: %v", err)
+	require.True(t, neterr.Refused(err), "refused: %v", err)
 	require.ErrorContains(t, err, "resp: PING: dial tcp 127.0.0.1:1")
 	require.NotContains(t, err.Error(), "s3cret")
 	require.Less(t, time.Since(start), time.Second)

@@ -1,4 +1,6 @@
-package resp
+// Package neterr tells what a network error means on every system PFF runs
+// on: a refused connection or a reset one.
+package neterr
 
 import (
 	"errors"
@@ -15,14 +17,14 @@ const (
 	wsaECONNREFUSED syscall.Errno = 10061
 )
 
-// connReset reports whether err means the peer reset or aborted the
-// connection, on any system.
-func connReset(err error) bool {
-	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, wsaECONNRESET) || errors.Is(err, wsaECONNABORTED)
-}
-
-// Refused reports whether err means nothing listens at the address: ECONNREFUSED,
-// or WSAECONNREFUSED on Windows.
+// Refused reports whether err means nothing listens at the address:
+// ECONNREFUSED, or WSAECONNREFUSED on Windows.
 func Refused(err error) bool {
 	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, wsaECONNREFUSED)
+}
+
+// Reset reports whether err means the peer reset or aborted the
+// connection, on any system.
+func Reset(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, wsaECONNRESET) || errors.Is(err, wsaECONNABORTED)
 }
