@@ -21,7 +21,7 @@ import (
 // The standard benchmarks are opt-in: they need the datasets, which the
 // repository does not hold, and they take minutes. Run them with
 //
-//	PFF_DATASETS=/work/shared/datasets go test -run TestBenchmarkDatasets -v -timeout 2h ./embed
+//	PFF_DATASETS=$PWD/../shared/datasets go test -run TestBenchmarkDatasets -v -timeout 2h ./embed
 //
 // or one dataset with -run TestBenchmarkDatasets/wn18rr. Each trains with
 // the hyperparameters below, evaluates on test with the filtered protocol and
@@ -59,13 +59,13 @@ func TestBenchmarkDatasets(t *testing.T) {
 }
 
 // TestBenchmarkThroughput trains with the defaults of the PyTorch reference
-// (/work/shared/bench/transe_torch.py: dim 128, 32 negatives, batch 1024,
+// (../shared/bench/transe_torch.py: dim 128, 32 negatives, batch 1024,
 // Adam 0.001, L1, margin 5, uniform corruption, entities rescaled to unit
 // length after each epoch and relations at initialisation) for PFF_EPOCHS
 // epochs (default 10), so that the two can be run back to back:
 //
-//	PFF_DATASETS=/work/shared/datasets PFF_EPOCHS=10 go test -run TestBenchmarkThroughput -v ./embed
-//	python3 transe_torch.py /work/shared/datasets/wn18rr --epochs 10
+//	PFF_DATASETS=$PWD/../shared/datasets PFF_EPOCHS=10 go test -run TestBenchmarkThroughput -v ./embed
+//	python3 transe_torch.py ../shared/datasets/wn18rr --epochs 10
 func TestBenchmarkThroughput(t *testing.T) {
 	root := datasetsRoot(t)
 	epochs := 10

@@ -21,14 +21,14 @@
 #   - medians with the range over the rounds, the commit and the date.
 #
 #   [ROUNDS=3] [MAX_LOAD=1.5] [SIDES="embed torch-adam torch-sparse"] \
-#     scripts/bench-transe.sh [SHARED] [EPOCHS]   (defaults /work/shared, 10)
+#     scripts/bench-transe.sh [SHARED] [EPOCHS]   (defaults ../shared, 10)
 #
 # Every run's JSON line is kept in $OUT (default bench-transe-<date>.jsonl in
 # the temporary directory, printed at the end). Needs Debian's python3-torch
 # (apt-get install -y python3-torch).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-shared=$(cd "${1:-/work/shared}" && pwd)
+shared=$(cd "${1:-../shared}" && pwd)
 epochs=${2:-10}
 rounds=${ROUNDS:-3}
 read -r -a sides <<<"${SIDES:-embed torch-adam torch-sparse}"
