@@ -65,10 +65,10 @@ run: postgres build
 ## the console's tests in headless chromium and the Prometheus rules' and dashboards' tests with
 ## Debian's promtool and prometheus (both required here, skipped by a bare go test without them);
 ## then the tests of time, memory and allocation budgets, which the race detector makes moot.
-BUDGET_TESTS := TestTheEnvelopeCostsAMicrosecondAndOneAllocationAtMost|TestEvaluateLatency|TestLatencyWithTenThousandRules|TestRulesFromCleanRecordsCatchFaults|TestTrainPhasesStayInTheirMemoryBudgets|TestHugeUploadsAreRefusedWithoutFillingMemory
+BUDGET_TESTS := TestTheEnvelopeCostsAMicrosecondAndOneAllocationAtMost|TestEvaluateLatency|TestLatencyWithTenThousandRules|TestRulesFromCleanRecordsCatchFaults|TestTrainPhasesStayInTheirMemoryBudgets|TestHugeUploadsAreRefusedWithoutFillingMemory|TestCheckpointsAreNeverHeldInMemoryWhole
 test: postgres chromium prometheus
 	PFF_REQUIRE_BROWSER=1 PFF_REQUIRE_PROMETHEUS=1 $(GO) test -race -count=1 -timeout 20m ./...
-	$(GO) test -count=1 -run '^($(BUDGET_TESTS))$$' ./app/httpapi ./app/rules ./app/validation ./app/mine ./app/learn ./e2e
+	$(GO) test -count=1 -run '^($(BUDGET_TESTS))$$' ./app/httpapi ./app/rules ./app/validation ./app/mine ./app/learn ./e2e ./store
 
 ## screenshots: every console page at 1366×900, from the browser tests' seeded database, into screenshots/.
 screenshots: postgres chromium

@@ -116,7 +116,7 @@ func TestKilledTrainingResumesFromItsCheckpoint(t *testing.T) {
 		if err != nil {
 			return false
 		}
-		epoch, _, err := st.Checkpoint(ctx, model.ID)
+		epoch, err := st.CheckpointEpoch(ctx, model.ID)
 		return err == nil && epoch >= 10
 	}, 60*time.Second, 5*time.Millisecond, "the child never wrote a checkpoint")
 	require.NoError(t, child.Process.Signal(syscall.SIGKILL))
@@ -155,7 +155,7 @@ func TestKilledTrainingResumesFromItsCheckpoint(t *testing.T) {
 	require.NoError(t, json.Unmarshal(model.Metrics, &metrics))
 	require.GreaterOrEqual(t, metrics.ResumedFromEpoch, 10, "training resumed from the checkpoint")
 	require.Equal(t, 60, metrics.Epochs)
-	_, _, err = st.Checkpoint(ctx, model.ID)
+	_, err = st.CheckpointEpoch(ctx, model.ID)
 	require.ErrorIs(t, err, store.ErrNotFound, "a stored model keeps no checkpoint")
 }
 

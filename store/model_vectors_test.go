@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -297,7 +298,7 @@ func TestSaveTrainedModelRetry(t *testing.T) {
 	require.NoError(t, err)
 	_, err = admin.Exec(ctx, `INSERT INTO model_relations (model_id, relation, embedding) VALUES ($1, 'stale', '[1,2,3,4]')`, m.ID)
 	require.NoError(t, err)
-	require.NoError(t, s.SaveCheckpoint(ctx, m.ID, 3, []byte("state")))
+	require.NoError(t, s.SaveCheckpoint(ctx, m.ID, 3, bytes.NewReader([]byte("state"))))
 	require.NoError(t, s.FailModel(ctx, m.ID, "worker killed"))
 
 	vecs := unitVectors(rng, 12, 4)
@@ -319,7 +320,7 @@ func TestSaveTrainedModelRetry(t *testing.T) {
 	rels, err := s.RelationVectors(ctx, m.ID)
 	require.NoError(t, err)
 	require.Equal(t, map[string][]float32{"hasStatus": {0.5, 0, 0, 0}}, rels)
-	_, _, err = s.Checkpoint(ctx, m.ID)
+	_, err = s.CheckpointEpoch(ctx, m.ID)
 	require.ErrorIs(t, err, store.ErrNotFound, "a stored model needs no checkpoint")
 
 	var def string

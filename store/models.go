@@ -133,21 +133,6 @@ func (s *Store) FailModel(ctx context.Context, modelID int64, reason string) err
 	return wrap(err, "fail model %d", modelID)
 }
 
-// SaveCheckpoint keeps the latest checkpoint of a training.
-func (s *Store) SaveCheckpoint(ctx context.Context, modelID int64, epoch int, data []byte) error {
-	_, err := s.pool.Exec(ctx, `
-INSERT INTO model_checkpoints (model_id, epoch, data) VALUES ($1, $2, $3)
-ON CONFLICT (model_id) DO UPDATE SET epoch = excluded.epoch, data = excluded.data, updated_at = clock_timestamp()`,
-		modelID, epoch, data)
-	return wrap(err, "save checkpoint of model %d", modelID)
-}
-
-// Checkpoint returns the latest checkpoint of a training, or ErrNotFound.
-func (s *Store) Checkpoint(ctx context.Context, modelID int64) (epoch int, data []byte, err error) {
-	err = s.pool.QueryRow(ctx, `SELECT epoch, data FROM model_checkpoints WHERE model_id = $1`, modelID).Scan(&epoch, &data)
-	return epoch, data, wrap(err, "checkpoint of model %d", modelID)
-}
-
 // ActivateModel makes the model with this version the active one, and the
 // previously active one ready, in one transaction.
 func (s *Store) ActivateModel(ctx context.Context, version string) (Model, error) {

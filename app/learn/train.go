@@ -1,7 +1,6 @@
 package learn
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -272,11 +271,7 @@ func trainRegistered(ctx context.Context, st *store.Store, req TrainRequest, cfg
 	// the whole training state in memory.
 	if req.JobID != 0 {
 		cfg.Checkpoint = func(epoch int, state io.WriterTo) error {
-			var buf bytes.Buffer
-			if _, err := state.WriteTo(&buf); err != nil {
-				return err
-			}
-			return st.SaveCheckpoint(ctx, m.ID, epoch, buf.Bytes())
+			return st.SaveCheckpoint(ctx, m.ID, epoch, state)
 		}
 	}
 	// Training holds hundreds of megabytes that live to its end and makes
@@ -325,7 +320,15 @@ func trainRegistered(ctx context.Context, st *store.Store, req TrainRequest, cfg
 // newOrResumedTrainer continues from the model's checkpoint, if it has
 // one, and says from which epoch.
 func newOrResumedTrainer(ctx context.Context, st *store.Store, m store.Model, ds *embed.Dataset, cfg embed.Config) (*embed.Trainer, int, error) {
-	epoch, data, err := st.Checkpoint(ctx, m.ID)
+	var (
+		tr    *embed.Trainer
+		epoch int
+	)
+	err := st.ReadCheckpoint(ctx, m.ID, func(e int, state io.Reader) (err error) {
+		epoch = e
+		tr, err = embed.ResumeTrainer(ds, cfg, state)
+		return err
+	})
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		tr, err := embed.NewTrainer(ds, cfg)
@@ -334,10 +337,6 @@ func newOrResumedTrainer(ctx context.Context, st *store.Store, m store.Model, ds
 		}
 		return tr, 0, nil
 	case err != nil:
-		return nil, 0, fmt.Errorf("learn: %w", err)
-	}
-	tr, err := embed.ResumeTrainer(ds, cfg, bytes.NewReader(data))
-	if err != nil {
 		return nil, 0, fmt.Errorf("learn: resume %s: %w", m.Version, err)
 	}
 	return tr, epoch, nil
