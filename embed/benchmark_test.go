@@ -62,12 +62,16 @@ func TestBenchmarkDatasets(t *testing.T) {
 // (../shared/bench/transe_torch.py: dim 128, 32 negatives, batch 1024,
 // Adam 0.001, L1, margin 5, uniform corruption, entities rescaled to unit
 // length after each epoch and relations at initialisation) for PFF_EPOCHS
-// epochs (default 10), so that the two can be run back to back:
+// epochs (default 10), so that the two can be run back to back, on WN18RR
+// or on the dataset directory PFF_DATASET names:
 //
 //	PFF_DATASETS=$PWD/../shared/datasets PFF_EPOCHS=10 go test -run TestBenchmarkThroughput -v ./embed
 //	python3 transe_torch.py ../shared/datasets/wn18rr --epochs 10
 func TestBenchmarkThroughput(t *testing.T) {
-	root := datasetsRoot(t)
+	dir := os.Getenv("PFF_DATASET")
+	if dir == "" {
+		dir = filepath.Join(datasetsRoot(t), "wn18rr")
+	}
 	epochs := 10
 	if s := os.Getenv("PFF_EPOCHS"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -77,7 +81,7 @@ func TestBenchmarkThroughput(t *testing.T) {
 	cfg := Config{Dim: 128, Norm: L1, Margin: 5, Negatives: 32, BatchSize: 1024, Epochs: epochs,
 		Optimizer: Adam, LearningRate: 0.001, Sampler: Uniform, EntityConstraint: EpochSphere, EvalEvery: -1, Seed: 42}
 	overlayConfig(t, &cfg)
-	runBenchmark(t, filepath.Join(root, "wn18rr"), cfg)
+	runBenchmark(t, dir, cfg)
 }
 
 // overlayConfig overrides the fields of cfg that PFF_CONFIG sets.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # TransE training throughput, full filtered evaluation time and test MRR of
 # package embed against the PyTorch reference (SHARED/bench/transe_torch.py)
-# on WN18RR, with the reference's settings on both sides: dimension 128, 32
+# on WN18RR (or the dataset directory DATASET names: train.tsv, valid.tsv,
+# test.tsv), with the reference's settings on both sides: dimension 128, 32
 # negatives, batch 1024, margin 5, L1, Adam at 0.001, uniform corruption,
 # entities rescaled to unit length after each epoch. It follows the
 # comparison protocol at the top of BENCHMARKS.md:
@@ -20,7 +21,7 @@
 #     fall to it;
 #   - medians with the range over the rounds, the commit and the date.
 #
-#   [ROUNDS=3] [MAX_LOAD=1.5] [SIDES="embed torch-adam torch-sparse"] \
+#   [ROUNDS=3] [MAX_LOAD=1.5] [SIDES="embed torch-adam torch-sparse"] [DATASET=DIR] \
 #     scripts/bench-transe.sh [SHARED] [EPOCHS]   (defaults ../shared, 10)
 #
 # Every run's JSON line is kept in $OUT (default bench-transe-<date>.jsonl in
@@ -30,6 +31,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=$(cd "${1:-../shared}" && pwd)
 epochs=${2:-10}
+dataset=$(cd "${DATASET:-$shared/datasets/wn18rr}" && pwd)
 rounds=${ROUNDS:-3}
 read -r -a sides <<<"${SIDES:-embed torch-adam torch-sparse}"
 python=/usr/bin/python3 # Debian's, which has torch; not a pyenv shim
@@ -65,7 +67,7 @@ run() {
 	log "round $round, $side: load average $(cut -d' ' -f1-3 /proc/loadavg), $epochs epochs, $threads threads"
 	case $side in
 	embed)
-		(cd embed && GOMAXPROCS=$threads PFF_DATASETS="$shared/datasets" PFF_EPOCHS=$epochs \
+		(cd embed && GOMAXPROCS=$threads PFF_DATASET="$dataset" PFF_EPOCHS=$epochs \
 			"$tmp/embed.test" -test.run '^TestBenchmarkThroughput$' -test.v -test.timeout 2h) >"$tmp/run.log"
 		sed -n 's/.*summary: //p' "$tmp/run.log" >"$tmp/run.json"
 		;;
@@ -75,7 +77,7 @@ run() {
 		# The reference times its training and evaluation with pairs of
 		# time.perf_counter() calls; a wrapper notes the process CPU time
 		# (all threads) at each call too, leaving the script unchanged.
-		"$python" - "$shared/bench/transe_torch.py" "$shared/datasets/wn18rr" --epochs "$epochs" \
+		"$python" - "$shared/bench/transe_torch.py" "$dataset" --epochs "$epochs" \
 			--optimizer "$opt" --threads "$threads" >"$tmp/run.out" <<'PY'
 import json, runpy, sys, time
 cpu, perf_counter = [], time.perf_counter
@@ -113,7 +115,7 @@ for ((round = 1; round <= rounds; round++)); do
 done
 log "load average $(cut -d' ' -f1-3 /proc/loadavg); done; runs in $out"
 
-"$python" - "$out" "$commit" <<'EOF'
+"$python" - "$out" "$commit" "$(basename "$dataset")" <<'EOF'
 import json, statistics, sys
 runs = [json.loads(l) for l in open(sys.argv[1])]
 runs = [r for r in runs if r["commit"] == sys.argv[2]]
@@ -123,7 +125,7 @@ sides = list(dict.fromkeys(r["side"] for r in runs))
 def fmt(xs, f):
     return f"{f(statistics.median(xs))} ({f(min(xs))}–{f(max(xs))})"
 print(f"commit {sys.argv[2]}, {runs[0]['date']} to {runs[-1]['date']}, {runs[0]['threads']} threads, "
-      f"{runs[0]['epochs']} epochs, WN18RR; median (range) over rounds")
+      f"{runs[0]['epochs']} epochs, {sys.argv[3]}; median (range) over rounds")
 print("| side | rounds | load | triples/s (wall) | triples per CPU s | eval wall s | eval CPU s | test MRR |")
 print("|---|---|---|---|---|---|---|---|")
 med = {}
