@@ -65,7 +65,7 @@ type finding struct {
 	Confidence  float64
 	Description string
 	Rule        string
-	Bindings    map[string]string
+	Bindings    validation.Bindings
 	Pointers    []string
 	// Alternatives are what a model suggests instead, with probabilities.
 	Alternatives []validation.Alternative

@@ -14,6 +14,7 @@ import (
 	"github.com/invopop/jsonschema"
 
 	"github.com/pff/pff/app/config"
+	"github.com/pff/pff/app/validation"
 )
 
 // openAPI builds the OpenAPI 3.1 document of the routes. It is derived from
@@ -186,9 +187,18 @@ type schemaBuilder struct {
 
 func newSchemaBuilder() *schemaBuilder {
 	return &schemaBuilder{
-		reflector: &jsonschema.Reflector{Anonymous: true, AllowAdditionalProperties: true, Namer: schemaName},
+		reflector: &jsonschema.Reflector{Anonymous: true, AllowAdditionalProperties: true, Namer: schemaName, Mapper: customSchema},
 		schemas:   map[string]any{},
 	}
+}
+
+// customSchema is the schema of the types whose JSON is not what reflection
+// sees, or nil.
+func customSchema(t reflect.Type) *jsonschema.Schema {
+	if t == reflect.TypeFor[validation.Bindings]() {
+		return &jsonschema.Schema{Type: "object", AdditionalProperties: &jsonschema.Schema{Type: "string"}}
+	}
+	return nil
 }
 
 // schemaName names a type's definition after its package and type, so that

@@ -176,4 +176,9 @@ func TestOpenAPIDescribesEmbeddedStructsFlatAndKeysInSnakeCase(t *testing.T) {
 	for key := range active {
 		require.Equal(t, strings.ToLower(key), key, "knowledge keys are snake_case")
 	}
+	violation := schemas["ValidationViolation"].(map[string]any)["properties"].(map[string]any)
+	bindings, err := json.Marshal(violation["bindings"])
+	require.NoError(t, err)
+	require.Contains(t, string(bindings), `{"additionalProperties":{"type":"string"},"type":"object"}`,
+		"bindings are an object in JSON, though a slice in Go")
 }

@@ -99,9 +99,11 @@ func BenchmarkValidateAgainstDecoding(b *testing.B) {
 // TestLatencyWithTenThousandRules validates a real-size record (88 KB, the
 // family plan of the production example's size) with the defaults plus
 // 10,000 AnyBURL-shaped rules learned on its graph, many times, and reports
-// percentiles of the core time of the whole validation and of the rule
-// evaluation in it. The target is a rule-evaluation p95 under 20 ms on one
-// core; the race detector's slowdown exempts it.
+// percentiles of the whole validation and of the rule evaluation in it. The
+// target is a whole validation's p95 under 20 ms on one core, counted as
+// the process's CPU time so that the garbage collection it causes on other
+// threads is in it; wall time is reported too, but depends on what else
+// the machine runs. The race detector's slowdown exempts it.
 func TestLatencyWithTenThousandRules(t *testing.T) {
 	if testing.Short() {
 		t.Skip("latency measurement")
@@ -124,23 +126,32 @@ func TestLatencyWithTenThousandRules(t *testing.T) {
 	if raceEnabled {
 		runs = 10 // the race detector's slowdown makes the figures moot
 	}
-	full, ruleTime := make([]time.Duration, runs), make([]time.Duration, runs)
+	// Two loops: the rules alone make garbage too, whose collection would
+	// otherwise fall into the next validation's process CPU time.
+	var fullCPU, fullThread, fullWall, ruleTime []time.Duration
 	ctx := context.Background()
-	var res rules.Result
-	for i := range runs {
-		c0 := testkit.ThreadCPU()
+	for range runs {
+		w0, p0, c0 := time.Now(), testkit.ProcessCPU(), testkit.ThreadCPU()
 		_, err := v.Validate(ctx, doc)
 		require.NoError(t, err)
-		c1 := testkit.ThreadCPU()
-		res = rs.Evaluate(g)
-		full[i], ruleTime[i] = c1-c0, testkit.ThreadCPU()-c1
+		fullCPU, fullThread, fullWall = append(fullCPU, testkit.ProcessCPU()-p0),
+			append(fullThread, testkit.ThreadCPU()-c0), append(fullWall, time.Since(w0))
 	}
-	slices.Sort(full)
-	slices.Sort(ruleTime)
-	p := func(d []time.Duration, q int) time.Duration { return d[len(d)*q/100] }
+	var res rules.Result
+	for range runs {
+		c0 := testkit.ThreadCPU()
+		res = rs.Evaluate(g)
+		ruleTime = append(ruleTime, testkit.ThreadCPU()-c0)
+	}
+	p := func(d []time.Duration, q int) time.Duration {
+		slices.Sort(d)
+		return d[len(d)*q/100].Round(10 * time.Microsecond)
+	}
 	t.Logf("%d KB record, %d triples, %d rules (%d violations), %d checks", len(doc)>>10, len(g.Triples), rs.Len(), len(res.Violations), cs.Len())
-	t.Logf("core time: rules p50 %v, p95 %v; whole validation p50 %v, p95 %v", p(ruleTime, 50), p(ruleTime, 95), p(full, 50), p(full, 95))
+	t.Logf("whole validation: process CPU p50 %v, p95 %v; its thread's CPU p50 %v, p95 %v; wall p50 %v, p95 %v",
+		p(fullCPU, 50), p(fullCPU, 95), p(fullThread, 50), p(fullThread, 95), p(fullWall, 50), p(fullWall, 95))
+	t.Logf("rules alone: thread CPU p50 %v, p95 %v", p(ruleTime, 50), p(ruleTime, 95))
 	if !raceEnabled {
-		require.Less(t, p(ruleTime, 95), 20*time.Millisecond)
+		require.Less(t, p(fullCPU, 95), 20*time.Millisecond, "a whole validation's CPU time, garbage collection included")
 	}
 }

@@ -3,7 +3,6 @@ package validation
 import (
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 )
 
@@ -77,14 +76,10 @@ func (v Versions) text() string {
 	return fmt.Sprintf("schema %s, rules %s, checks %s, constraints %s, model %s", or(v.Schema), or(v.Rules), or(v.Checks), or(v.Constraints), or(v.Model))
 }
 
-func bindingsText(bindings map[string]string) string {
-	vars := make([]string, 0, len(bindings))
-	for k := range bindings {
-		vars = append(vars, k)
-	}
-	slices.Sort(vars)
-	for i, k := range vars {
-		vars[i] = k + "=" + bindings[k]
+func bindingsText(bindings Bindings) string {
+	vars := make([]string, len(bindings))
+	for i, b := range bindings {
+		vars[i] = b.Var + "=" + b.Value
 	}
 	return strings.Join(vars, " ")
 }

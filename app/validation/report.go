@@ -72,7 +72,7 @@ type Violation struct {
 	// Rule is the pattern of a Horn rule or the expression of a check.
 	Rule string `json:"rule,omitempty"`
 	// Bindings are a Horn rule's variables at the violation.
-	Bindings map[string]string `json:"bindings,omitempty"`
+	Bindings Bindings `json:"bindings,omitempty"`
 	// Pointers are the JSON pointers of the facts or the object involved.
 	Pointers []string `json:"pointers"`
 	// Alternatives are, for a fact a model doubts, the values it finds
@@ -179,9 +179,10 @@ func (r *Report) decide(t Thresholds, schemaConfidence float64, policy ModelPoli
 // findings lists the score's factors, most confident first: each violated
 // rule or check once, each doubted fact, each failing schema keyword once.
 func (r *Report) findings(schemaConfidence float64) []finding {
-	var out []finding
+	n := len(r.Violations) + len(r.SchemaErrors)
+	out := make([]finding, 0, n)
 	type key struct{ source, id, pointer string }
-	seen := map[key]bool{}
+	seen := make(map[key]bool, n)
 	for i := range r.Violations {
 		v := &r.Violations[i]
 		k := key{source: v.Source, id: v.ID}

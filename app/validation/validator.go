@@ -171,6 +171,7 @@ func (v *Validator) Validate(ctx context.Context, record []byte) (*Report, error
 		res := v.cfg.Rules.Evaluate(g)
 		r.Satisfied += res.Satisfied
 		r.NotApplicable += res.NotApplicable
+		r.Violations = slices.Grow(r.Violations, len(res.Violations))
 		for _, x := range res.Violations {
 			r.Violations = append(r.Violations, ruleViolation(x))
 		}
@@ -217,15 +218,13 @@ func (v *Validator) Validate(ctx context.Context, record []byte) (*Report, error
 	return r, nil
 }
 
+// ruleViolation shares the bindings and pointers of x: an evaluation's
+// result owns them and never changes them.
 func ruleViolation(x rules.Violation) Violation {
-	bindings := make(map[string]string, len(x.Bindings))
-	for _, b := range x.Bindings {
-		bindings[b.Var] = b.Value
-	}
 	return Violation{
 		Source: SourceRule, ID: x.Rule.ID, Duplicates: x.Rule.Duplicates,
 		Category: x.Rule.Category, Confidence: x.Rule.Confidence, Description: x.Rule.Description,
-		Rule: x.Pattern, Bindings: bindings, Pointers: slices.Clone(x.Pointers),
+		Rule: x.Pattern, Bindings: Bindings(x.Bindings), Pointers: x.Pointers,
 	}
 }
 

@@ -105,7 +105,7 @@ func TestValidateFaulty(t *testing.T) {
 		Source: SourceRule, ID: "postpaid-customer-has-billing-account", Category: "postpaid_without_billing_account",
 		Confidence: 0.99, Description: "A customer with a postpaid contract has a billing account.",
 		Rule:     "account(X,B) <= contract(X,C), paymentContext(C,'Postpaid')",
-		Bindings: map[string]string{"X": "A4C123B1612DD272D1371C17149D4395", "C": "928B5B7A767C76FB008F86BEBB2737F6"},
+		Bindings: Bindings{{Var: "X", Value: "A4C123B1612DD272D1371C17149D4395"}, {Var: "C", Value: "928B5B7A767C76FB008F86BEBB2737F6"}},
 		Pointers: []string{"/contract/0", "/contract/0/paymentContext"},
 	}, byCategory["postpaid_without_billing_account"])
 	require.Equal(t, []string{"/contract/0"}, byCategory["plan_product_count"].Pointers)
@@ -121,7 +121,7 @@ func TestValidateFaulty(t *testing.T) {
 	require.Contains(t, text, "record A4C123B1612DD272D1371C17149D4395: REJECT, score 5e-06\n")
 	require.Contains(t, text, "  0.99  postpaid_without_billing_account  rule postpaid-customer-has-billing-account\n"+
 		"        A customer with a postpaid contract has a billing account.\n"+
-		"        where C=928B5B7A767C76FB008F86BEBB2737F6 X=A4C123B1612DD272D1371C17149D4395\n"+
+		"        where X=A4C123B1612DD272D1371C17149D4395 C=928B5B7A767C76FB008F86BEBB2737F6\n"+
 		"        at /contract/0, /contract/0/paymentContext\n")
 	require.Contains(t, text, "schema none, rules "+r.Versions.Rules)
 
