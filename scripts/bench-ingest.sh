@@ -25,7 +25,7 @@ db=pff_bench_ingest
 admin=postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 export DATABASE_URL=postgres://postgres@127.0.0.1:5432/$db?sslmode=disable
 tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
 CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$tmp/pff" .
 pff=$tmp/pff

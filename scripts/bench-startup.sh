@@ -10,7 +10,7 @@ scripts/setup-postgres.sh
 export DATABASE_URL=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/pff_bench?sslmode=disable}
 scripts/create-database.sh
 tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
 CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$tmp/pff" .
 "$tmp/pff" migrate up >/dev/null
 echo "binary: $(stat -c %s "$tmp/pff" | awk '{printf "%.1f MiB", $1/1048576}') (CGO_ENABLED=0, -trimpath -s -w)"
