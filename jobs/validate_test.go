@@ -146,8 +146,3 @@ func TestValidateAndRevalidate(t *testing.T) {
 	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM validation_reports`).Scan(&reports))
 	require.Equal(t, len(recs)+len(rejected), reports, "each rejected record has a second report")
 }
-
-// TestValidationThroughput measures bulk validation through the jobs against
-// validating the same documents in process on as many goroutines as cores:
-//
-//	go test -run ValidationThroughput -v -count=1 ./jobs
