@@ -40,8 +40,11 @@ ON CONFLICT (model_id) DO UPDATE SET epoch = excluded.epoch, updated_at = clock_
 		}()
 		src := &chunkSource{r: r, modelID: modelID, seq: -1, buf: make([]byte, checkpointChunk)}
 		_, err := tx.CopyFrom(ctx, pgx.Identifier{"model_checkpoint_chunks"}, []string{"model_id", "seq", "data"}, src)
-		_ = r.CloseWithError(errors.New("checkpoint not stored")) // unblocks the writer if COPY failed
-		if werr := <-written; werr != nil {
+		notStored := errors.New("checkpoint not stored")
+		_ = r.CloseWithError(notStored) // ends the writer if COPY stopped reading
+		// The first failure is the one to report: the state's, unless it
+		// failed only because COPY had stopped.
+		if werr := <-written; werr != nil && !errors.Is(werr, notStored) {
 			return fmt.Errorf("write state: %w", werr)
 		}
 		return err

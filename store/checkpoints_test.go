@@ -44,6 +44,27 @@ func (g generatedState) WriteTo(w io.Writer) (int64, error) {
 	return n, nil
 }
 
+// cancellingState writes a generated state and calls cancel once it has
+// written after bytes.
+type cancellingState struct {
+	generatedState
+	after  int
+	cancel context.CancelFunc
+}
+
+func (c cancellingState) WriteTo(w io.Writer) (int64, error) {
+	return c.generatedState.WriteTo(writerFunc(func(p []byte) (int, error) {
+		if c.after -= len(p); c.after <= 0 {
+			c.cancel()
+		}
+		return w.Write(p)
+	}))
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
 func (g generatedState) checksum() uint32 {
 	h := crc32.NewIEEE()
 	_, _ = g.WriteTo(h)
@@ -95,6 +116,14 @@ func TestCheckpointsStreamInChunksAndReplaceWhole(t *testing.T) {
 	got, err := s.CheckpointEpoch(ctx, m.ID)
 	require.NoError(t, err)
 	require.Equal(t, 20, got)
+
+	// So does one whose context ends half-way, while COPY is sending.
+	cancelCtx, cancel := context.WithCancel(ctx)
+	err = s.SaveCheckpoint(cancelCtx, m.ID, 40, cancellingState{generatedState{size: 4 << 20, seed: 5}, 3 << 19, cancel})
+	require.ErrorIs(t, err, context.Canceled)
+	epoch, size, sum, err = readCheckpoint(t, s, m.ID)
+	require.NoError(t, err)
+	require.Equal(t, []any{20, short.size, short.checksum()}, []any{epoch, size, sum})
 
 	// A reader's error is the caller's, with the checkpoint named.
 	err = s.ReadCheckpoint(ctx, m.ID, func(int, io.Reader) error { return errDiskGone })
