@@ -267,8 +267,8 @@ func trainRegistered(ctx context.Context, st *store.Store, req TrainRequest, cfg
 		}
 	}
 	// Only a job is retried, from its model's checkpoint: a run in the
-	// foreground writes none, which on a large graph also saves a copy of
-	// the whole training state in memory.
+	// foreground writes none, which on a large graph also saves sending
+	// hundreds of megabytes to PostgreSQL every ten epochs.
 	if req.JobID != 0 {
 		cfg.Checkpoint = func(epoch int, state io.WriterTo) error {
 			return st.SaveCheckpoint(ctx, m.ID, epoch, state)
