@@ -47,6 +47,7 @@ func Connect(ctx context.Context, cfg PoolConfig) (*pgxpool.Pool, error) {
 		poolConfig.MaxConns = cfg.MaxConns
 	}
 	poolConfig.MinConns = cfg.MinConns
+	replaceDeadConns(poolConfig)
 	if t := newQueryTracer(cfg.TracerProvider); t != nil {
 		poolConfig.ConnConfig.Tracer = t
 	}
