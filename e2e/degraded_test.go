@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"runtime"
 	"runtime/metrics"
@@ -22,52 +21,6 @@ import (
 	"github.com/pff/pff/store/storetest"
 )
 
-// cutProxy forwards a local port to a server until cut, which closes every
-// connection and refuses new ones, as a server that went away does.
-type cutProxy struct {
-	addr     string
-	mu       sync.Mutex
-	listener net.Listener
-	conns    map[net.Conn]bool
-}
-
-func newCutProxy(t *testing.T, target string) *cutProxy {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	p := &cutProxy{addr: l.Addr().String(), listener: l, conns: map[net.Conn]bool{}}
-	go func() {
-		for {
-			client, err := l.Accept()
-			if err != nil {
-				return
-			}
-			server, err := net.Dial("tcp", target)
-			if err != nil {
-				_ = client.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns[client], p.conns[server] = true, true
-			p.mu.Unlock()
-			go func() { _, _ = io.Copy(server, client); _ = server.Close() }()
-			go func() { _, _ = io.Copy(client, server); _ = client.Close() }()
-		}
-	}()
-	t.Cleanup(p.cut)
-	return p
-}
-
-func (p *cutProxy) cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	_ = p.listener.Close()
-	for c := range p.conns {
-		_ = c.Close()
-	}
-	clear(p.conns)
-}
-
 // TestRedisGoneUnderARunningServer takes Redis away from a `pff serve`
 // that uses it for rate limits: logins, reads and uploads go on being
 // served (limited in memory meanwhile: app/httpapi's
@@ -76,9 +29,9 @@ func (p *cutProxy) cut() {
 // down.
 func TestRedisGoneUnderARunningServer(t *testing.T) {
 	t.Parallel()
-	redis := newCutProxy(t, "127.0.0.1:6379")
+	redis := testkit.NewTCPProxy(t, "127.0.0.1:6379")
 	addr := testkit.FreeAddr(t)
-	env := append(serveEnv(storetest.NewDatabase(t), addr, nil), "PFF_REDIS__URL=redis://"+redis.addr+"/0")
+	env := append(serveEnv(storetest.NewDatabase(t), addr, nil), "PFF_REDIS__URL=redis://"+redis.Addr+"/0")
 	p := start(t, addr, env, "serve")
 	health := func() (int, map[string]any) {
 		code, data := (&client{t: t, url: p.url}).do(http.MethodGet, "/health/detailed", "", nil)
@@ -90,7 +43,7 @@ func TestRedisGoneUnderARunningServer(t *testing.T) {
 	require.Equal(t, http.StatusOK, code)
 	require.Equal(t, "healthy", h["status"], "%v", h)
 
-	redis.cut()
+	redis.Stop()
 	ops := login(t, p.url, adminName, adminPassword)
 	recs, err := gen.Generate(gen.Config{N: 3, Seed: 31})
 	require.NoError(t, err)
@@ -108,17 +61,22 @@ func TestRedisGoneUnderARunningServer(t *testing.T) {
 	require.Equal(t, http.StatusOK, code)
 }
 
-// heapWatch samples the live heap of this process (the server's and the
-// test's, which holds little) until stopped, and returns its peak.
-func heapWatch() (stop func() uint64) {
+// liveHeap is the live heap of this process: the server's and the test's,
+// which holds little.
+func liveHeap() uint64 {
 	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(sample)
+	return sample[0].Value.Uint64()
+}
+
+// heapWatch samples liveHeap until stopped, and returns its peak.
+func heapWatch() (stop func() uint64) {
 	var peak atomic.Uint64
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for {
-			metrics.Read(sample)
-			if v := sample[0].Value.Uint64(); v > peak.Load() {
+			if v := liveHeap(); v > peak.Load() {
 				peak.Store(v)
 			}
 			select {
@@ -207,7 +165,7 @@ func TestHugeUploadsAreRefusedWithoutFillingMemory(t *testing.T) {
 	}
 	for _, tt := range tests {
 		runtime.GC()
-		before := heapWatch()()
+		before := liveHeap()
 		stop := heapWatch()
 		code, data := ops.do(http.MethodPost, "/api/v1/records?name=huge", tt.contentType, tt.body)
 		peak := stop()
@@ -226,5 +184,5 @@ func firstLine(b []byte) string {
 	if len(s) > 200 {
 		s = s[:200] + "..."
 	}
-	return fmt.Sprint(s)
+	return s
 }

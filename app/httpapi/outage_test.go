@@ -3,11 +3,8 @@ package httpapi
 import (
 	"context"
 	"errors"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,63 +12,8 @@ import (
 
 	"github.com/pff/pff/app/auth"
 	"github.com/pff/pff/app/config"
+	"github.com/pff/pff/internal/testkit"
 )
-
-// tcpProxy forwards a port to PostgreSQL until it is stopped, which closes
-// every connection and refuses new ones, as a database outage does; started
-// again on the same port, it forwards anew.
-type tcpProxy struct {
-	addr, target string
-	mu           sync.Mutex
-	listener     net.Listener
-	conns        map[net.Conn]bool
-}
-
-func newTCPProxy(t *testing.T, target string) *tcpProxy {
-	t.Helper()
-	p := &tcpProxy{addr: "127.0.0.1:0", target: target, conns: map[net.Conn]bool{}}
-	p.start(t)
-	p.addr = p.listener.Addr().String()
-	t.Cleanup(p.stop)
-	return p
-}
-
-func (p *tcpProxy) start(t *testing.T) {
-	t.Helper()
-	l, err := net.Listen("tcp", p.addr)
-	require.NoError(t, err)
-	p.mu.Lock()
-	p.listener = l
-	p.mu.Unlock()
-	go func() {
-		for {
-			client, err := l.Accept()
-			if err != nil {
-				return
-			}
-			server, err := net.Dial("tcp", p.target)
-			if err != nil {
-				_ = client.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns[client], p.conns[server] = true, true
-			p.mu.Unlock()
-			go func() { _, _ = io.Copy(server, client); _ = server.Close() }()
-			go func() { _, _ = io.Copy(client, server); _ = client.Close() }()
-		}
-	}()
-}
-
-func (p *tcpProxy) stop() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	_ = p.listener.Close()
-	for c := range p.conns {
-		_ = c.Close()
-	}
-	clear(p.conns)
-}
 
 // TestDatabaseOutageIsA503ThatHealsByItself cuts PostgreSQL off under a
 // running API: requests that need it answer 503 unavailable with
@@ -79,18 +21,18 @@ func (p *tcpProxy) stop() {
 // without a restart.
 func TestDatabaseOutageIsA503ThatHealsByItself(t *testing.T) {
 	t.Parallel()
-	var proxy *tcpProxy
+	var proxy *testkit.TCPProxy
 	ts := newTestServer(t, func(cfg *config.Config) {
 		u, err := url.Parse(cfg.Database.URL)
 		require.NoError(t, err)
-		proxy = newTCPProxy(t, u.Host)
-		u.Host = proxy.addr
+		proxy = testkit.NewTCPProxy(t, u.Host)
+		u.Host = proxy.Addr
 		cfg.Database.URL = u.String()
 	})
 	list := request{method: http.MethodGet, path: "/api/v1/records", header: bearer(ts.bearers[auth.RoleViewer])}
 	require.Equal(t, http.StatusOK, ts.do(list).Code)
 
-	proxy.stop()
+	proxy.Stop()
 	for _, r := range []request{
 		list,
 		{method: http.MethodGet, path: "/api/v1/users", header: bearer(ts.bearers[auth.RoleAdmin])},
@@ -104,7 +46,7 @@ func TestDatabaseOutageIsA503ThatHealsByItself(t *testing.T) {
 	rec := ts.do(request{method: http.MethodGet, path: "/health/detailed"})
 	require.Equal(t, http.StatusServiceUnavailable, rec.Code)
 
-	proxy.start(t)
+	proxy.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for {
