@@ -2,6 +2,7 @@ package learn_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -35,7 +36,7 @@ func TestGraphBuildsAndTrainingPhasesAreSpans(t *testing.T) {
 	}
 	for _, s := range spans.GetSpans() {
 		parents[s.Name] = byID[s.Parent.SpanID().String()]
-		if len(s.Name) > 6 && s.Name[:6] == "train." {
+		if strings.HasPrefix(s.Name, "train.") {
 			phases = append(phases, s)
 		}
 	}

@@ -1,13 +1,13 @@
 package bsssim
 
 import (
-	"errors"
 	"net/http"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pff/pff/internal/neterr"
 )
 
 // suspend is a write the fault tests send: the single customer's contract
@@ -130,7 +130,7 @@ func TestOutageRefusesConnections(t *testing.T) {
 	id, err := s.AddFault(Fault{Kind: FaultOutage, Refuse: true, Clusters: []int{0}})
 	require.NoError(t, err)
 	_, err = sendTimeout(t, "GET", sv.URLs[0]+"/_sim/health", nil, time.Second)
-	require.True(t, errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.Errno(10061)), "refused (WSAECONNREFUSED on Windows): %v", err)
+	require.True(t, neterr.Refused(err), "refused: %v", err)
 	a, err := sendTimeout(t, "GET", sv.URLs[1]+"/_sim/health", nil, time.Second)
 	require.NoError(t, err)
 	require.Equal(t, 200, a.status, "the other cluster serves")
