@@ -32,7 +32,8 @@ func NewTCPProxy(tb testing.TB, target string) *TCPProxy {
 // Start listens on the proxy's address and forwards what it accepts.
 func (p *TCPProxy) Start(tb testing.TB) {
 	tb.Helper()
-	l, err := net.Listen("tcp", p.Addr)
+	ctx := tb.Context()
+	l, err := (&net.ListenConfig{}).Listen(ctx, "tcp", p.Addr)
 	if err != nil {
 		tb.Fatalf("testkit: proxy listen: %v", err)
 	}
@@ -45,7 +46,7 @@ func (p *TCPProxy) Start(tb testing.TB) {
 			if err != nil {
 				return
 			}
-			server, err := net.Dial("tcp", p.target)
+			server, err := (&net.Dialer{}).DialContext(ctx, "tcp", p.target)
 			if err != nil {
 				_ = client.Close()
 				continue
